@@ -1,0 +1,401 @@
+"""The CRM: contacts and accounts, lifecycle stages and their history, events, orders,
+the consent ledger, lead feedback, personas, segments, merges and imports."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mos.models import Workspace
+
+
+def new_code():
+    return uuid.uuid4()
+
+
+class Stage(models.TextChoices):
+    """The lifecycle. A workspace renames stages and defines them in LifecycleStage."""
+
+    SUBSCRIBER = "subscriber", _("Subscriber")
+    LEAD = "lead", _("Lead")
+    MQL = "mql", _("Marketing-qualified lead (MQL)")
+    SQL = "sql", _("Sales-qualified lead (SQL)")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    CUSTOMER = "customer", _("Customer")
+    ADVOCATE = "advocate", _("Advocate")
+    CHURNED = "churned", _("Churned")
+    OTHER = "other", _("Other")
+
+
+FUNNEL_STAGES = [Stage.SUBSCRIBER, Stage.LEAD, Stage.MQL, Stage.SQL, Stage.OPPORTUNITY,
+                 Stage.CUSTOMER, Stage.ADVOCATE]
+
+
+class LifecycleStage(models.Model):
+    """A workspace's own name and written definition of a stage — for lead, MQL and SQL this
+    is the unified lead definition marketing and sales agreed on."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
+                                  related_name="lifecycle_stages")
+    key = models.CharField(max_length=20, choices=Stage.choices)
+    name = models.CharField(_("name"), max_length=80)
+    definition = models.TextField(_("definition"), blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"],
+                                               name="lifecycle_stage_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerType(models.TextChoices):
+    """Seed 003's customer types."""
+
+    STRATEGIC = "strategic", _("Strategic")
+    LOYAL = "loyal", _("Loyal")
+    DISCOUNT = "discount_driven", _("Discount-driven")
+    NEED = "need_driven", _("Need-driven")
+    IMPULSIVE = "impulsive", _("Impulsive")
+    WANDERING = "wandering", _("Wandering")
+
+
+class BuyingRole(models.TextChoices):
+    END_USER = "end_user", _("End user")
+    BUYER = "buyer", _("Buyer")
+    INFLUENCER = "influencer", _("Influencer")
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+
+
+class Account(models.Model):
+    """A company (B2B); B2C contacts have none."""
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="accounts")
+    name = models.CharField(_("name"), max_length=200)
+    domain = models.CharField(_("domain"), max_length=200, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    size = models.CharField(_("size"), max_length=40, blank=True)
+    plan = models.CharField(_("plan"), max_length=60, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["workspace", "name"])]
+
+    def __str__(self):
+        return self.name
+
+
+class Persona(models.Model):
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="personas")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("who they are"), blank=True)
+    needs = models.TextField(_("needs"), blank=True)
+    objections = models.TextField(_("objections"), blank=True)
+    value_proposition = models.TextField(_("value proposition"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(models.Model):
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="contacts")
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="contacts")
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    persona = models.ForeignKey(Persona, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="contacts")
+    customer_type = models.CharField(_("customer type"), max_length=20, blank=True,
+                                     choices=CustomerType.choices)
+    buying_role = models.CharField(_("buying role"), max_length=20, blank=True,
+                                   choices=BuyingRole.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="owned_contacts",
+                              verbose_name=_("owner (sales rep)"))
+    stage = models.CharField(_("lifecycle stage"), max_length=20, choices=Stage.choices,
+                             default=Stage.SUBSCRIBER)
+    stage_changed_at = models.DateTimeField(null=True, blank=True)
+    source_channel = models.ForeignKey("engines.Channel", on_delete=models.SET_NULL, null=True,
+                                       blank=True, related_name="+",
+                                       verbose_name=_("source channel"))
+    source_campaign = models.ForeignKey("engines.Campaign", on_delete=models.SET_NULL,
+                                        null=True, blank=True, related_name="+",
+                                        verbose_name=_("source campaign"))
+    properties = models.JSONField(_("custom properties"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "external_id"],
+                                    condition=~Q(external_id=""),
+                                    name="contact_external_id_unique"),
+            models.UniqueConstraint(fields=["workspace", "email"], condition=~Q(email=""),
+                                    name="contact_email_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at", "-id"], name="contact_ws_created"),
+            models.Index(fields=["workspace", "stage"], name="contact_ws_stage"),
+            models.Index(fields=["workspace", "owner"], name="contact_ws_owner"),
+            models.Index(fields=["workspace", "phone"], name="contact_ws_phone"),
+            models.Index(fields=["workspace", "source_channel"], name="contact_ws_channel"),
+        ]
+
+    def __str__(self):
+        return self.name or self.email or self.phone or self.external_id or str(self.code)[:8]
+
+
+class StageChange(models.Model):
+    """One move in a contact's lifecycle. Funnels are computed from these rows."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, blank=True, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                           blank=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["workspace", "to_stage", "at"], name="stage_ws_to_at"),
+                   models.Index(fields=["contact", "at"], name="stage_contact_at")]
+
+
+class TrackedEvent(models.Model):
+    """The workspace's tracking plan: an event name and the properties it must carry."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
+                                  related_name="tracking_plan")
+    name = models.CharField(_("event name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    required_properties = models.JSONField(_("required properties"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"],
+                                               name="tracked_event_unique")]
+
+
+class Event(models.Model):
+    """A touchpoint or activity. Unknown contacts keep their anonymous id until identified."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="events")
+    anonymous_id = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=100)
+    channel = models.ForeignKey("engines.Channel", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+")
+    campaign = models.ForeignKey("engines.Campaign", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
+    utm_source = models.CharField(max_length=100, blank=True)
+    utm_medium = models.CharField(max_length=100, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_term = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    properties = models.JSONField(default=dict, blank=True)
+    # data quality: "unknown_event", "missing:<property>" — accepted, flagged, never dropped
+    quality_issues = models.JSONField(default=list, blank=True)
+    idempotency_id = models.CharField(max_length=100, blank=True,
+                                      help_text="The sender's event id; a repeat is ignored.")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "idempotency_id"],
+                                               condition=~Q(idempotency_id=""),
+                                               name="event_idempotency_unique")]
+        indexes = [
+            models.Index(fields=["workspace", "occurred_at"], name="event_ws_at"),
+            models.Index(fields=["contact", "occurred_at"], name="event_contact_at"),
+            models.Index(fields=["workspace", "anonymous_id"], name="event_ws_anon",
+                         condition=Q(contact__isnull=True)),
+        ]
+
+
+class Order(models.Model):
+    class Kind(models.TextChoices):
+        NEW = "new", _("New")
+        RENEWAL = "renewal", _("Renewal")
+        EXPANSION = "expansion", _("Expansion")
+        REFUND = "refund", _("Refund")
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="orders")
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NEW)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    margin = models.DecimalField(_("gross margin"), max_digits=5, decimal_places=4, null=True,
+                                 blank=True, help_text=_("Fraction, e.g. 0.65; empty = workspace default."))
+    occurred_at = models.DateTimeField(_("date"))
+    properties = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "external_id"],
+                                    condition=~Q(external_id=""), name="order_external_id_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="order_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["workspace", "occurred_at"], name="order_ws_at"),
+                   models.Index(fields=["contact", "occurred_at"], name="order_contact_at")]
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    PUSH = "push", _("Push")
+    PHONE = "phone", _("Phone")
+
+
+class Consent(models.Model):
+    """Append-only ledger: the current state per channel is the latest row."""
+
+    class Status(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=8, choices=ConsentChannel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["contact", "channel", "-at", "-id"],
+                                name="consent_contact_channel")]
+
+
+class LeadFeedback(models.Model):
+    """A sales rep's verdict on a lead marketing sent them."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        CONVERTED = "converted", _("Converted")
+        NO_ANSWER = "no_answer", _("No answer")
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="feedback")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                            related_name="lead_feedback")
+    quality = models.PositiveSmallIntegerField(_("lead quality (1–5)"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(quality__gte=1) & Q(quality__lte=5),
+                                              name="feedback_quality_1_5")]
+        indexes = [models.Index(fields=["workspace", "at"], name="feedback_ws_at")]
+
+
+class Segment(models.Model):
+    """A saved filter over contacts (stage, persona, customer type, plan, country, channel,
+    properties). Members are whoever matches now."""
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ContactMerge(models.Model):
+    """A record that one contact was merged into another (identity resolution)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    survivor = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges")
+    merged_code = models.UUIDField()
+    merged_snapshot = models.JSONField(default=dict)
+    matched_on = models.CharField(max_length=20)  # email, phone, external_id, anonymous_id
+    moved = models.JSONField(default=dict)  # counts of rows moved per kind
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class ImportJob(models.Model):
+    """A CSV upload: previewed, confirmed, then processed by a task with progress."""
+
+    class Kind(models.TextChoices):
+        CONTACTS = "contacts", _("Contacts")
+        ORDERS = "orders", _("Orders")
+        SPEND = "spend", _("Ad spend")
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="imports")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    layout = models.CharField(_("file layout"), max_length=20, default="generic")
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_rows = models.PositiveIntegerField(default=0)
+    updated_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)  # errors per row, column mapping
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

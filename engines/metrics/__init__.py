@@ -1,0 +1,1 @@
+"""Metric families: pure functions over pandas frames. Importing this package registers them all."""

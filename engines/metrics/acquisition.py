@@ -1,0 +1,177 @@
+"""Acquisition metrics: ad delivery and cost (impressions, clicks, spend, CTR, CPC, CPM) and new
+leads with their cost (leads, CPL), for the workspace, per channel and per campaign.
+
+This module also holds the few helpers every family shares (periods, the as-of cutoff, first
+arrival at a lifecycle stage, emitting VALUE_COLUMNS rows); the other families import them from
+here so there is one definition of "period" and "first reached".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.utils.translation import gettext_lazy as _
+
+from .frames import STAGES, empty_frame
+from .registry import VALUE_COLUMNS, register
+
+FAMILY = "acquisition"
+GRAINS = ("day", "week", "month")
+STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
+
+register("impressions", label=_("Impressions"), unit="count", direction="up", family=FAMILY)
+register("clicks", label=_("Clicks"), unit="count", direction="up", family=FAMILY)
+register("spend", label=_("Ad spend"), unit="currency", direction="neutral", family=FAMILY)
+register("ctr", label=_("Click-through rate (CTR)"), unit="ratio", direction="up", family=FAMILY)
+register("cpc", label=_("Cost per click (CPC)"), unit="currency", direction="down", family=FAMILY)
+register("cpm", label=_("Cost per 1,000 impressions (CPM)"), unit="currency", direction="down",
+         family=FAMILY)
+register("leads", label=_("New leads"), unit="count", direction="up", family=FAMILY)
+register("cpl", label=_("Cost per lead (CPL)"), unit="currency", direction="down", family=FAMILY)
+
+
+# --- helpers shared by every family -------------------------------------------------------
+
+def check_grain(grain: str) -> str:
+    """The grain itself, or ValueError for anything but day/week/month."""
+    if grain not in GRAINS:
+        raise ValueError(f"unknown grain {grain!r}; expected one of {GRAINS}")
+    return grain
+
+
+def period_start(times: pd.Series, grain: str) -> pd.Series:
+    """Midnight of the first day of the day / week (Monday) / month each timestamp falls in."""
+    # one resolution everywhere, so periods from different frames align as index keys
+    day = times.astype("datetime64[ns]").dt.normalize()
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    if grain == "month":
+        return day - pd.to_timedelta(day.dt.day - 1, unit="D")
+    raise ValueError(f"unknown grain {grain!r}")
+
+
+def cutoff(as_of) -> pd.Timestamp:
+    """Exclusive end of the data a run sees: midnight after the as-of day (the day is included)."""
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+
+
+def frame_or_empty(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    """The frame itself, or the named input's empty frame when the caller has none."""
+    return empty_frame(name) if df is None else df
+
+
+def empty_values() -> pd.DataFrame:
+    """An empty VALUE_COLUMNS frame."""
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object")
+                         for c in VALUE_COLUMNS})
+
+
+def to_values(values: pd.Series, key: str, grain: str, dimension: str = "") -> pd.DataFrame:
+    """VALUE_COLUMNS rows from a Series indexed by period (or by period, dimension value)."""
+    s = pd.to_numeric(values, errors="coerce").astype("float64")
+    s = s[np.isfinite(s.to_numpy())]
+    if s.empty:
+        return empty_values()
+    if isinstance(s.index, pd.MultiIndex):
+        period = s.index.get_level_values(0)
+        dim_value = [str(v) for v in s.index.get_level_values(1)]
+    else:
+        period, dim_value = s.index, ""
+    return pd.DataFrame({
+        "key": key, "grain": grain, "period": pd.DatetimeIndex(period).date,
+        "dimension": dimension, "dimension_value": dim_value, "value": s.to_numpy(),
+    })
+
+
+def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate value frames; an empty VALUE_COLUMNS frame when there is nothing."""
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return empty_values()
+    return pd.concat(parts, ignore_index=True)[VALUE_COLUMNS]
+
+
+def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num / den aligned on the index; a zero or missing side gives NaN/inf, which to_values drops."""
+    num, den = num.align(den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num.astype("float64") / den.astype("float64")
+
+
+def first_reached(stage_changes: pd.DataFrame, stage: str, *, as_of) -> pd.Series:
+    """contact_id → the first time the contact reached `stage` or any later funnel stage.
+
+    Skipping a stage counts as passing it (HubSpot's "all stages" funnel), and a backward move
+    followed by a second arrival never produces a second entry, because only the minimum counts.
+    """
+    sc = stage_changes[stage_changes["at"] < cutoff(as_of)]
+    rank = sc["to_stage"].map(STAGE_RANK)
+    hit = sc[rank >= STAGE_RANK[stage]]
+    return hit.groupby("contact_id")["at"].min()
+
+
+# --- acquisition ---------------------------------------------------------------------------
+
+def spend_by(spend: pd.DataFrame, *, grain: str, as_of, by: str | None = None) -> pd.DataFrame:
+    """Summed amount, impressions and clicks per period (and per `by` column: channel/campaign)."""
+    sp = spend[spend["date"] < cutoff(as_of)]
+    if by == "campaign":
+        # channel-level spend carries campaign "": it belongs to no campaign row
+        sp = sp[sp["campaign"].fillna("") != ""]
+    sp = sp.assign(period=period_start(sp["date"], grain))
+    keys = ["period"] + ([by] if by else [])
+    return sp.groupby(keys)[["amount", "impressions", "clicks"]].sum()
+
+
+def delivery_values(totals: pd.DataFrame, *, grain: str, dimension: str = "") -> pd.DataFrame:
+    """impressions, clicks, spend, CTR, CPC and CPM rows from a spend_by() frame."""
+    imp, clk, amt = totals["impressions"], totals["clicks"], totals["amount"]
+    return combine([
+        to_values(imp, "impressions", grain, dimension),
+        to_values(clk, "clicks", grain, dimension),
+        to_values(amt, "spend", grain, dimension),
+        to_values(ratio(clk, imp), "ctr", grain, dimension),
+        to_values(ratio(amt, clk), "cpc", grain, dimension),
+        to_values(ratio(amt, imp) * 1000, "cpm", grain, dimension),
+    ])
+
+
+def new_leads(stage_changes: pd.DataFrame, contacts: pd.DataFrame | None = None, *,
+              grain: str, as_of, by: str | None = None) -> pd.Series:
+    """Contacts first reaching "lead" (or a later stage) per period, optionally per source channel/campaign."""
+    first = first_reached(stage_changes, "lead", as_of=as_of).rename("at").reset_index()
+    first["period"] = period_start(first["at"], grain)
+    if by is None:
+        return first.groupby("period")["contact_id"].size().astype("float64")
+    source = {"channel": "source_channel", "campaign": "source_campaign"}[by]
+    contacts = frame_or_empty(contacts, "contacts")
+    first = first.merge(contacts[["contact_id", source]], on="contact_id", how="inner")
+    first = first[first[source].fillna("") != ""]
+    return first.groupby(["period", source])["contact_id"].size().astype("float64")
+
+
+def cost_per_lead(amount: pd.Series, leads: pd.Series) -> pd.Series:
+    """Spend / new leads; only where there was spend (organic leads get no CPL row)."""
+    return ratio(amount[amount > 0], leads)
+
+
+def compute_acquisition(spend: pd.DataFrame | None, stage_changes: pd.DataFrame | None = None,
+                        contacts: pd.DataFrame | None = None, *, grain: str = "month",
+                        as_of) -> pd.DataFrame:
+    """Every acquisition metric for the workspace (dimension ""), per channel and per campaign."""
+    check_grain(grain)
+    spend = frame_or_empty(spend, "spend")
+    stage_changes = frame_or_empty(stage_changes, "stage_changes")
+    parts = []
+    for by in (None, "channel", "campaign"):
+        dimension = by or ""
+        totals = spend_by(spend, grain=grain, as_of=as_of, by=by)
+        leads = new_leads(stage_changes, contacts, grain=grain, as_of=as_of, by=by)
+        if by:
+            leads.index = leads.index.set_names(totals.index.names)
+        parts += [delivery_values(totals, grain=grain, dimension=dimension),
+                  to_values(leads, "leads", grain, dimension),
+                  to_values(cost_per_lead(totals["amount"], leads), "cpl", grain, dimension)]
+    return combine(parts)

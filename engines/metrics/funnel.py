@@ -1,0 +1,81 @@
+"""Funnel metrics from the lifecycle history: entries per stage, step conversion, days to next stage.
+
+A contact *enters* stage k the first time it reaches k or any later funnel stage (frames.STAGES
+order). So a contact that jumps from lead straight to customer has entered mql, sql and
+opportunity at that same moment (0 days in each) and counts as converted at every step in
+between, as in HubSpot's "all stages" funnel. Only the first arrival counts: customer → churned →
+customer is one entry into "customer". Off-funnel stages (churned, other) are ignored.
+
+Rows: dimension "stage", dimension_value = the stage name; for conversion and days the value
+describes the step from that stage to the next one (dimension_value "lead" = lead → mql).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from django.utils.translation import gettext_lazy as _
+
+from .acquisition import (
+    STAGE_RANK, check_grain, combine, cutoff, frame_or_empty, period_start, ratio, to_values,
+)
+from .frames import STAGES
+from .registry import register
+
+FAMILY = "funnel"
+
+register("funnel_entries", label=_("Contacts entering stage"), unit="count", direction="up",
+         family=FAMILY)
+register("funnel_conversion", label=_("Step conversion to next stage"), unit="ratio",
+         direction="up", family=FAMILY)
+register("funnel_days_to_next", label=_("Median days to next stage"), unit="days",
+         direction="down", family=FAMILY)
+
+
+def stage_entries(stage_changes: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """contact_id × stage: when each contact first reached the stage or a later one (NaT: never)."""
+    sc = stage_changes[stage_changes["at"] < cutoff(as_of)]
+    rank = sc["to_stage"].map(STAGE_RANK)
+    sc = sc.assign(rank=rank)[rank.notna()].astype({"rank": "int64"})
+    first = sc.groupby(["contact_id", "rank"])["at"].min().unstack("rank")
+    first = first.reindex(columns=range(len(STAGES))).astype("datetime64[ns]")
+    # reaching a later stage implies having passed every earlier one
+    return pd.DataFrame({stage: first.iloc[:, k:].min(axis=1) for k, stage in enumerate(STAGES)},
+                        index=first.index)
+
+
+def funnel_steps(entries: pd.DataFrame, *, grain: str) -> pd.DataFrame:
+    """One row per contact and stage entered: period of entry, stage, days to next stage (NaN: not yet)."""
+    parts = []
+    for k, stage in enumerate(STAGES):
+        entered = entries[stage].dropna()
+        if k + 1 < len(STAGES):
+            days = (entries[STAGES[k + 1]].reindex(entered.index) - entered).dt.total_seconds()
+            days = days / 86400
+        else:
+            days = pd.Series(float("nan"), index=entered.index)
+        parts.append(pd.DataFrame({"period": period_start(entered, grain), "stage": stage,
+                                   "days": days.to_numpy(dtype="float64")}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def funnel_table(stage_changes: pd.DataFrame, *, grain: str, as_of) -> pd.DataFrame:
+    """Per (period, stage): entries, converted (reached the next stage by as_of), conversion, median days."""
+    steps = funnel_steps(stage_entries(stage_changes, as_of=as_of), grain=grain)
+    g = steps.groupby(["period", "stage"])["days"]
+    table = pd.DataFrame({"entries": g.size(), "converted": g.count(), "median_days": g.median()})
+    table["conversion"] = ratio(table["converted"], table["entries"])
+    # the last stage has no next step
+    table.loc[table.index.get_level_values("stage") == STAGES[-1], "conversion"] = float("nan")
+    return table
+
+
+def compute_funnel(stage_changes: pd.DataFrame | None, *, grain: str = "month",
+                   as_of) -> pd.DataFrame:
+    """Funnel entries, step conversion and median days to next stage per stage and period."""
+    check_grain(grain)
+    table = funnel_table(frame_or_empty(stage_changes, "stage_changes"), grain=grain, as_of=as_of)
+    return combine([
+        to_values(table["entries"], "funnel_entries", grain, "stage"),
+        to_values(table["conversion"], "funnel_conversion", grain, "stage"),
+        to_values(table["median_days"], "funnel_days_to_next", grain, "stage"),
+    ])

@@ -1,0 +1,233 @@
+"""Channels, campaigns and daily spend; KPIs with targets; computed metric values and runs."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mos.models import Workspace
+
+
+class Channel(models.Model):
+    class Kind(models.TextChoices):
+        SEO = "seo", _("SEO")
+        PAID_SEARCH = "paid_search", _("Paid search")
+        PAID_SOCIAL = "paid_social", _("Paid social")
+        ORGANIC_SOCIAL = "organic_social", _("Organic social")
+        EMAIL = "email", _("E-mail")
+        CONTENT = "content", _("Content")
+        REFERRAL = "referral", _("Referral")
+        PARTNERSHIPS = "partnerships", _("Partnerships")
+        DIRECT = "direct", _("Direct")
+        OTHER = "other", _("Other")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
+    key = models.SlugField(_("key"), max_length=50,
+                           help_text=_("Used in the API, UTM mapping and imports, e.g. google_ads."))
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    utm_sources = models.JSONField(_("UTM sources"), default=list, blank=True,
+                                   help_text=_("utm_source values that mean this channel."))
+    is_paid = models.BooleanField(_("paid"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"],
+                                               name="channel_key_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Campaign(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="campaigns")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(_("name"), max_length=200)
+    utm_campaign = models.CharField(_("UTM campaign"), max_length=200, blank=True)
+    external_id = models.CharField(_("ad platform id"), max_length=100, blank=True)
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, null=True,
+                                 blank=True)
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    goal = models.CharField(_("goal"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "utm_campaign"],
+                                    condition=~Q(utm_campaign=""),
+                                    name="campaign_utm_unique"),
+            models.UniqueConstraint(fields=["workspace", "channel", "external_id"],
+                                    condition=~Q(external_id=""),
+                                    name="campaign_external_id_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Spend(models.Model):
+    """One day of spend for a channel (and optionally a campaign)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="spend")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="spend")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    impressions = models.BigIntegerField(_("impressions"), default=0)
+    clicks = models.BigIntegerField(_("clicks"), default=0)
+    source = models.CharField(_("source"), max_length=30, blank=True)  # api, import:google_ads…
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            # one row per day × channel × campaign; re-sending a day replaces it
+            models.UniqueConstraint(fields=["workspace", "date", "channel", "campaign"],
+                                    name="spend_day_campaign_unique"),
+            models.UniqueConstraint(fields=["workspace", "date", "channel"],
+                                    condition=Q(campaign__isnull=True),
+                                    name="spend_day_channel_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(impressions__gte=0)
+                                   & Q(clicks__gte=0), name="spend_not_negative"),
+        ]
+        indexes = [models.Index(fields=["workspace", "date"])]
+
+
+class KPI(models.Model):
+    """A metric the workspace is judged by, with a target, a direction and guardrails."""
+
+    class Scope(models.TextChoices):
+        WORKSPACE = "workspace", _("Whole workspace")
+        CHANNEL = "channel", _("Channel")
+        SEGMENT = "segment", _("Segment")
+
+    class Grain(models.TextChoices):
+        WEEK = "week", _("Week")
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
+
+    class Direction(models.TextChoices):
+        UP = "up", _("Higher is better")
+        DOWN = "down", _("Lower is better")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(_("name"), max_length=120)
+    metric_key = models.CharField(_("metric"), max_length=80)
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices,
+                             default=Scope.WORKSPACE)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="kpis")
+    segment = models.ForeignKey("crm.Segment", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="kpis")
+    grain = models.CharField(_("target period"), max_length=8, choices=Grain.choices,
+                             default=Grain.MONTH)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices,
+                                 default=Direction.UP)
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=4, null=True,
+                                 blank=True)
+    guardrail_min = models.DecimalField(_("guardrail minimum"), max_digits=16, decimal_places=4,
+                                        null=True, blank=True)
+    guardrail_max = models.DecimalField(_("guardrail maximum"), max_digits=16, decimal_places=4,
+                                        null=True, blank=True)
+    is_north_star = models.BooleanField(_("North Star Metric"), default=False)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_north_star", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["workspace"],
+                                               condition=Q(is_north_star=True),
+                                               name="one_north_star_per_workspace")]
+
+    def __str__(self):
+        return self.name
+
+
+class KPITarget(models.Model):
+    """A KPI's target for one period (overrides the KPI's default target)."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="targets")
+    period = models.DateField(_("period start"))
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=4)
+
+    class Meta:
+        ordering = ["period"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "period"],
+                                               name="kpi_target_period_unique")]
+
+
+class MetricRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", _("Nightly")
+        MANUAL = "manual", _("Recompute now")
+        API = "api", _("API")
+        SEED = "seed", _("Demo set-up")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
+                                  related_name="metric_runs")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    step = models.CharField(max_length=60, blank=True)
+    rows_written = models.PositiveIntegerField(default=0)
+    timings = models.JSONField(default=dict, blank=True)  # seconds per step
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"])]
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class MetricValue(models.Model):
+    """One computed number. Recomputing replaces, never duplicates (the unique key)."""
+
+    class Grain(models.TextChoices):
+        DAY = "day", _("Day")
+        WEEK = "week", _("Week")
+        MONTH = "month", _("Month")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80)
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    period = models.DateField()
+    dimension = models.CharField(max_length=20, blank=True, default="")
+    dimension_value = models.CharField(max_length=200, blank=True, default="")
+    value = models.FloatField()
+    run = models.ForeignKey(MetricRun, null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["workspace", "key", "grain", "period", "dimension", "dimension_value"],
+            name="metric_value_unique")]

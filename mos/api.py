@@ -1,0 +1,121 @@
+"""The API's base viewsets (every queryset starts from the request's workspace) and the
+first resources: /api/v1/me and /api/v1/workspace."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .selectors import user_workspaces
+
+
+class WorkspaceScopedMixin:
+    """Every queryset starts from request.workspace; subclasses refine `scope_queryset`,
+    and cannot forget the scope (get_queryset is final in spirit: do not override it)."""
+
+    queryset = None
+    model = None
+    lookup_field = "code"
+    read_perm = "workspace.view"
+    write_perm = "workspace.settings"
+
+    def scope_queryset(self, qs):
+        return qs
+
+    def get_queryset(self):
+        qs = self.model._default_manager.filter(workspace=self.request.workspace)
+        return self.scope_queryset(qs)
+
+    def get_serializer_context(self):
+        ctx = super().get_serializer_context()
+        ctx["workspace"] = getattr(self.request, "workspace", None)
+        ctx["actor"] = getattr(self.request, "actor", None)
+        return ctx
+
+
+class WorkspaceViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
+    pass
+
+
+class WorkspaceModelViewSet(WorkspaceScopedMixin, mixins.ListModelMixin,
+                            mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                            mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                            viewsets.GenericViewSet):
+    pass
+
+
+# --- the first resources ------------------------------------------------------------------
+
+class MembershipOutSerializer(serializers.Serializer):
+    workspace = serializers.CharField(source="workspace.slug")
+    workspace_name = serializers.CharField(source="workspace.name")
+    role = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["user", "api_key"])
+    email = serializers.EmailField(required=False)
+    name = serializers.CharField(required=False)
+    api_key = serializers.CharField(required=False, help_text="The key's visible prefix.")
+    scope = serializers.CharField(required=False)
+    workspace = serializers.CharField(help_text="The workspace this request acts in.")
+    role = serializers.CharField()
+    memberships = MembershipOutSerializer(many=True, required=False)
+
+
+class MeView(APIView):
+    """Who is calling: the signed-in person or the API key, and the workspace it acts in."""
+
+    read_perm = "workspace.view"
+
+    @extend_schema(responses=MeSerializer, operation_id="me")
+    def get(self, request):
+        actor = request.actor
+        if actor.api_key is not None:
+            data = {"kind": "api_key", "api_key": actor.api_key.prefix,
+                    "scope": actor.api_key.scope, "workspace": actor.workspace.slug,
+                    "role": actor.role}
+        else:
+            data = {"kind": "user", "email": actor.user.email, "name": actor.user.name,
+                    "workspace": actor.workspace.slug, "role": actor.role,
+                    "memberships": MembershipOutSerializer(
+                        user_workspaces(actor.user), many=True).data}
+        return Response(data)
+
+
+class WorkspaceSerializer(serializers.Serializer):
+    code = serializers.UUIDField(read_only=True)
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(max_length=120)
+    currency = serializers.CharField(max_length=3)
+    timezone = serializers.CharField(max_length=64)
+    business = serializers.ChoiceField(choices=["subscription", "transactional"])
+    default_margin = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0,
+                                              max_value=1)
+    activity_window_days = serializers.IntegerField(min_value=1, max_value=3650)
+    attribution_model = serializers.CharField()
+    attribution_lookback_days = serializers.IntegerField(min_value=1, max_value=365)
+
+
+class WorkspaceView(APIView):
+    """The workspace this request acts in; admins may change its settings (PATCH)."""
+
+    read_perm = "workspace.view"
+    write_perm = "workspace.settings"
+
+    @extend_schema(responses=WorkspaceSerializer, operation_id="workspace_retrieve")
+    def get(self, request):
+        return Response(WorkspaceSerializer(request.workspace).data)
+
+    @extend_schema(request=WorkspaceSerializer, responses=WorkspaceSerializer,
+                   operation_id="workspace_update")
+    def patch(self, request):
+        from .services import workspace_update
+
+        ser = WorkspaceSerializer(request.workspace, data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        ws = workspace_update(actor=request.actor, workspace=request.workspace,
+                              **ser.validated_data)
+        return Response(WorkspaceSerializer(ws).data, status=status.HTTP_200_OK)

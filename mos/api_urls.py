@@ -1,0 +1,34 @@
+"""/api/v1/: every app registers its viewsets on this one router."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from .api import MeView, WorkspaceView
+
+router = SimpleRouter(trailing_slash="/?")
+
+urlpatterns = [
+    path("me", MeView.as_view(), name="api-me"),
+    path("workspace", WorkspaceView.as_view(), name="api-workspace"),
+]
+
+
+def build():
+    """Collect the apps' API routes (each app's api.py exposes `register(router)`)."""
+    from importlib import import_module
+
+    for app in ("crm", "engines", "experiments", "reports"):
+        try:
+            mod = import_module(f"{app}.api")
+        except ModuleNotFoundError as e:
+            if e.name != f"{app}.api":
+                raise
+            continue
+        extra = mod.register(router)
+        if extra:
+            urlpatterns.extend(extra)
+    urlpatterns.extend(router.urls)
+    return urlpatterns
+
+
+urlpatterns = build()

@@ -1,0 +1,20 @@
+"""The Celery app. Every periodic schedule of MOS lives in `beat_schedule` below."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mos.settings")
+
+app = Celery("mos")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # The nightly metrics pipeline fans out one task per workspace (engines.tasks).
+    "compute-all-workspaces-nightly": {
+        "task": "engines.tasks.compute_all_workspaces",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}

@@ -1,0 +1,61 @@
+"""Roles and the one permission table that decides every action, for pages and the API alike."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    GROWTH_LEAD = "growth_lead", _("Growth lead")
+    MARKETER = "marketer", _("Marketer")
+    ANALYST = "analyst", _("Analyst")
+    SALES_REP = "sales_rep", _("Sales rep")
+    VIEWER = "viewer", _("Viewer")
+
+
+A, G, M, N, S, V = (Role.ADMIN, Role.GROWTH_LEAD, Role.MARKETER, Role.ANALYST,
+                    Role.SALES_REP, Role.VIEWER)
+EVERYONE = frozenset(Role)
+
+# permission → roles that hold it. DESIGN §3: admin (settings, members, keys), growth lead
+# (everything but settings), marketer (engines, experiments, CRM, report drafts), analyst (read
+# all, metrics config, experiments' analysis), sales rep (their leads: read, feedback), viewer.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "workspace.view": EVERYONE,
+    "workspace.settings": frozenset({A}),
+    "members.manage": frozenset({A}),
+    "apikeys.manage": frozenset({A}),
+    "audit.view": frozenset({A}),
+    # CRM
+    "crm.view": frozenset({A, G, M, N, V}),
+    "crm.edit": frozenset({A, G, M}),
+    "crm.import": frozenset({A, G, M}),
+    "leads.view_assigned": frozenset({A, G, M, S}),
+    "leads.feedback": frozenset({A, G, S}),
+    # metrics, KPIs, dashboards
+    "metrics.view": frozenset({A, G, M, N, V}),
+    "metrics.configure": frozenset({A, G, N}),
+    "metrics.recompute": frozenset({A, G, N}),
+    # engines and experiments
+    "engines.edit": frozenset({A, G, M}),
+    "experiments.edit": frozenset({A, G, M, N}),
+    # reports
+    "reports.view": frozenset({A, G, M, N, V}),
+    "reports.draft": frozenset({A, G, M}),
+    "reports.publish": frozenset({A, G}),
+}
+
+# An API key is an integration, not a person: its scope maps onto a role's permissions.
+# read: what a viewer may read; write: what a growth lead may do (never settings/members/keys).
+SCOPE_ROLES = {"read": Role.VIEWER, "write": Role.GROWTH_LEAD}
+SAFE_ONLY_SCOPES = {"read"}
+
+
+def role_has_perm(role: str, perm: str) -> bool:
+    """True if `role` holds `perm`; an unknown permission is a programming error."""
+    try:
+        return role in PERMISSIONS[perm]
+    except KeyError:
+        raise KeyError(f"unknown permission {perm!r}: add it to mos.roles.PERMISSIONS") from None

@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+
+def workspace_urls():
+    """Every app's pages under /w/<slug>/ (the tenancy decorator binds the workspace)."""
+    from importlib import import_module
+
+    patterns = [path("", views.workspace_home, name="workspace_home"),
+                path("", include("mos.urls_workspace"))]
+    for app in ("crm", "engines", "experiments", "reports"):
+        try:
+            import_module(f"{app}.urls")
+        except ModuleNotFoundError as e:
+            if e.name != f"{app}.urls":
+                raise
+            continue
+        patterns.append(path("", include(f"{app}.urls")))
+    return patterns
+
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(),
+         name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("w/new/", views.workspace_create, name="workspace_create"),
+    path("w/<slug:slug>/", include(workspace_urls())),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include("mos.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,200 @@
+"""Pages for accounts and workspace administration (members, API keys, audit, settings)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import (ApiKeyForm, InviteForm, RoleForm, SignupForm, WorkspaceCreateForm,
+                    WorkspaceSettingsForm)
+from .tenancy import workspace_view
+
+
+def _safe_next(request, fallback: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
+        return nxt
+    return fallback
+
+
+def home(request):
+    """Send a signed-in person to their last workspace, a newcomer to sign in."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    memberships = list(selectors.user_workspaces(request.user))
+    if not memberships:
+        return redirect("workspace_create")
+    last = request.session.get("workspace")
+    slug = next((m.workspace.slug for m in memberships if m.workspace.slug == last),
+                memberships[0].workspace.slug)
+    return redirect("workspace_home", slug=slug)
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST" and form.is_valid():
+        user = services.user_signup(**form.cleaned_data)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(_safe_next(request, reverse("home")))
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def workspace_create(request):
+    form = WorkspaceCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ws = services.workspace_create(user=request.user, name=form.cleaned_data["name"])
+        messages.success(request, _("Workspace “%(name)s” created.") % {"name": ws.name})
+        return redirect("workspace_home", slug=ws.slug)
+    return render(request, "mos/workspace_create.html", {"form": form})
+
+
+def invitation_accept(request, token):
+    invitation = selectors.get_invitation_by_token(token)
+    if not request.user.is_authenticated:
+        return render(request, "mos/invitation.html", {"invitation": invitation})
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+            return redirect("home")
+        return redirect("workspace_home", slug=invitation.workspace.slug)
+    return render(request, "mos/invitation.html", {"invitation": invitation})
+
+
+@workspace_view()
+def workspace_home(request):
+    """The workspace's start page (the dashboard lands here once metrics exist)."""
+    request.session["workspace"] = request.workspace.slug
+    return render(request, "mos/workspace_home.html", {})
+
+
+@workspace_view("workspace.settings")
+def workspace_settings(request):
+    ws = request.workspace
+    form = WorkspaceSettingsForm(request.POST or None, instance=ws)
+    if request.method == "POST" and form.is_valid():
+        changed = {f: form.cleaned_data[f] for f in form.changed_data}
+        ws.refresh_from_db()  # the form mutated the instance; the service diffs from the DB
+        if changed:
+            services.workspace_update(actor=request.actor, workspace=ws, **changed)
+        messages.success(request, _("Settings saved."))
+        return redirect("workspace_settings", slug=ws.slug)
+    return render(request, "mos/settings.html", {"form": form})
+
+
+@workspace_view("members.manage")
+def members(request):
+    ws = request.workspace
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_invite(actor=request.actor, **form.cleaned_data)
+        except ValidationError as e:
+            for field, errs in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
+            return redirect("members", slug=ws.slug)
+    return render(request, "mos/members.html", {
+        "form": form,
+        "members": selectors.workspace_members(ws),
+        "invitations": selectors.open_invitations(ws),
+        "role_form": RoleForm(),
+    })
+
+
+@require_POST
+@workspace_view("members.manage")
+def member_role(request, member_code):
+    membership = selectors.get_member(request.workspace, member_code)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_change_role(actor=request.actor, membership=membership,
+                                        role=form.cleaned_data["role"])
+            messages.success(request, _("Role changed."))
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+    else:
+        messages.error(request, _("Choose a valid role."))
+    return redirect("members", slug=request.workspace.slug)
+
+
+@require_POST
+@workspace_view("members.manage")
+def member_remove(request, member_code):
+    membership = selectors.get_member(request.workspace, member_code)
+    try:
+        services.member_remove(actor=request.actor, membership=membership)
+        messages.success(request, _("Member removed."))
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    return redirect("members", slug=request.workspace.slug)
+
+
+@workspace_view("apikeys.manage")
+def api_keys(request):
+    form = ApiKeyForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        _key, new_secret = services.api_key_create(actor=request.actor, **form.cleaned_data)
+        form = ApiKeyForm()
+    return render(request, "mos/api_keys.html", {
+        "form": form, "keys": selectors.workspace_api_keys(request.workspace),
+        "new_secret": new_secret,
+    })
+
+
+@require_POST
+@workspace_view("apikeys.manage")
+def api_key_revoke(request, key_code):
+    key = selectors.get_api_key(request.workspace, key_code)
+    services.api_key_revoke(actor=request.actor, key=key)
+    messages.success(request, _("Key %(prefix)s revoked.") % {"prefix": key.prefix})
+    return redirect("api_keys", slug=request.workspace.slug)
+
+
+@workspace_view("audit.view")
+def audit_log(request):
+    page = Paginator(selectors.audit_log(request.workspace), 50).get_page(request.GET.get("page"))
+    return render(request, "mos/audit.html", {"page": page})
+
+
+def healthz(request):
+    """Database and broker reachability, for load balancers and uptime checks."""
+    from django.conf import settings
+
+    checks = {}
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as e:  # noqa: BLE001 — any failure means "down"
+        checks["database"] = f"error: {e.__class__.__name__}"
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+            checks["broker"] = "ok"
+        except Exception as e:  # noqa: BLE001
+            checks["broker"] = f"error: {e.__class__.__name__}"
+    else:
+        checks["broker"] = "eager (embedded, no broker)"
+    ok = all(v == "ok" or v.startswith("eager") for v in checks.values())
+    return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
