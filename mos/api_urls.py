@@ -13,15 +13,20 @@ urlpatterns = [
 ]
 
 
+# Each module exposes register(router) -> optional list of extra url patterns.
+API_MODULES = ["crm.api", "crm.api_bulk", "engines.api", "engines.api_metrics",
+               "experiments.api", "reports.api"]
+
+
 def build():
     """Collect the apps' API routes (each app's api.py exposes `register(router)`)."""
     from importlib import import_module
 
-    for app in ("crm", "engines", "experiments", "reports"):
+    for name in API_MODULES:
         try:
-            mod = import_module(f"{app}.api")
+            mod = import_module(name)
         except ModuleNotFoundError as e:
-            if e.name != f"{app}.api":
+            if e.name != name:
                 raise
             continue
         extra = mod.register(router)

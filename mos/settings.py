@@ -196,7 +196,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mos.api_base.CodeCursorPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": ["mos.api_base.PrincipalRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"principal": env_str("MOS_API_RATE", "1200/min")},
+    "DEFAULT_THROTTLE_RATES": {"principal": env_str("MOS_API_RATE", "6000/min")},
     "EXCEPTION_HANDLER": "mos.api_base.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",

@@ -7,20 +7,25 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from . import views
 
 
+# Page URL modules mounted under /w/<slug>/ (each app may split its pages by feature).
+PAGE_URL_MODULES = ["crm.urls", "crm.urls_imports", "engines.urls", "experiments.urls",
+                    "reports.urls"]
+
+
 def workspace_urls():
     """Every app's pages under /w/<slug>/ (the tenancy decorator binds the workspace)."""
     from importlib import import_module
 
     patterns = [path("", views.workspace_home, name="workspace_home"),
                 path("", include("mos.urls_workspace"))]
-    for app in ("crm", "engines", "experiments", "reports"):
+    for name in PAGE_URL_MODULES:
         try:
-            import_module(f"{app}.urls")
+            import_module(name)
         except ModuleNotFoundError as e:
-            if e.name != f"{app}.urls":
+            if e.name != name:
                 raise
             continue
-        patterns.append(path("", include(f"{app}.urls")))
+        patterns.append(path("", include(name)))
     return patterns
 
 
