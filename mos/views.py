@@ -118,8 +118,8 @@ def members(request):
     })
 
 
-@require_POST
 @workspace_view("members.manage")
+@require_POST
 def member_role(request, member_code):
     membership = selectors.get_member(request.workspace, member_code)
     form = RoleForm(request.POST)
@@ -135,8 +135,8 @@ def member_role(request, member_code):
     return redirect("members", slug=request.workspace.slug)
 
 
-@require_POST
 @workspace_view("members.manage")
+@require_POST
 def member_remove(request, member_code):
     membership = selectors.get_member(request.workspace, member_code)
     try:
@@ -160,8 +160,8 @@ def api_keys(request):
     })
 
 
-@require_POST
 @workspace_view("apikeys.manage")
+@require_POST
 def api_key_revoke(request, key_code):
     key = selectors.get_api_key(request.workspace, key_code)
     services.api_key_revoke(actor=request.actor, key=key)
