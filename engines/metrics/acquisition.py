@@ -94,7 +94,7 @@ def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    """num / den aligned on the index; a zero or missing side gives NaN/inf, which to_values drops."""
+    """num / den aligned on the index; a zero or missing side gives NaN/inf (to_values drops it)."""
     num, den = num.align(den)
     with np.errstate(divide="ignore", invalid="ignore"):
         return num.astype("float64") / den.astype("float64")
@@ -140,7 +140,7 @@ def delivery_values(totals: pd.DataFrame, *, grain: str, dimension: str = "") ->
 
 def new_leads(stage_changes: pd.DataFrame, contacts: pd.DataFrame | None = None, *,
               grain: str, as_of, by: str | None = None) -> pd.Series:
-    """Contacts first reaching "lead" (or a later stage) per period, optionally per source channel/campaign."""
+    """New leads (first reaching "lead" or later) per period, or per source channel/campaign."""
     first = first_reached(stage_changes, "lead", as_of=as_of).rename("at").reset_index()
     first["period"] = period_start(first["at"], grain)
     if by is None:

@@ -27,7 +27,7 @@ register("repeat_customer_share", label=_("Share of repeat customers"), unit="ra
 register("lead_acceptance_rate", label=_("Leads accepted by sales"), unit="ratio",
          direction="up", family=FAMILY)
 # a mean 1–5 score; the registry has no "score" unit yet, so it is shown as a plain number
-register("lead_quality", label=_("Average lead quality (1–5)"), unit="count", direction="up",
+register("lead_quality", label=_("Average lead quality (1–5)"), unit="score", direction="up",
          family=FAMILY, description="mean sales feedback score, 1 (poor) to 5 (excellent)")
 register("campaign_recipients", label=_("Campaign recipients"), unit="count", direction="up",
          family=FAMILY)
@@ -62,7 +62,7 @@ def lead_acceptance(lead_feedback: pd.DataFrame, *, grain: str, as_of,
 
 def lead_quality(lead_feedback: pd.DataFrame, *, grain: str, as_of,
                  by_channel: bool = False) -> pd.Series:
-    """Mean quality score (1–5) of the feedback logged in the period; scores out of range ignored."""
+    """Mean quality score (1–5) of the feedback logged in the period; other scores are ignored."""
     f = lead_feedback[(lead_feedback["at"] < cutoff(as_of))
                       & lead_feedback["quality"].between(1, 5)]
     keys = [period_start(f["at"], grain)] + ([f["channel"]] if by_channel else [])
@@ -104,7 +104,7 @@ def compute_crm(orders: pd.DataFrame | None, lead_feedback: pd.DataFrame | None 
                 events: pd.DataFrame | None = None, *, grain: str = "month", as_of,
                 send_events=SEND_EVENTS, response_events=RESPONSE_EVENTS,
                 response_window_days: int = RESPONSE_WINDOW_DAYS) -> pd.DataFrame:
-    """Every CRM KPI: new/repeat customer share, lead quality per channel, campaign response rate."""
+    """Every CRM KPI: new/repeat customer share, lead quality per channel, campaign responses."""
     check_grain(grain)
     orders = frame_or_empty(orders, "orders")
     lead_feedback = frame_or_empty(lead_feedback, "lead_feedback")

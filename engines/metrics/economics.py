@@ -16,7 +16,7 @@ from .acquisition import (
 )
 from .registry import register
 from .retention import (
-    BUSINESSES, month_index, month_start, monthly_churn, purchases, signed_amount,
+    check_business, first_purchase, month_index, month_start, monthly_churn, signed_amount,
 )
 
 FAMILY = "economics"
@@ -66,8 +66,7 @@ def order_margin(orders: pd.DataFrame, default_margin: float | None) -> pd.Serie
 def new_customer_times(orders: pd.DataFrame, stage_changes: pd.DataFrame, *, as_of) -> pd.Series:
     """contact_id → when the contact became a customer: first customer stage or first purchase."""
     by_stage = first_reached(stage_changes, "customer", as_of=as_of)
-    by_order = purchases(orders, as_of=as_of).groupby("contact_id")["occurred_at"].min()
-    both = pd.concat([by_stage, by_order])
+    both = pd.concat([by_stage, first_purchase(orders, as_of=as_of)])
     return both.groupby(level=0).min()
 
 
@@ -148,7 +147,7 @@ def cohort_ltv_12m(orders: pd.DataFrame, *, as_of,
     margin (no own margin, no default) gets no value rather than an understated one.
     """
     o = orders[orders["occurred_at"] < cutoff(as_of)]
-    first = purchases(o, as_of=as_of).groupby("contact_id")["occurred_at"].min()
+    first = first_purchase(o, as_of=as_of)
     cohort = month_index(first).reindex(o["contact_id"]).to_numpy()
     o = o.assign(cohort=cohort, age=month_index(o["occurred_at"]) - cohort,
                  margin_amount=signed_amount(o) * order_margin(o, default_margin))
@@ -180,8 +179,7 @@ def compute_economics(orders: pd.DataFrame | None, stage_changes: pd.DataFrame |
                       predicted_ltv: pd.Series | None = None) -> pd.DataFrame:
     """Every economics metric for the workspace, plus per-channel CAC/ROAS per attribution model."""
     check_grain(grain)
-    if business not in BUSINESSES:
-        raise ValueError(f"unknown business {business!r}; expected one of {BUSINESSES}")
+    check_business(business)
     orders = frame_or_empty(orders, "orders")
     stage_changes = frame_or_empty(stage_changes, "stage_changes")
     spend = frame_or_empty(spend, "spend")

@@ -1,4 +1,4 @@
-"""Funnel metrics from the lifecycle history: entries per stage, step conversion, days to next stage.
+"""Funnel metrics from the lifecycle history: stage entries, step conversion, days to next stage.
 
 A contact *enters* stage k the first time it reaches k or any later funnel stage (frames.STAGES
 order). So a contact that jumps from lead straight to customer has entered mql, sql and
@@ -44,7 +44,7 @@ def stage_entries(stage_changes: pd.DataFrame, *, as_of) -> pd.DataFrame:
 
 
 def funnel_steps(entries: pd.DataFrame, *, grain: str) -> pd.DataFrame:
-    """One row per contact and stage entered: period of entry, stage, days to next stage (NaN: not yet)."""
+    """One row per contact and stage entered: entry period, stage, days to next stage (or NaN)."""
     parts = []
     for k, stage in enumerate(STAGES):
         entered = entries[stage].dropna()
@@ -59,7 +59,7 @@ def funnel_steps(entries: pd.DataFrame, *, grain: str) -> pd.DataFrame:
 
 
 def funnel_table(stage_changes: pd.DataFrame, *, grain: str, as_of) -> pd.DataFrame:
-    """Per (period, stage): entries, converted (reached the next stage by as_of), conversion, median days."""
+    """Per (period, stage): entries, converted (next stage by as_of), conversion, median days."""
     steps = funnel_steps(stage_entries(stage_changes, as_of=as_of), grain=grain)
     g = steps.groupby(["period", "stage"])["days"]
     table = pd.DataFrame({"entries": g.size(), "converted": g.count(), "median_days": g.median()})

@@ -44,6 +44,13 @@ register("repeat_order_share", label=_("Share of orders from repeat customers"),
 
 # --- order helpers (economics and crm use them too) ---------------------------------------
 
+def check_business(business: str) -> str:
+    """The business type itself, or ValueError for anything but subscription/transactional."""
+    if business not in BUSINESSES:
+        raise ValueError(f"unknown business {business!r}; expected one of {BUSINESSES}")
+    return business
+
+
 def signed_amount(orders: pd.DataFrame) -> pd.Series:
     """Order amounts with refunds negative, so a sum is net revenue."""
     return orders["amount"].where(orders["kind"] != "refund", -orders["amount"])
@@ -134,9 +141,7 @@ def active_at(orders: pd.DataFrame, boundaries: pd.DatetimeIndex, *, business: s
     activity window for a transactional business, the subscription period (default 31 days,
     i.e. monthly renewals of new/renewal orders) for a subscription business.
     """
-    if business not in BUSINESSES:
-        raise ValueError(f"unknown business {business!r}; expected one of {BUSINESSES}")
-    if business == "subscription":
+    if check_business(business) == "subscription":
         orders = orders[orders["kind"].isin(SUBSCRIPTION_KINDS)]
         length = pd.Timedelta(days=subscription_days)
     else:
@@ -156,6 +161,7 @@ def active_at(orders: pd.DataFrame, boundaries: pd.DatetimeIndex, *, business: s
 def monthly_churn(orders: pd.DataFrame, *, as_of, business: str = "subscription",
                   activity_window_days: int = 90, subscription_days: int = 31) -> pd.DataFrame:
     """Per complete month: customers active at its start, churned by its end, and churn rate."""
+    check_business(business)
     end = cutoff(as_of)
     orders = orders[orders["occurred_at"] < end]
     if orders.empty:
@@ -217,6 +223,7 @@ def compute_retention(orders: pd.DataFrame | None, events: pd.DataFrame | None =
                       passive_events=PASSIVE_EVENTS) -> pd.DataFrame:
     """Every retention metric; the cohort matrix, churn and NRR only at grain "month"."""
     check_grain(grain)
+    check_business(business)
     orders = frame_or_empty(orders, "orders")
     events = frame_or_empty(events, "events")
     stage_changes = frame_or_empty(stage_changes, "stage_changes")

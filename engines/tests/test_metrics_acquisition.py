@@ -77,9 +77,10 @@ def test_delivery_totals(spend):
 def test_per_channel_and_campaign(spend):
     out = acq.compute_acquisition(spend, as_of=AS_OF)
     assert val(out, "spend", "2025-01-01", "channel", "paid_search") == 300  # 200 + 100
-    assert val(out, "ctr", "2025-01-01", "channel", "paid_search") == pytest.approx(0.02)  # 300/15,000
-    assert val(out, "cpc", "2025-01-01", "channel", "paid_search") == pytest.approx(1.0)  # 300/300
-    assert val(out, "cpm", "2025-01-01", "channel", "paid_search") == pytest.approx(20.0)  # 300/15,000×1000
+    ch = "channel"
+    assert val(out, "ctr", "2025-01-01", ch, "paid_search") == pytest.approx(0.02)  # 300/15,000
+    assert val(out, "cpc", "2025-01-01", ch, "paid_search") == pytest.approx(1.0)  # 300/300
+    assert val(out, "cpm", "2025-01-01", ch, "paid_search") == pytest.approx(20.0)  # 300/15k×1000
     assert val(out, "cpc", "2025-01-01", "channel", "paid_social") == pytest.approx(3.0)  # 300/100
     assert val(out, "ctr", "2025-01-01", "campaign", "brand") == pytest.approx(0.025)  # 250/10,000
     assert val(out, "cpc", "2025-01-01", "campaign", "generic") == pytest.approx(2.0)  # 100/50

@@ -122,10 +122,11 @@ def test_blended_cac_and_roas(out):
 
 def test_cac_and_roas_per_channel_per_model(out):
     ch = "channel"
-    assert val(out, "cac.first_touch", "2025-01-01", ch, "paid_search") == pytest.approx(150.0)  # 300/2
-    assert val(out, "roas.first_touch", "2025-01-01", ch, "paid_search") == pytest.approx(1.0)  # 300/300
-    assert val(out, "cac.linear", "2025-01-01", ch, "paid_search") == pytest.approx(200.0)  # 300/1.5
-    assert val(out, "roas.linear", "2025-01-01", ch, "paid_search") == pytest.approx(250 / 300)
+    jan, ps = "2025-01-01", "paid_search"
+    assert val(out, "cac.first_touch", jan, ch, ps) == pytest.approx(150.0)  # 300 / 2
+    assert val(out, "roas.first_touch", jan, ch, ps) == pytest.approx(1.0)  # 300 / 300
+    assert val(out, "cac.linear", jan, ch, ps) == pytest.approx(200.0)  # 300 / (0.5 + 1)
+    assert val(out, "roas.linear", jan, ch, ps) == pytest.approx(250 / 300)  # (50 + 200) / 300
     # email had a 0 spend row: credited customers, but no CAC / ROAS
     assert val(out, "cac.first_touch", "2025-01-01", ch, "email") is None
     assert val(out, "roas.linear", "2025-01-01", ch, "email") is None
