@@ -1,10 +1,11 @@
 """Attribution: which channels get the credit for a conversion.
 
 Six models (registry.ATTRIBUTION_MODELS) share one path builder. A converting contact's path is
-its touchpoints in [converted_at - lookback, converted_at]; a contact with no conversion up to
-`as_of` has a non-converting path made of its touchpoints in [as_of - lookback, as_of] (only the
-Markov model reads those). A conversion with no touch in its window is credited to the channel
-NO_TOUCH_CHANNEL ("direct"), as one synthetic touch at the conversion time, in every model.
+its touchpoints in [converted_at - lookback, converted_at]; a contact with no conversion by the
+end of the as-of day has a non-converting path made of its touchpoints in the lookback window
+ending at that midnight (only the Markov model reads those). A conversion with no touch in its
+window is credited to the channel NO_TOUCH_CHANNEL ("direct"), as one synthetic touch at the
+conversion time, in every model.
 
 Markov (data-driven) is computed exactly: a first-order absorbing chain over the states start,
 channels, conversion and null, with transition probabilities counted from all paths; P(conversion)
@@ -39,23 +40,25 @@ register("attributed_revenue", label=_("Attributed revenue"), unit="currency",
          description=_("First-order revenue credited to the channel by the attribution model."))
 
 
-def _as_of(touchpoints: pd.DataFrame, conversions: pd.DataFrame, as_of) -> pd.Timestamp:
-    if as_of is not None:
-        return pd.Timestamp(as_of)
-    candidates = [s.max() for s in (touchpoints["occurred_at"], conversions["converted_at"])
-                  if len(s)]
-    return max(candidates) if candidates else pd.Timestamp.now().normalize()
+def _cutoff(touchpoints: pd.DataFrame, conversions: pd.DataFrame, as_of) -> pd.Timestamp:
+    """Midnight after the as-of day: the whole as-of day counts (docs/metrics.md convention)."""
+    if as_of is None:
+        candidates = [s.max() for s in (touchpoints["occurred_at"], conversions["converted_at"])
+                      if len(s) and pd.notna(s.max())]
+        as_of = max(candidates) if candidates else pd.Timestamp.now()
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
 def build_paths(touchpoints: pd.DataFrame, conversions: pd.DataFrame, *, lookback_days: float = 30,
                 as_of=None) -> pd.DataFrame:
     """One row per touch of every path (converting first, then non-converting), time-ordered."""
-    as_of = _as_of(touchpoints, conversions, as_of)
+    cutoff = _cutoff(touchpoints, conversions, as_of)
     lookback = pd.Timedelta(days=lookback_days)
-    conv = conversions.loc[conversions["converted_at"] <= as_of,
+    conv = conversions.loc[conversions["converted_at"] < cutoff,
                            ["contact_id", "converted_at", "revenue"]].reset_index(drop=True)
     conv["path_id"] = np.arange(len(conv), dtype=np.int64)
     tp = touchpoints[["contact_id", "channel", "occurred_at"]]
+    tp = tp[tp["channel"].notna()]  # a touch without a channel can't be credited
 
     touched = tp.merge(conv, on="contact_id", how="inner")
     touched = touched[(touched["occurred_at"] >= touched["converted_at"] - lookback)
@@ -66,7 +69,7 @@ def build_paths(touchpoints: pd.DataFrame, conversions: pd.DataFrame, *, lookbac
 
     converters = conv["contact_id"].unique()
     idle = tp[~tp["contact_id"].isin(converters)
-              & (tp["occurred_at"] >= as_of - lookback) & (tp["occurred_at"] <= as_of)]
+              & (tp["occurred_at"] >= cutoff - lookback) & (tp["occurred_at"] < cutoff)]
     idle = idle.assign(path_id=len(conv) + pd.factorize(idle["contact_id"])[0].astype(np.int64),
                        converted_at=pd.NaT, revenue=0.0)
 
@@ -91,7 +94,13 @@ def _groups(path_id: np.ndarray):
 
 
 def _sorted(paths: pd.DataFrame) -> pd.DataFrame:
-    if paths["path_id"].is_monotonic_increasing:
+    """The paths in (path, time) order; a no-op for build_paths' output."""
+    pid = paths["path_id"].to_numpy()
+    ordered = bool((pid[1:] >= pid[:-1]).all())
+    if ordered and "occurred_at" in paths:
+        same = pid[1:] == pid[:-1]
+        ordered = bool((np.diff(paths["occurred_at"].to_numpy())[same] >= np.timedelta64(0)).all())
+    if ordered:
         return paths
     by = ["path_id", "occurred_at"] if "occurred_at" in paths else ["path_id"]
     return paths.sort_values(by, kind="stable", ignore_index=True)
@@ -144,6 +153,14 @@ def markov_removal_effects(paths: pd.DataFrame) -> pd.Series:
     return out
 
 
+def markov_channel_totals(paths: pd.DataFrame) -> pd.Series:
+    """Global Markov credit (ChannelAttribution style): normalised removal effects × conversions."""
+    effects = markov_removal_effects(paths)
+    conversions = paths.loc[paths["converted"].to_numpy(), "path_id"].nunique()
+    total = effects.sum()
+    return (effects / total * conversions if total > 0 else effects).rename("conversions")
+
+
 def _touch_weights(conv: pd.DataFrame, model: str, half_life_days: float,
                    removal: pd.Series | None) -> np.ndarray:
     """Credit of each touch of converting paths (rows sorted by path); sums to 1 per path."""
@@ -164,16 +181,19 @@ def _touch_weights(conv: pd.DataFrame, model: str, half_life_days: float,
         return w / np.bincount(grp, weights=w)[grp]
     if model == "markov":
         # Distinct channels of the path, weighted by their removal effects.
-        first = ~pd.DataFrame({"g": grp, "c": conv["channel"].to_numpy()}).duplicated().to_numpy()
-        w = conv["channel"].map(removal).fillna(0.0).to_numpy() * first
+        codes, channels = pd.factorize(conv["channel"])
+        first = ~pd.Series(grp * len(channels) + codes).duplicated().to_numpy()
+        effect = removal.reindex(channels).fillna(0.0).to_numpy()
+        w = effect[codes] * first
         total = np.bincount(grp, weights=w)[grp]
         distinct = np.bincount(grp, weights=first.astype(float))[grp]
         return np.where(total > 0, w / np.where(total > 0, total, 1.0), first / distinct)
     raise ValueError(f"unknown attribution model {model!r}")
 
 
-def _credit_paths(paths: pd.DataFrame, model: str, half_life_days: float,
-                  removal: pd.Series | None = None) -> pd.DataFrame:
+def credit_paths(paths: pd.DataFrame, model: str, half_life_days: float = 7.0,
+                 removal: pd.Series | None = None) -> pd.DataFrame:
+    """attribute() on prebuilt paths; pass `removal` to reuse one Markov solve across models."""
     conv = paths[paths["converted"].to_numpy()]
     if model == "markov" and removal is None:
         removal = markov_removal_effects(paths)
@@ -190,13 +210,16 @@ def _credit_paths(paths: pd.DataFrame, model: str, half_life_days: float,
     return credit[CREDIT_COLUMNS].reset_index(drop=True)
 
 
+_credit_paths = credit_paths  # the first name engines/pipeline.py used; credit_paths is public
+
+
 def attribute(touchpoints: pd.DataFrame, conversions: pd.DataFrame, *, model: str,
               lookback_days: float = 30, half_life_days: float = 7.0, as_of=None) -> pd.DataFrame:
     """Per conversion and channel: credit (sums to 1 per conversion) and revenue credit."""
     if model not in ATTRIBUTION_MODELS:
         raise ValueError(f"unknown attribution model {model!r}")
     paths = build_paths(touchpoints, conversions, lookback_days=lookback_days, as_of=as_of)
-    return _credit_paths(paths, model, half_life_days)
+    return credit_paths(paths, model, half_life_days)
 
 
 def period_start(moments: pd.Series, grain: str) -> pd.Series:
@@ -221,7 +244,7 @@ def compute_attribution(touchpoints: pd.DataFrame, conversions: pd.DataFrame, *,
     removal = markov_removal_effects(paths) if "markov" in models else None
     frames = []
     for model in models:
-        credit = _credit_paths(paths, model, half_life_days, removal)
+        credit = credit_paths(paths, model, half_life_days, removal)
         if credit.empty:
             continue
         credit["period"] = period_start(credit["converted_at"], grain)

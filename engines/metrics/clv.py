@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from .registry import VALUE_COLUMNS, register
 
@@ -52,20 +52,38 @@ def rfm_summary(orders: pd.DataFrame, *, calibration_end, time_unit_days: float 
     end = pd.Timestamp(calibration_end).normalize()
     before_end = orders["occurred_at"] < end + pd.Timedelta(days=1)  # the whole last day counts
     kept = orders[(orders["kind"] != "refund") & before_end]
+    contact = kept["contact_id"].to_numpy(dtype=np.int64)
+    day = kept["occurred_at"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    amount = kept["amount"].to_numpy(dtype=float)
+    if len(contact) == 0:
+        empty = pd.Index([], dtype=np.int64, name="contact_id")
+        return pd.DataFrame({c: pd.Series(dtype=float, index=empty)
+                             for c in ("frequency", "recency", "T", "monetary_value")})
+    # One sort on a (contact, day) key, then run boundaries: no per-customer Python loop.
+    day0 = int(day.min())
+    order = np.argsort(((contact - contact.min()) << 21) | (day - day0), kind="stable")
+    contact, day, amount = contact[order], day[order], amount[order]
+    new_day = np.ones(len(day), dtype=bool)
+    new_day[1:] = (contact[1:] != contact[:-1]) | (day[1:] != day[:-1])
+    starts = np.flatnonzero(new_day)
     # Several orders on one day are one purchase (as lifetimes' summary does): sum their amounts.
-    daily = (kept.assign(day=kept["occurred_at"].dt.normalize())
-             .groupby(["contact_id", "day"], as_index=False, sort=True)["amount"].sum())
-    days = daily.groupby("contact_id", sort=True)["day"]
-    first, last = days.min(), days.max()
-    unit = pd.Timedelta(days=time_unit_days)
-    out = pd.DataFrame({"frequency": days.size() - 1, "recency": (last - first) / unit,
-                        "T": (end - first) / unit})
+    p_contact, p_day, p_amount = contact[starts], day[starts], np.add.reduceat(amount, starts)
+    new_customer = np.ones(len(p_day), dtype=bool)
+    new_customer[1:] = p_contact[1:] != p_contact[:-1]
+    firsts = np.flatnonzero(new_customer)
+    lasts = np.append(firsts[1:], len(p_day)) - 1
+    repeats = lasts - firsts  # purchase days after the first one
+    unit_days = float(time_unit_days)
+    end_day = end.to_datetime64().astype("datetime64[D]").astype(np.int64)
     # Mean spend of the repeat purchases only: the first purchase is excluded, as in the paper.
-    repeat = daily[daily["day"].to_numpy() > daily["contact_id"].map(first).to_numpy()]
-    out["monetary_value"] = (repeat.groupby("contact_id")["amount"].mean()
-                             .reindex(out.index).fillna(0.0))
-    out.index.name = "contact_id"
-    return out.astype(float)
+    repeat_spend = np.add.reduceat(p_amount, firsts) - p_amount[firsts]
+    out = pd.DataFrame({
+        "frequency": repeats.astype(float),
+        "recency": (p_day[lasts] - p_day[firsts]) / unit_days,
+        "T": (end_day - p_day[firsts]) / unit_days,
+        "monetary_value": np.where(repeats > 0, repeat_spend / np.maximum(repeats, 1), 0.0),
+    }, index=pd.Index(p_contact[firsts], name="contact_id"))
+    return out
 
 
 def _compress(*columns: np.ndarray, weights=None):
@@ -95,6 +113,49 @@ def _bgnbd_ll(params, x, t_x, t_cal):
     return head + np.logaddexp(alive, dropped)
 
 
+def _dot(w, values) -> float:
+    # Not BLAS `@`: multithreaded dot products crawl on a busy machine; this is one pass anyway.
+    return float(np.sum(w * values))
+
+
+def _bgnbd_objective(x, t_x, t_cal, w):
+    """Mean negative log-likelihood and its gradient in log-parameters, for L-BFGS-B."""
+    # Transcendental functions run on the few distinct x, T and t_x values, then get gathered.
+    ux, ix = np.unique(x, return_inverse=True)
+    uT, iT = np.unique(t_cal, return_inverse=True)
+    ut, it = np.unique(t_x, return_inverse=True)
+    rep = ux > 0
+    xr = np.where(rep, ux, 1.0)  # keeps the x = 0 rows of "dropped" terms finite (masked below)
+    w = w / w.sum()
+
+    def f(theta):
+        r, alpha, a, b = np.exp(theta)
+        rx = (r + ux)[ix]
+        log_T, log_t = np.log(alpha + uT)[iT], np.log(alpha + ut)[it]
+        head = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
+        alive = (betaln(a, b + ux) - betaln(a, b))[ix] - rx * log_T
+        dropped = np.where(rep, betaln(a + 1, b + xr - 1) - betaln(a, b), -np.inf)[ix] - rx * log_t
+        top = np.maximum(alive, dropped)
+        e_alive, e_dropped = np.exp(alive - top), np.exp(dropped - top)
+        total = e_alive + e_dropped
+        ll = head[ix] + top + np.log(total)
+        s1, s2 = e_alive / total, e_dropped / total  # each term's share of the likelihood
+        dg = digamma
+        d_r = (dg(r + ux) - dg(r) + np.log(alpha))[ix] - s1 * log_T - s2 * log_t
+        d_alpha = (r / alpha - s1 * rx / (alpha + uT)[iT] - s2 * rx / (alpha + ut)[it])
+        d_a1 = dg(a + b) - dg(a + b + ux)
+        d_a2 = np.where(rep, dg(a + 1) - dg(a) + d_a1, 0.0)
+        d_b1 = dg(b + ux) - dg(b) + d_a1
+        d_b2 = np.where(rep, dg(b + xr - 1) - dg(b) + d_a1, 0.0)
+        d_a = s1 * d_a1[ix] + s2 * d_a2[ix]
+        d_b = s1 * d_b1[ix] + s2 * d_b2[ix]
+        grad = np.array([_dot(w, d_r) * r, _dot(w, d_alpha) * alpha, _dot(w, d_a) * a,
+                         _dot(w, d_b) * b])
+        return -_dot(w, ll), -grad
+
+    return f
+
+
 def fit_bgnbd(frequency, recency, T, weights=None) -> BGNBDParams:
     """Maximum-likelihood BG/NBD parameters (r, alpha, a, b)."""
     x, t_x, t_cal, w = _compress(frequency, recency, T, weights=weights)
@@ -102,31 +163,33 @@ def fit_bgnbd(frequency, recency, T, weights=None) -> BGNBDParams:
         raise ValueError("BG/NBD needs at least one repeat purchase")
     # Rescale time so alpha starts near 1 whatever the unit; alpha scales back linearly.
     scale = 10.0 / max(float(t_cal.max()), 1e-9)
-    t_x, t_cal = t_x * scale, t_cal * scale
-    total = w.sum()
-
-    def negative(log_params):
-        return -np.sum(w * _bgnbd_ll(np.exp(log_params), x, t_x, t_cal)) / total
-
-    best = _minimize(negative, np.zeros(4))
+    best = _minimize(_bgnbd_objective(x, t_x * scale, t_cal * scale, w), np.zeros(4))
     r, alpha, a, b = np.exp(best)
     return BGNBDParams(float(r), float(alpha / scale), float(a), float(b))
 
 
-def _minimize(fun, start):
-    # L-BFGS-B in log-parameter space, polished by Nelder-Mead (cheap: four parameters).
-    first = minimize(fun, start, method="L-BFGS-B", bounds=[(-12, 12)] * len(start))
-    second = minimize(fun, first.x, method="Nelder-Mead",
-                      options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 4000})
-    return second.x if second.fun <= first.fun else first.x
+def _minimize(objective, start):
+    # L-BFGS-B with analytic gradients in log-parameter space (positivity for free).
+    result = minimize(objective, start, jac=True, method="L-BFGS-B",
+                      bounds=[(-15, 15)] * len(start),
+                      options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-10})
+    if not np.isfinite(result.fun):
+        raise ValueError(f"maximum-likelihood fit failed: {result.message}")
+    return result.x
 
 
+# Both expectations below use Euler's transformation
+#   2F1(A, B; C; z) = (1 - z)^(C - A - B) 2F1(C - A, C - B; C; z)
+# so the factor ((alpha + T) / (alpha + T + t))^(r + x) = (1 - z)^(r + x) cancels analytically:
+# the paper's form multiplies an overflowing 2F1 by an underflowing power for heavy buyers
+# (x in the hundreds), giving inf or NaN; this form stays finite and is otherwise identical.
 def expected_purchases(params: BGNBDParams, t) -> np.ndarray:
     """E[X(t)]: expected purchases in (0, t] of a new customer (FHL 2005, eq. 9)."""
     r, alpha, a, b = params
     t = np.asarray(t, dtype=float)
-    hyp = hyp2f1(r, b, a + b - 1, t / (alpha + t))
-    return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
+    z = t / (alpha + t)
+    hyp = hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
+    return (a + b - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp)
 
 
 def conditional_expected_purchases(params: BGNBDParams, t, frequency, recency, T) -> np.ndarray:
@@ -134,9 +197,9 @@ def conditional_expected_purchases(params: BGNBDParams, t, frequency, recency, T
     r, alpha, a, b = params
     x, t_x, t_cal = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     t = np.asarray(t, dtype=float)
-    hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + t_cal + t))
-    numerator = (a + b + x - 1) / (a - 1) * (
-        1 - ((alpha + t_cal) / (alpha + t_cal + t)) ** (r + x) * hyp)
+    z = t / (alpha + t_cal + t)
+    hyp = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    numerator = (a + b + x - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp)
     return numerator / (1 + _dropout_odds(params, x, t_x, t_cal))
 
 
@@ -153,28 +216,37 @@ def probability_alive(params: BGNBDParams, frequency, recency, T) -> np.ndarray:
     return 1.0 / (1.0 + _dropout_odds(params, x, t_x, t_cal))
 
 
-def _gg_ll(params, x, zbar):
-    p, q, v = params
-    return (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
-            + (p * x - 1) * np.log(zbar) + p * x * np.log(x) - (p * x + q) * np.log(x * zbar + v))
+def _gg_objective(x, zbar, w):
+    """Mean negative Gamma-Gamma log-likelihood and its gradient in log-parameters."""
+    ux, ix = np.unique(x, return_inverse=True)
+    log_z, log_x = np.log(zbar), np.log(x)
+    w = w / w.sum()
+
+    def f(theta):
+        p, q, v = np.exp(theta)
+        px = (p * ux)[ix]
+        log_xzv = np.log(x * zbar + v)
+        ll = ((gammaln(p * ux + q) - gammaln(p * ux))[ix] - gammaln(q) + q * np.log(v)
+              + (px - 1) * log_z + px * log_x - (px + q) * log_xzv)
+        dg_pxq = digamma(p * ux + q)[ix]
+        d_p = x * (dg_pxq - digamma(p * ux)[ix] + log_z + log_x - log_xzv)
+        d_q = dg_pxq - digamma(q) + np.log(v) - log_xzv
+        d_v = q / v - (px + q) / (x * zbar + v)
+        return -_dot(w, ll), -np.array([_dot(w, d_p) * p, _dot(w, d_q) * q, _dot(w, d_v) * v])
+
+    return f
 
 
 def fit_gamma_gamma(frequency, monetary_value, weights=None) -> GammaGammaParams:
     """Maximum-likelihood Gamma-Gamma (p, q, v) on repeat customers' mean repeat spend."""
     x, zbar = np.asarray(frequency, dtype=float), np.asarray(monetary_value, dtype=float)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
     keep = (x > 0) & (zbar > 0)
-    w = None if weights is None else np.asarray(weights, dtype=float)[keep]
-    x, zbar, w = _compress(x[keep], zbar[keep], weights=w)
+    x, zbar, w = x[keep], zbar[keep], w[keep]
     if len(x) < 2:
         raise ValueError("Gamma-Gamma needs at least two repeat customers")
     scale = 1.0 / float(np.average(zbar, weights=w))  # v is in money: fit in mean-spend units
-    zbar = zbar * scale
-    total = w.sum()
-
-    def negative(log_params):
-        return -np.sum(w * _gg_ll(np.exp(log_params), x, zbar)) / total
-
-    p, q, v = np.exp(_minimize(negative, np.zeros(3)))
+    p, q, v = np.exp(_minimize(_gg_objective(x, zbar * scale, w), np.zeros(3)))
     return GammaGammaParams(float(p), float(q), float(v / scale))
 
 
@@ -192,12 +264,15 @@ def predicted_clv(bgnbd: BGNBDParams, summary: pd.DataFrame, spend, *, horizon_m
                   margin=1.0) -> pd.Series:
     """Expected (discounted) value over the horizon: purchases × spend × margin, month by month."""
     x, t_x, t_cal = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    value = np.zeros(len(summary))
-    before = np.zeros(len(summary))
-    for month in range(1, horizon_months + 1):  # a loop over months, vectorised over customers
-        upto = conditional_expected_purchases(bgnbd, month * periods_per_month, x, t_x, t_cal)
-        value += (upto - before) / (1 + monthly_discount) ** month
-        before = upto
+    if monthly_discount == 0:  # undiscounted: the month steps telescope to one evaluation
+        value = conditional_expected_purchases(bgnbd, horizon_months * periods_per_month,
+                                               x, t_x, t_cal)
+    else:
+        value, before = np.zeros(len(summary)), np.zeros(len(summary))
+        for month in range(1, horizon_months + 1):  # months loop, vectorised over customers
+            upto = conditional_expected_purchases(bgnbd, month * periods_per_month, x, t_x, t_cal)
+            value += (upto - before) / (1 + monthly_discount) ** month
+            before = upto
     return pd.Series(value * np.asarray(spend, dtype=float) * np.asarray(margin, dtype=float),
                      index=summary.index, name="ltv_predicted")
 

@@ -1,4 +1,4 @@
-"""Attribution models: hand-computed cases, and exact Markov against an independent implementation."""
+"""Attribution models: hand-computed cases; exact Markov against an independent implementation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from engines.metrics.attribution import (
-    NO_TOUCH_CHANNEL, attribute, build_paths, compute_attribution, markov_removal_effects)
+    NO_TOUCH_CHANNEL, attribute, build_paths, compute_attribution, markov_channel_totals,
+    markov_removal_effects)
 from engines.metrics.frames import make_frame
 from engines.metrics.registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
 
@@ -111,6 +112,18 @@ def test_build_paths_non_converting_window():
     assert sorted(zip(paths["contact_id"], paths["channel"])) == [(4, "ads"), (6, "email")]
 
 
+def test_whole_as_of_day_counts():
+    # as_of = Jan 31: a conversion at 15:00 that day counts; one on Feb 1 at 00:00 does not, so
+    # contact 2 is a non-converting path ending at midnight (its Jan 2 touch is inside the 30 days,
+    # its Jan 1 touch is not).
+    tp = touches((1, "a", "2024-01-31 10:00:00"), (2, "b", "2024-01-02 00:00:00"),
+                 (2, "c", "2024-01-01 23:00:00"))
+    cv = convs((1, "2024-01-31 15:00:00", 1.0), (2, "2024-02-01 00:00:00", 1.0))
+    paths = build_paths(tp, cv, as_of=dt.date(2024, 1, 31))
+    assert paths[["contact_id", "channel", "converted"]].values.tolist() == [
+        [1, "a", True], [2, "b", False]]
+
+
 # --- Markov -----------------------------------------------------------------------------------
 # Paths (the three-path example of S. Bryl, analyzecore.com, 2016):
 #   A > B > C > conversion;  A > null;  B > C > null
@@ -133,6 +146,32 @@ def test_markov_hand_computed():
     out = attribute(tp, cv, model="markov", as_of=AS_OF)
     assert credit_of(out, 1) == pytest.approx({"A": 0.2, "B": 0.4, "C": 0.4})
     assert out["revenue_credit"].sum() == pytest.approx(10.0)
+
+
+def test_markov_global_totals_versus_per_conversion_credit():
+    # Paths (S. Puzyrov's removal-effect walkthrough, 2019): G > conv twice, M > conv,
+    # G > M > conv, G > null.
+    # start->G 4/5, start->M 1/5; G->conv 2/4, G->M 1/4, G->null 1/4; M->conv 1.
+    # P(conv) = 4/5 * (1/2 + 1/4) + 1/5 = 0.8.  Without G: 1/5 -> RE 1 - 0.2/0.8 = 0.75.
+    # Without M: 4/5 * 1/2 = 0.4 -> RE 0.5.  Global (ChannelAttribution) credit of the 4
+    # conversions: G 4 * 0.75/1.25 = 2.4, M 1.6.
+    # Per conversion: G-only paths give G 1 each, M-only gives M 1, G > M splits 0.75 : 0.5 =
+    # 0.6 / 0.4, so G 2.6 and M 1.4.
+    tp = touches((1, "G", "2024-01-01"), (2, "G", "2024-01-01"), (3, "M", "2024-01-01"),
+                 (4, "G", "2024-01-01"), (4, "M", "2024-01-02"), (5, "G", "2024-01-20"))
+    cv = convs(*[(c, "2024-01-05", 1.0) for c in (1, 2, 3, 4)])
+    paths = build_paths(tp, cv, as_of=AS_OF)
+    assert markov_removal_effects(paths).to_dict() == pytest.approx({"G": 0.75, "M": 0.5})
+    assert markov_channel_totals(paths).to_dict() == pytest.approx({"G": 2.4, "M": 1.6})
+    out = attribute(tp, cv, model="markov", as_of=AS_OF)
+    assert out.groupby("channel")["credit"].sum().to_dict() == pytest.approx({"G": 2.6, "M": 1.4})
+
+
+def test_markov_accepts_unsorted_paths():
+    frame = paths_frame(random_paths(5))
+    shuffled = frame.sample(frac=1.0, random_state=0)
+    assert markov_removal_effects(shuffled).to_dict() == pytest.approx(
+        markov_removal_effects(frame).to_dict())
 
 
 def reference_removal_effects(paths: list[tuple[list[str], bool]]) -> dict[str, float]:
