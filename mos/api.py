@@ -3,6 +3,7 @@ first resources: /api/v1/me and /api/v1/workspace."""
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -25,6 +26,8 @@ class WorkspaceScopedMixin:
         return qs
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # OpenAPI generation: no request
+            return self.model._default_manager.none()
         qs = self.model._default_manager.filter(workspace=self.request.workspace)
         return self.scope_queryset(qs)
 
@@ -44,6 +47,16 @@ class WorkspaceModelViewSet(WorkspaceScopedMixin, mixins.ListModelMixin,
                             mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                             viewsets.GenericViewSet):
     pass
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Tells the OpenAPI schema that mos.api_base.ApiKeyAuthentication is a bearer key."""
+
+    target_class = "mos.api_base.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer"}
 
 
 # --- the first resources ------------------------------------------------------------------

@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}}
     },
     "SECURITY": [{"ApiKey": []}],
+    "ENUM_NAME_OVERRIDES": {"LifecycleStageEnum": "crm.models.Stage"},
 }
 
 LOGGING = {

@@ -1,0 +1,387 @@
+"""Reads for the CRM. Every function starts from the workspace; another workspace's object
+answers exactly like a missing one (404).
+
+Contact search (contact_list's `q`) must stay fast at a million contacts. It uses lookups a
+PostgreSQL trigram index can serve: name and company `icontains`, e-mail and phone
+`istartswith` (people type the start of an address or number). Django turns both into
+`UPPER(col::text) LIKE UPPER(…)`, so migration 0003 creates GIN indexes on
+`UPPER(col) gin_trgm_ops` for the four columns (PostgreSQL only; SQLite has no such index and
+scans, which is fine for the embedded demo). A query shorter than three characters yields no
+full trigram, so it is matched by prefix on every field (served by the trigram index's
+word-start trigrams) instead of by substring."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from mos.models import User, Workspace
+
+from .models import (
+    Account,
+    Consent,
+    ConsentChannel,
+    Contact,
+    ContactMerge,
+    CustomerType,
+    Event,
+    LeadFeedback,
+    LifecycleStage,
+    Order,
+    Persona,
+    Segment,
+    Stage,
+    StageChange,
+)
+
+LEAD_STAGES = [Stage.LEAD, Stage.MQL, Stage.SQL, Stage.OPPORTUNITY]
+
+CONTACT_SORTS = {
+    "created_at": ("created_at", "id"), "-created_at": ("-created_at", "-id"),
+    "created": ("created_at", "id"), "-created": ("-created_at", "-id"),
+    "updated_at": ("updated_at", "id"), "-updated_at": ("-updated_at", "-id"),
+    "name": ("name", "id"), "-name": ("-name", "-id"),
+    "email": ("email", "id"), "-email": ("-email", "-id"),
+    "stage": ("stage", "id"), "-stage": ("-stage", "-id"),
+    "stage_changed_at": ("stage_changed_at", "id"),
+    "-stage_changed_at": ("-stage_changed_at", "-id"),
+}
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _get(qs, code):
+    """The row of `qs` with this code, or 404 (a malformed code is simply not found)."""
+    code = _as_uuid(code)
+    if code is None:
+        raise Http404
+    return get_object_or_404(qs, code=code)
+
+
+def get_contact(workspace: Workspace, code) -> Contact:
+    """The workspace's contact, or 404 (also for other workspaces' codes)."""
+    return _get(Contact.objects.filter(workspace=workspace).select_related(
+        "account", "persona", "owner", "source_channel", "source_campaign"), code)
+
+
+def get_account(workspace: Workspace, code) -> Account:
+    return _get(Account.objects.filter(workspace=workspace), code)
+
+
+def get_persona(workspace: Workspace, code) -> Persona:
+    return _get(Persona.objects.filter(workspace=workspace), code)
+
+
+def get_segment(workspace: Workspace, code) -> Segment:
+    return _get(Segment.objects.filter(workspace=workspace), code)
+
+
+def get_lifecycle_stage(workspace: Workspace, key: str) -> LifecycleStage:
+    lifecycle_stages(workspace)  # make sure the row exists
+    return get_object_or_404(LifecycleStage, workspace=workspace, key=key)
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+def _listify(value) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple, set)):
+        return [v for v in value if v not in (None, "")]
+    return [value]
+
+
+def contact_search_q(q: str) -> Q:
+    """The search condition for `q` (see the module docstring for why these lookups)."""
+    q = q.strip()
+    if len(q) < 3:
+        return (Q(name__istartswith=q) | Q(company__istartswith=q) | Q(email__istartswith=q)
+                | Q(phone__istartswith=q))
+    return (Q(name__icontains=q) | Q(company__icontains=q) | Q(email__istartswith=q)
+            | Q(phone__istartswith=q))
+
+
+def contact_list(workspace: Workspace, *, q: str = "", stage=None, persona=None,
+                 customer_type=None, channel=None, owner=None, segment=None,
+                 sort: str = "-created_at") -> QuerySet:
+    """The workspace's contacts, searched and filtered.
+
+    stage / customer_type / channel (key) accept one value, a comma list or a list; persona a
+    Persona, a code or a list; owner a User, an e-mail or "none" (unassigned); segment a
+    Segment or its code. Unknown references match nothing."""
+    qs = Contact.objects.filter(workspace=workspace).select_related(
+        "persona", "owner", "source_channel", "source_campaign", "account")
+    return contact_filter(qs, workspace, q=q, stage=stage, persona=persona,
+                          customer_type=customer_type, channel=channel, owner=owner,
+                          segment=segment).order_by(
+        *CONTACT_SORTS.get(sort, CONTACT_SORTS["-created_at"]))
+
+
+def contact_filter(qs: QuerySet, workspace: Workspace, *, q: str = "", stage=None,
+                   persona=None, customer_type=None, channel=None, owner=None,
+                   segment=None) -> QuerySet:
+    """contact_list's filters applied to a queryset already scoped to `workspace`."""
+    if q and q.strip():
+        qs = qs.filter(contact_search_q(q))
+    if stages := _listify(stage):
+        qs = qs.filter(stage__in=stages)
+    if persona not in (None, "", []):
+        items = _listify(persona)
+        ids = [p.pk for p in items if isinstance(p, Persona)]
+        codes = [c for c in (_as_uuid(p) for p in items if not isinstance(p, Persona)) if c]
+        qs = qs.filter(Q(persona_id__in=ids) | Q(persona__code__in=codes))
+    if types := _listify(customer_type):
+        qs = qs.filter(customer_type__in=types)
+    if channels := _listify(channel):
+        qs = qs.filter(source_channel__key__in=channels)
+    if owner not in (None, ""):
+        if isinstance(owner, User):
+            qs = qs.filter(owner=owner)
+        elif str(owner).lower() == "none":
+            qs = qs.filter(owner__isnull=True)
+        else:
+            qs = qs.filter(owner__email=str(owner).strip().lower())
+    if segment not in (None, ""):
+        if not isinstance(segment, Segment):
+            code = _as_uuid(segment)
+            segment = Segment.objects.filter(workspace=workspace, code=code).first() if code \
+                else None
+        if segment is None or segment.workspace_id != workspace.pk:
+            return qs.none()
+        qs = qs.filter(pk__in=segment_queryset(workspace, segment.filters).values("pk"))
+    return qs
+
+
+# --- segments --------------------------------------------------------------------------------
+
+SEGMENT_LIST_KEYS = ["stage", "persona", "customer_type", "plan", "country", "channel"]
+_PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+
+def validate_segment_filters(filters) -> dict:
+    """A segment's filters, cleaned (lists deduplicated, empty keys dropped), or
+    ValidationError keyed by filter name."""
+    if filters in (None, ""):
+        return {}
+    if not isinstance(filters, dict):
+        raise ValidationError({"filters": [_("Filters must be an object.")]})
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    allowed = set(SEGMENT_LIST_KEYS) | {"owner", "properties"}
+    for key in sorted(set(filters) - allowed):
+        errors[key] = [_("Unknown filter.")]
+    for key in SEGMENT_LIST_KEYS:
+        value = filters.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            errors[key] = [_("Give a list of values.")]
+            continue
+        values = list(dict.fromkeys(v.strip() for v in value))
+        if key == "stage":
+            bad = [v for v in values if v not in Stage.values]
+        elif key == "customer_type":
+            bad = [v for v in values if v not in CustomerType.values]
+        elif key == "persona":
+            bad = [v for v in values if _as_uuid(v) is None]
+        elif key == "country":
+            values = [v.upper() for v in values]
+            bad = [v for v in values if not re.fullmatch(r"[A-Z]{2}", v)]
+        else:
+            bad = []
+        if bad:
+            errors[key] = [_("Unknown value(s): %(values)s") % {"values": ", ".join(bad)}]
+            continue
+        cleaned[key] = values
+    owner = filters.get("owner")
+    if owner not in (None, ""):
+        if not isinstance(owner, str) or "@" not in owner:
+            errors["owner"] = [_("Give the owner's e-mail.")]
+        else:
+            cleaned["owner"] = owner.strip().lower()
+    props = filters.get("properties")
+    if props not in (None, {}, ""):
+        if not isinstance(props, dict):
+            errors["properties"] = [_("Give an object of property: value.")]
+        else:
+            bad = [k for k in props if not _PROPERTY_KEY.match(str(k)) or "__" in str(k)]
+            bad += [k for k, v in props.items() if not isinstance(v, (str, int, float, bool))]
+            if bad:
+                errors["properties"] = [_("Invalid property filter(s): %(keys)s")
+                                        % {"keys": ", ".join(map(str, bad))}]
+            else:
+                cleaned["properties"] = dict(props)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def segment_queryset(workspace: Workspace | int, filters: dict) -> QuerySet:
+    """The workspace's contacts matching a segment's saved filters (keys combine with AND,
+    values of one key with OR)."""
+    f = filters or {}
+    qs = Contact.objects.filter(workspace=workspace)
+    if f.get("stage"):
+        qs = qs.filter(stage__in=f["stage"])
+    if f.get("persona"):
+        codes = [c for c in (_as_uuid(v) for v in f["persona"]) if c]
+        qs = qs.filter(persona__code__in=codes)
+    if f.get("customer_type"):
+        qs = qs.filter(customer_type__in=f["customer_type"])
+    if f.get("plan"):
+        qs = qs.filter(account__plan__in=f["plan"])
+    if f.get("country"):
+        qs = qs.filter(country__in=[c.upper() for c in f["country"]])
+    if f.get("channel"):
+        qs = qs.filter(source_channel__key__in=f["channel"])
+    if f.get("owner"):
+        qs = qs.filter(owner__email=f["owner"])
+    for key, value in (f.get("properties") or {}).items():
+        if not _PROPERTY_KEY.match(str(key)) or "__" in str(key):
+            return qs.none()
+        qs = qs.filter(**{f"properties__{key}": value})
+    return qs
+
+
+def segment_members(segment: Segment) -> QuerySet:
+    """The segment's current members, newest first."""
+    return (segment_queryset(segment.workspace_id, segment.filters)
+            .select_related("persona", "owner", "source_channel", "source_campaign",
+                            "account")
+            .order_by("-created_at", "-id"))
+
+
+# --- a contact's timeline and consent --------------------------------------------------------
+
+def contact_timeline(contact: Contact, limit: int = 200) -> list[dict]:
+    """Everything that happened to a contact, newest first: stage changes, events, orders,
+    consent, feedback and merges (one query per kind)."""
+    items: list[dict] = []
+    for sc in (StageChange.objects.filter(contact=contact).select_related("by")
+               .order_by("-at", "-id")[:limit]):
+        items.append({"kind": "stage", "at": sc.at, "from_stage": sc.from_stage,
+                      "to_stage": sc.to_stage, "by": sc.by, "reason": sc.reason, "obj": sc})
+    for ev in (Event.objects.filter(contact=contact).select_related("channel", "campaign")
+               .order_by("-occurred_at", "-id")[:limit]):
+        items.append({"kind": "event", "at": ev.occurred_at, "name": ev.name,
+                      "channel": ev.channel, "campaign": ev.campaign,
+                      "properties": ev.properties, "quality_issues": ev.quality_issues,
+                      "obj": ev})
+    for o in Order.objects.filter(contact=contact).order_by("-occurred_at", "-id")[:limit]:
+        items.append({"kind": "order", "at": o.occurred_at, "amount": o.amount,
+                      "currency": o.currency, "order_kind": o.kind, "obj": o})
+    for c in Consent.objects.filter(contact=contact).order_by("-at", "-id")[:limit]:
+        items.append({"kind": "consent", "at": c.at, "channel": c.channel, "status": c.status,
+                      "source": c.source, "obj": c})
+    for fb in (LeadFeedback.objects.filter(contact=contact).select_related("rep")
+               .order_by("-at", "-id")[:limit]):
+        items.append({"kind": "feedback", "at": fb.at, "quality": fb.quality,
+                      "outcome": fb.outcome, "reason": fb.reason, "note": fb.note,
+                      "rep": fb.rep, "obj": fb})
+    for m in ContactMerge.objects.filter(survivor=contact).order_by("-at")[:limit]:
+        items.append({"kind": "merge", "at": m.at, "merged_code": m.merged_code,
+                      "matched_on": m.matched_on, "moved": m.moved,
+                      "merged_snapshot": m.merged_snapshot, "obj": m})
+    items.sort(key=lambda i: i["at"], reverse=True)
+    return items[:limit]
+
+
+def _latest_per_channel(rows) -> dict:
+    """rows ordered newest first → {(contact_id, channel): Consent} keeping the first seen."""
+    latest: dict = {}
+    for row in rows:
+        latest.setdefault((row.contact_id, row.channel), row)
+    return latest
+
+
+def _latest_consents(qs) -> dict:
+    if connection.vendor == "postgresql":
+        rows = qs.order_by("contact_id", "channel", "-at", "-id").distinct("contact_id",
+                                                                            "channel")
+    else:
+        rows = qs.order_by("contact_id", "channel", "-at", "-id")
+    return _latest_per_channel(rows)
+
+
+def current_consent(contact: Contact) -> dict[str, Consent | None]:
+    """{channel: the latest Consent row or None} for every consent channel."""
+    latest = _latest_consents(Consent.objects.filter(contact=contact))
+    return {ch: latest.get((contact.pk, ch)) for ch in ConsentChannel.values}
+
+
+def consent_state_for(workspace: Workspace, contact_ids) -> dict[int, dict[str, Consent | None]]:
+    """{contact id: {channel: latest Consent or None}} for a page of contacts, in one query."""
+    ids = list(contact_ids)
+    state = {cid: dict.fromkeys(ConsentChannel.values) for cid in ids}
+    if not ids:
+        return state
+    latest = _latest_consents(Consent.objects.filter(workspace=workspace, contact_id__in=ids))
+    for (cid, ch), row in latest.items():
+        state[cid][ch] = row
+    return state
+
+
+def has_consent(contact: Contact, channel: str) -> bool:
+    """True when the contact's current consent for `channel` is granted."""
+    row = current_consent(contact).get(channel)
+    return row is not None and row.status == Consent.Status.GRANTED
+
+
+# --- sales, stages ---------------------------------------------------------------------------
+
+def leads_for_rep(workspace: Workspace, user) -> QuerySet:
+    """The open leads assigned to `user` (lead → opportunity), newest first."""
+    return (Contact.objects.filter(workspace=workspace, owner=user, stage__in=LEAD_STAGES)
+            .select_related("source_channel", "source_campaign", "account", "persona")
+            .order_by("-created_at", "-id"))
+
+
+def open_leads(workspace: Workspace, *, owner_email: str = "") -> QuerySet:
+    """Every open lead (lead → opportunity) of the workspace, or one rep's, newest first."""
+    qs = (Contact.objects.filter(workspace=workspace, stage__in=LEAD_STAGES)
+          .select_related("source_channel", "source_campaign", "account", "persona"))
+    if owner_email:
+        qs = qs.filter(owner__email=owner_email.strip().lower())
+    return qs.order_by("-created_at", "-id")
+
+
+def lead_feedback_list(workspace: Workspace, *, contact: Contact | None = None) -> QuerySet:
+    qs = LeadFeedback.objects.filter(workspace=workspace).select_related("contact", "rep")
+    if contact is not None:
+        qs = qs.filter(contact=contact)
+    return qs.order_by("-at", "-id")
+
+
+def lifecycle_stages(workspace: Workspace) -> list[LifecycleStage]:
+    """The workspace's nine stages in funnel order (default rows are created when missing)."""
+    rows = list(LifecycleStage.objects.filter(workspace=workspace).order_by("position", "id"))
+    if len(rows) < len(Stage.values):
+        from .services import ensure_lifecycle_stages
+
+        ensure_lifecycle_stages(workspace)
+        rows = list(LifecycleStage.objects.filter(workspace=workspace)
+                    .order_by("position", "id"))
+    return rows
+
+
+def stage_names(workspace: Workspace) -> dict[str, str]:
+    """{stage key: the workspace's name for it}."""
+    return {s.key: s.name for s in lifecycle_stages(workspace)}

@@ -1,0 +1,419 @@
+"""Writes for the CRM: contacts and their lifecycle, the consent ledger, lead feedback, merges,
+accounts, personas, segments and the workspace's lifecycle stage definitions.
+
+Every function is keyword-only, runs in one transaction, full_clean()s before saving and records
+an audit entry. Stage changes happen in exactly one place: contact_change_stage."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from mos.actors import Actor
+from mos.audit import audit, diff, snapshot
+from mos.models import Membership, Workspace
+
+from .models import (
+    Account,
+    Consent,
+    Contact,
+    ContactMerge,
+    Event,
+    LeadFeedback,
+    LifecycleStage,
+    Order,
+    Persona,
+    Segment,
+    Stage,
+    StageChange,
+)
+
+# fields a caller may set on a contact (stage only through contact_change_stage)
+CONTACT_FIELDS = ["external_id", "email", "phone", "name", "account", "company", "country",
+                  "city", "language", "persona", "customer_type", "buying_role", "owner",
+                  "source_channel", "source_campaign", "properties"]
+# create may also back-date a contact (imports, demo data)
+CONTACT_CREATE_EXTRA = ["stage", "stage_changed_at", "created_at"]
+
+ACCOUNT_FIELDS = ["name", "domain", "industry", "size", "plan", "external_id"]
+PERSONA_FIELDS = ["name", "description", "needs", "objections", "value_proposition"]
+SEGMENT_FIELDS = ["name", "description", "filters"]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _reject_unknown(fields: dict, allowed: list[str], what: str) -> None:
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ValueError(f"not {what} fields: {', '.join(unknown)}")
+
+
+def _check_same_workspace(workspace: Workspace, **related) -> None:
+    """Refuse relations to another workspace's rows (full_clean cannot see tenancy)."""
+    errors = {}
+    for field, obj in related.items():
+        if obj is not None and getattr(obj, "workspace_id", None) != workspace.pk:
+            errors[field] = [_("Not found in this workspace.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_owner(workspace: Workspace, owner) -> None:
+    if owner is not None and not Membership.objects.filter(workspace=workspace,
+                                                           user=owner).exists():
+        raise ValidationError({"owner": [_("The owner must be a member of this workspace.")]})
+
+
+def _normalise_contact_fields(fields: dict) -> dict:
+    if "email" in fields:
+        fields["email"] = (fields["email"] or "").strip().lower()
+    for f in ("phone", "name", "external_id", "company", "city"):
+        if f in fields and isinstance(fields[f], str):
+            fields[f] = fields[f].strip()
+    if "country" in fields and isinstance(fields["country"], str):
+        fields["country"] = fields["country"].strip().upper()
+    if "properties" in fields and fields["properties"] is None:
+        fields["properties"] = {}
+    return fields
+
+
+def _check_contact_relations(workspace: Workspace, fields: dict) -> None:
+    _check_same_workspace(workspace, **{f: fields[f] for f in
+                                        ("account", "persona", "source_channel",
+                                         "source_campaign") if f in fields})
+    if "owner" in fields:
+        _check_owner(workspace, fields["owner"])
+
+
+def _check_contact_unique(workspace: Workspace, contact: Contact) -> None:
+    """Field errors for a duplicate e-mail or external id (the constraints would only say
+    "constraint violated")."""
+    errors = {}
+    others = Contact.objects.filter(workspace=workspace)
+    if contact.pk:
+        others = others.exclude(pk=contact.pk)
+    if contact.email and others.filter(email=contact.email).exists():
+        errors["email"] = [_("Another contact already has this e-mail.")]
+    if contact.external_id and others.filter(external_id=contact.external_id).exists():
+        errors["external_id"] = [_("Another contact already has this external id.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _stage_key(value) -> str:
+    value = str(value or "")
+    if value not in Stage.values:
+        raise ValidationError({"to_stage": [_("Unknown lifecycle stage “%(stage)s”.")
+                                            % {"stage": value}]})
+    return value
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+@transaction.atomic
+def contact_create(*, actor: Actor, **fields) -> Contact:
+    """A new contact; when `stage` is given its first StageChange ('' → stage) is written."""
+    _reject_unknown(fields, CONTACT_FIELDS + CONTACT_CREATE_EXTRA, "contact")
+    fields = _normalise_contact_fields(dict(fields))
+    ws = actor.workspace
+    _check_contact_relations(ws, fields)
+    stage = fields.pop("stage", None)
+    now = timezone.now()
+    contact = Contact(workspace=ws, **fields)
+    contact.created_at = fields.get("created_at") or now
+    contact.updated_at = now
+    if stage:
+        contact.stage = _stage_key(stage)
+        contact.stage_changed_at = fields.get("stage_changed_at") or contact.created_at
+    contact.full_clean(validate_constraints=False)
+    _check_contact_unique(ws, contact)
+    contact.save()
+    if stage:
+        StageChange.objects.create(workspace=ws, contact=contact, from_stage="",
+                                   to_stage=contact.stage, at=contact.stage_changed_at,
+                                   by=actor.user)
+    audit(actor, "contact.create", contact,
+          changes=snapshot(contact, CONTACT_FIELDS + ["stage"]))
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: Actor, contact: Contact, **fields) -> Contact:
+    """Change a contact's profile (never its stage: use contact_change_stage)."""
+    if "stage" in fields:
+        raise ValueError("the stage changes only through contact_change_stage")
+    _reject_unknown(fields, CONTACT_FIELDS, "contact")
+    fields = _normalise_contact_fields(dict(fields))
+    _check_contact_relations(contact.workspace, fields)
+    before = snapshot(contact, CONTACT_FIELDS)
+    for k, v in fields.items():
+        setattr(contact, k, v)
+    contact.updated_at = timezone.now()
+    contact.full_clean(validate_constraints=False)
+    if "email" in fields or "external_id" in fields:
+        _check_contact_unique(contact.workspace, contact)
+    contact.save(update_fields=[*fields, "updated_at"])
+    changes = diff(before, snapshot(contact, CONTACT_FIELDS))
+    if changes:
+        audit(actor, "contact.update", contact, changes=changes)
+    return contact
+
+
+@transaction.atomic
+def contact_change_stage(*, actor: Actor, contact: Contact, to_stage: str, reason: str = "",
+                         at: datetime | None = None) -> StageChange:
+    """Move a contact to `to_stage` (any move, backwards too) and record the StageChange."""
+    to_stage = _stage_key(to_stage)
+    # lock the row so two concurrent moves cannot both read the same from-stage
+    current = (Contact.objects.select_for_update().only("id", "stage")
+               .get(pk=contact.pk)).stage
+    if current == to_stage:
+        raise ValidationError({"to_stage": [_("The contact is already in this stage.")]})
+    at = at or timezone.now()
+    change = StageChange(workspace=contact.workspace, contact=contact, from_stage=current,
+                         to_stage=to_stage, at=at, by=actor.user, reason=(reason or "")[:300])
+    change.full_clean()
+    change.save()
+    contact.stage = to_stage
+    contact.stage_changed_at = at
+    contact.updated_at = timezone.now()
+    contact.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    audit(actor, "contact.stage_change", contact,
+          changes={"stage": [current, to_stage], "reason": reason, "at": at})
+    return change
+
+
+@transaction.atomic
+def contact_delete(*, actor: Actor, contact: Contact) -> None:
+    """Delete a contact with its history (events, orders, consent, stage changes)."""
+    audit(actor, "contact.delete", contact, changes=snapshot(contact, CONTACT_FIELDS + ["stage"]))
+    contact.delete()
+
+
+@transaction.atomic
+def consent_record(*, actor: Actor, contact: Contact, channel: str, status: str,
+                   source: str = "", at: datetime | None = None) -> Consent:
+    """Append a consent row; the latest row per channel is the contact's current consent."""
+    consent = Consent(workspace=contact.workspace, contact=contact, channel=channel,
+                      status=status, source=source or "", at=at or timezone.now(),
+                      recorded_at=timezone.now())
+    consent.full_clean()
+    consent.save()
+    audit(actor, "consent.record", contact,
+          changes={"channel": channel, "status": status, "source": source, "at": consent.at})
+    return consent
+
+
+@transaction.atomic
+def lead_feedback_create(*, actor: Actor, contact: Contact, quality: int, outcome: str,
+                         reason: str = "", note: str = "") -> LeadFeedback:
+    """A sales rep's verdict on a lead. Someone who sees only their assigned leads (a sales
+    rep) may judge only leads they own; CRM users may record feedback on any lead."""
+    if not actor.can("crm.view") and (actor.user is None
+                                      or contact.owner_id != actor.user.pk):
+        raise PermissionDenied(_("You can only give feedback on your own leads."))
+    try:
+        quality = int(quality)
+    except (TypeError, ValueError):
+        raise ValidationError({"quality": [_("Give a quality from 1 to 5.")]}) from None
+    if not 1 <= quality <= 5:
+        raise ValidationError({"quality": [_("Give a quality from 1 to 5.")]})
+    fb = LeadFeedback(workspace=contact.workspace, contact=contact, rep=actor.user,
+                      quality=quality, outcome=outcome, reason=reason or "", note=note or "")
+    fb.full_clean()
+    fb.save()
+    audit(actor, "lead_feedback.create", fb, object_repr=str(contact),
+          changes={"contact": contact, "quality": quality, "outcome": outcome,
+                   "reason": reason})
+    return fb
+
+
+# fields a merge copies from the merged contact when the survivor's are blank
+MERGE_FILL_FIELDS = ["external_id", "email", "phone", "name", "account", "company", "country",
+                     "city", "language", "persona", "customer_type", "buying_role", "owner",
+                     "source_channel", "source_campaign"]
+
+
+@transaction.atomic
+def contacts_merge(*, actor: Actor, survivor: Contact, merged: Contact,
+                   matched_on: str) -> ContactMerge:
+    """Merge `merged` into `survivor`: every event, order, consent, stage change, feedback and
+    earlier merge record moves over, blank profile fields are filled, the merge is recorded
+    and `merged` is deleted."""
+    if survivor.pk == merged.pk:
+        raise ValidationError({"merged": [_("A contact cannot be merged into itself.")]})
+    if survivor.workspace_id != merged.workspace_id or survivor.workspace_id != actor.workspace.pk:
+        raise ValidationError({"merged": [_("Not found in this workspace.")]})
+    merged_snapshot = json.loads(json.dumps(
+        snapshot(merged, ["code", *CONTACT_FIELDS, "stage", "stage_changed_at", "created_at"]),
+        cls=DjangoJSONEncoder))
+    moved = {
+        "events": Event.objects.filter(contact=merged).update(contact=survivor),
+        "orders": Order.objects.filter(contact=merged).update(contact=survivor),
+        "consents": Consent.objects.filter(contact=merged).update(contact=survivor),
+        "stage_changes": StageChange.objects.filter(contact=merged).update(contact=survivor),
+        "feedback": LeadFeedback.objects.filter(contact=merged).update(contact=survivor),
+        "merges": ContactMerge.objects.filter(survivor=merged).update(survivor=survivor),
+    }
+    fill = {}
+    for f in MERGE_FILL_FIELDS:
+        attname = Contact._meta.get_field(f).attname
+        if not getattr(survivor, attname) and getattr(merged, attname):
+            fill[attname] = getattr(merged, attname)
+    properties = {**(merged.properties or {}), **(survivor.properties or {})}
+    merged_code = merged.code
+    # delete first: the survivor may take over the merged contact's unique email/external id
+    Contact.objects.filter(pk=merged.pk).delete()
+    before = snapshot(survivor, CONTACT_FIELDS)
+    for attname, value in fill.items():
+        setattr(survivor, attname, value)
+    survivor.properties = properties
+    survivor.created_at = min(survivor.created_at, merged.created_at)
+    survivor.updated_at = timezone.now()
+    survivor.full_clean()
+    survivor.save(update_fields=[*fill, "properties", "created_at", "updated_at"])
+    record = ContactMerge(workspace=survivor.workspace, survivor=survivor,
+                          merged_code=merged_code, merged_snapshot=merged_snapshot,
+                          matched_on=matched_on, moved=moved)
+    record.full_clean()
+    record.save()
+    audit(actor, "contact.merge", survivor,
+          changes={"merged": str(merged_code), "matched_on": matched_on, "moved": moved,
+                   "filled": diff(before, snapshot(survivor, CONTACT_FIELDS))})
+    return record
+
+
+# --- accounts, personas, segments ------------------------------------------------------------
+
+def _create(actor: Actor, model, allowed: list[str], action: str, fields: dict):
+    _reject_unknown(fields, allowed, model._meta.model_name)
+    obj = model(workspace=actor.workspace, **fields)
+    obj.full_clean()
+    obj.save()
+    audit(actor, action, obj, changes=snapshot(obj, allowed))
+    return obj
+
+
+def _update(actor: Actor, obj, allowed: list[str], action: str, fields: dict):
+    _reject_unknown(fields, allowed, obj._meta.model_name)
+    before = snapshot(obj, allowed)
+    for k, v in fields.items():
+        setattr(obj, k, v)
+    obj.full_clean()
+    obj.save(update_fields=list(fields) or None)
+    changes = diff(before, snapshot(obj, allowed))
+    if changes:
+        audit(actor, action, obj, changes=changes)
+    return obj
+
+
+@transaction.atomic
+def account_create(*, actor: Actor, **fields) -> Account:
+    """A new company account."""
+    return _create(actor, Account, ACCOUNT_FIELDS, "account.create", fields)
+
+
+@transaction.atomic
+def account_update(*, actor: Actor, account: Account, **fields) -> Account:
+    return _update(actor, account, ACCOUNT_FIELDS, "account.update", fields)
+
+
+@transaction.atomic
+def account_delete(*, actor: Actor, account: Account) -> None:
+    """Delete an account; its contacts stay, without an account."""
+    audit(actor, "account.delete", account, changes=snapshot(account, ACCOUNT_FIELDS))
+    account.delete()
+
+
+@transaction.atomic
+def persona_create(*, actor: Actor, **fields) -> Persona:
+    return _create(actor, Persona, PERSONA_FIELDS, "persona.create", fields)
+
+
+@transaction.atomic
+def persona_update(*, actor: Actor, persona: Persona, **fields) -> Persona:
+    return _update(actor, persona, PERSONA_FIELDS, "persona.update", fields)
+
+
+@transaction.atomic
+def persona_delete(*, actor: Actor, persona: Persona) -> None:
+    """Delete a persona; its contacts keep their profile without one."""
+    audit(actor, "persona.delete", persona, changes=snapshot(persona, PERSONA_FIELDS))
+    persona.delete()
+
+
+def _clean_segment_filters(fields: dict) -> dict:
+    if "filters" in fields:
+        from .selectors import validate_segment_filters
+
+        try:
+            fields["filters"] = validate_segment_filters(fields["filters"] or {})
+        except ValidationError as e:
+            msgs = [f"{k}: {m}" for k, ms in e.message_dict.items() for m in ms] if hasattr(
+                e, "error_dict") else e.messages
+            raise ValidationError({"filters": msgs}) from None
+    return fields
+
+
+@transaction.atomic
+def segment_create(*, actor: Actor, **fields) -> Segment:
+    """A saved filter over contacts (filters checked by validate_segment_filters)."""
+    return _create(actor, Segment, SEGMENT_FIELDS, "segment.create",
+                   _clean_segment_filters(dict(fields)))
+
+
+@transaction.atomic
+def segment_update(*, actor: Actor, segment: Segment, **fields) -> Segment:
+    return _update(actor, segment, SEGMENT_FIELDS, "segment.update",
+                   _clean_segment_filters(dict(fields)))
+
+
+@transaction.atomic
+def segment_delete(*, actor: Actor, segment: Segment) -> None:
+    audit(actor, "segment.delete", segment, changes=snapshot(segment, SEGMENT_FIELDS))
+    segment.delete()
+
+
+# --- lifecycle stage definitions -------------------------------------------------------------
+
+def _default_definitions() -> dict[str, str]:
+    return {
+        Stage.LEAD: _("Gave us a way to reach them (e-mail or phone) through a form, a "
+                      "download, an event or a trial, and fits our market."),
+        Stage.MQL: _("A lead who fits a persona and showed buying intent: visited pricing, "
+                     "asked for a demo or reached the engagement threshold marketing and "
+                     "sales agreed on."),
+        Stage.SQL: _("An MQL sales has contacted and accepted: a real need, budget and a "
+                     "decision maker are confirmed, and a next step is booked."),
+    }
+
+
+def ensure_lifecycle_stages(workspace: Workspace) -> None:
+    """Create the workspace's missing LifecycleStage rows (English names, default lead/MQL/SQL
+    definitions). Idempotent; called lazily by selectors.lifecycle_stages."""
+    existing = set(LifecycleStage.objects.filter(workspace=workspace)
+                   .values_list("key", flat=True))
+    missing = [s for s in Stage if s.value not in existing]
+    if not missing:
+        return
+    with translation.override("en"):
+        definitions = _default_definitions()
+        rows = [LifecycleStage(workspace=workspace, key=s.value, name=str(s.label),
+                               definition=str(definitions.get(s, "")),
+                               position=list(Stage).index(s))
+                for s in missing]
+    LifecycleStage.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+@transaction.atomic
+def lifecycle_stage_update(*, actor: Actor, stage: LifecycleStage, name: str,
+                           definition: str) -> LifecycleStage:
+    """Rename a stage and write what it means (the unified lead definition)."""
+    return _update(actor, stage, ["name", "definition"], "lifecycle_stage.update",
+                   {"name": (name or "").strip(), "definition": definition or ""})

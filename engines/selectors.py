@@ -1,0 +1,202 @@
+"""Reads for channels and campaigns; every lookup starts from the workspace (404 otherwise)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from mos.models import Workspace
+
+from .models import Campaign, Channel
+
+
+def _code(value):
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise Http404 from None
+
+
+def get_channel(workspace: Workspace, code) -> Channel:
+    """The workspace's channel, or 404 (also for other workspaces' codes)."""
+    return get_object_or_404(Channel, workspace=workspace, code=_code(code))
+
+
+def get_campaign(workspace: Workspace, code) -> Campaign:
+    return get_object_or_404(Campaign.objects.select_related("channel"), workspace=workspace,
+                             code=_code(code))
+
+
+def channel_by_key(workspace: Workspace, key: str) -> Channel | None:
+    """The workspace's channel with this key, or None (imports and ingest map keys often)."""
+    if not key:
+        return None
+    return Channel.objects.filter(workspace=workspace, key=str(key).strip()).first()
+
+
+def channel_list(workspace: Workspace) -> QuerySet:
+    return Channel.objects.filter(workspace=workspace).order_by("name", "id")
+
+
+def campaign_list(workspace: Workspace, *, channel: Channel | None = None) -> QuerySet:
+    qs = Campaign.objects.filter(workspace=workspace).select_related("channel")
+    if channel is not None:
+        qs = qs.filter(channel=channel)
+    return qs.order_by("-starts_on", "name", "id")
+
+
+# --- metrics, runs and KPIs ------------------------------------------------------------------
+
+def metric_values(workspace: Workspace, key: str, grain: str | None = None, from_=None, to=None,
+                  dimension: str | None = None, dimension_value: str | None = None) -> QuerySet:
+    """The workspace's computed values of one metric, oldest period first."""
+    from .models import MetricValue
+
+    qs = MetricValue.objects.filter(workspace=workspace, key=key)
+    if grain:
+        qs = qs.filter(grain=grain)
+    if from_ is not None:
+        qs = qs.filter(period__gte=from_)
+    if to is not None:
+        qs = qs.filter(period__lte=to)
+    if dimension is not None:
+        qs = qs.filter(dimension=dimension)
+    if dimension_value is not None:
+        qs = qs.filter(dimension_value=dimension_value)
+    return qs
+
+
+def metric_run_list(workspace: Workspace) -> QuerySet:
+    from .models import MetricRun
+
+    return MetricRun.objects.filter(workspace=workspace).select_related("requested_by")
+
+
+def latest_run(workspace: Workspace):
+    """The workspace's most recent metric run (any status), or None."""
+    return metric_run_list(workspace).order_by("-created_at", "-id").first()
+
+
+def get_metric_run(workspace: Workspace, code):
+    from .models import MetricRun
+
+    return get_object_or_404(MetricRun, workspace=workspace, code=_code(code))
+
+
+def kpi_list(workspace: Workspace) -> QuerySet:
+    from .models import KPI
+
+    return (KPI.objects.filter(workspace=workspace).select_related("channel", "segment")
+            .prefetch_related("targets"))
+
+
+def get_kpi(workspace: Workspace, code):
+    """The workspace's KPI, or 404 (also for other workspaces' codes)."""
+    return get_object_or_404(kpi_list(workspace), code=_code(code))
+
+
+TREND_PERIODS = 8
+
+
+def _kpi_periods(grain: str, last_day, n: int) -> list:
+    """The n KPI periods (their first days) ending with the one that is complete by last_day:
+    the week/month/quarter holding last_day (week: the last full week up to it)."""
+    from datetime import timedelta
+
+    import pandas as pd
+
+    from .services import kpi_period_start
+
+    if grain == "week":
+        end = kpi_period_start("week", last_day - timedelta(days=6))
+        return [end - timedelta(weeks=i) for i in range(n - 1, -1, -1)]
+    step = 3 if grain == "quarter" else 1
+    end = kpi_period_start(grain, last_day)
+    return [(pd.Timestamp(end) - pd.DateOffset(months=step * i)).date()
+            for i in range(n - 1, -1, -1)]
+
+
+def kpi_status(workspace: Workspace, period) -> list[dict]:
+    """Each KPI of the workspace for `period` (a date, or anything with .start/.end months as
+    the dashboard's Period): actual value, target (the period's KPITarget, else the KPI's),
+    attainment, good/bad in the KPI's direction, guardrail breach, and the trend of the last 8
+    periods as [(period start, value or None)]. Four queries whatever the number of KPIs."""
+    import calendar
+    from datetime import date as date_cls
+    from datetime import timedelta
+
+    import pandas as pd
+
+    from .dashboard import aggregate
+    from .pipeline import REGISTRY  # importing the pipeline registers every family's keys
+    from .models import MetricValue
+
+    if isinstance(period, date_cls):
+        last_day = period
+    else:
+        end = period.end
+        last_day = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+    kpis = list(kpi_list(workspace))
+    if not kpis:
+        return []
+    plans = {k.pk: _kpi_periods(k.grain, last_day, TREND_PERIODS) for k in kpis}
+    first = min(p[0] for p in plans.values())
+    rows = MetricValue.objects.filter(
+        workspace=workspace, key__in={k.metric_key for k in kpis}, grain__in=["week", "month"],
+        period__gte=first, period__lte=last_day).values_list(
+        "key", "grain", "period", "dimension", "dimension_value", "value")
+    df = pd.DataFrame.from_records(list(rows), columns=["key", "grain", "period", "dimension",
+                                                        "dimension_value", "value"])
+    if not df.empty:
+        df["period"] = pd.to_datetime(df["period"]).dt.date
+
+    def value_of(kpi, start) -> float | None:
+        dim, dim_value = "", ""
+        if kpi.scope == kpi.Scope.CHANNEL:
+            dim, dim_value = "channel", kpi.channel.key if kpi.channel_id else ""
+        elif kpi.scope == kpi.Scope.SEGMENT:
+            dim, dim_value = "segment", str(kpi.segment.code) if kpi.segment_id else ""
+        if df.empty:
+            return None
+        part = df[(df["key"] == kpi.metric_key) & (df["dimension"] == dim)]
+        if kpi.grain == "week":
+            hit = part[(part["grain"] == "week") & (part["period"] == start)
+                       & (part["dimension_value"] == dim_value)]
+            return float(hit["value"].iloc[0]) if len(hit) else None
+        months = [start] if kpi.grain == "month" else [
+            (pd.Timestamp(start) + pd.DateOffset(months=i)).date() for i in range(3)]
+        agg = aggregate(part[part["grain"] == "month"], months, dim)
+        hit = agg[(agg["key"] == kpi.metric_key) & (agg["dimension_value"] == dim_value)]
+        return float(hit["value"].iloc[0]) if len(hit) else None
+
+    out = []
+    for kpi in kpis:  # a handful of KPIs, over frames already in memory
+        starts = plans[kpi.pk]
+        trend = [(s, value_of(kpi, s)) for s in starts]
+        current_start, actual = trend[-1]
+        targets = {t.period: t.target for t in kpi.targets.all()}
+        target = targets.get(current_start, kpi.target)
+        target = float(target) if target is not None else None
+        attainment = good = None
+        if actual is not None and target is not None:
+            if kpi.direction == kpi.Direction.UP:
+                attainment = actual / target if target else None
+                good = actual >= target
+            else:
+                attainment = target / actual if actual else None
+                good = actual <= target
+        lo, hi = kpi.guardrail_min, kpi.guardrail_max
+        breach = actual is not None and ((lo is not None and actual < float(lo))
+                                         or (hi is not None and actual > float(hi)))
+        d = REGISTRY.get(kpi.metric_key)
+        out.append({
+            "kpi": kpi, "key": kpi.metric_key, "label": d.label if d else kpi.metric_key,
+            "unit": d.unit if d else "", "period": current_start,
+            "period_end": (current_start + timedelta(days=6) if kpi.grain == "week" else None),
+            "actual": actual, "target": target, "attainment": attainment, "good": good,
+            "guardrail_breach": breach, "trend": trend,
+        })
+    return out

@@ -1,0 +1,341 @@
+"""Writes for channels and campaigns (spend, KPIs and engines live in their own modules)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from mos.actors import Actor
+from mos.audit import audit, diff, snapshot
+from mos.models import Workspace
+
+from .models import Campaign, Channel
+
+CHANNEL_FIELDS = ["key", "name", "kind", "utm_sources", "is_paid"]
+CAMPAIGN_FIELDS = ["channel", "name", "utm_campaign", "external_id", "budget", "starts_on",
+                   "ends_on", "goal"]
+PAID_KINDS = {Channel.Kind.PAID_SEARCH, Channel.Kind.PAID_SOCIAL}
+# utm_source values that usually mean each default channel
+DEFAULT_UTM_SOURCES = {
+    Channel.Kind.SEO: ["google_organic", "bing_organic"],
+    Channel.Kind.PAID_SEARCH: ["google", "google_ads", "bing", "bing_ads"],
+    Channel.Kind.PAID_SOCIAL: ["facebook", "instagram", "meta", "linkedin", "tiktok", "snapchat",
+                               "x", "twitter"],
+    Channel.Kind.ORGANIC_SOCIAL: ["social"],
+    Channel.Kind.EMAIL: ["email", "newsletter"],
+    Channel.Kind.CONTENT: ["blog", "content"],
+    Channel.Kind.REFERRAL: ["referral"],
+    Channel.Kind.PARTNERSHIPS: ["partner"],
+    Channel.Kind.DIRECT: ["direct"],
+    Channel.Kind.OTHER: [],
+}
+
+
+def _reject_unknown(fields: dict, allowed: list[str], what: str) -> None:
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ValueError(f"not {what} fields: {', '.join(unknown)}")
+
+
+def _clean_utm_sources(fields: dict) -> dict:
+    if "utm_sources" in fields:
+        value = fields["utm_sources"] or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError({"utm_sources": [_("Give a list of utm_source values.")]})
+        fields["utm_sources"] = list(dict.fromkeys(v.strip().lower() for v in value
+                                                   if v.strip()))
+    return fields
+
+
+def _check_key_free(workspace: Workspace, key: str, exclude_pk=None) -> None:
+    qs = Channel.objects.filter(workspace=workspace, key=key)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise ValidationError({"key": [_("This workspace already has a channel with this key.")]})
+
+
+@transaction.atomic
+def channel_create(*, actor: Actor, **fields) -> Channel:
+    """A new marketing channel."""
+    _reject_unknown(fields, CHANNEL_FIELDS, "channel")
+    fields = _clean_utm_sources(dict(fields))
+    channel = Channel(workspace=actor.workspace, **fields)
+    channel.full_clean(validate_constraints=False)
+    _check_key_free(actor.workspace, channel.key)
+    channel.save()
+    audit(actor, "channel.create", channel, changes=snapshot(channel, CHANNEL_FIELDS))
+    return channel
+
+
+@transaction.atomic
+def channel_update(*, actor: Actor, channel: Channel, **fields) -> Channel:
+    _reject_unknown(fields, CHANNEL_FIELDS, "channel")
+    fields = _clean_utm_sources(dict(fields))
+    before = snapshot(channel, CHANNEL_FIELDS)
+    for k, v in fields.items():
+        setattr(channel, k, v)
+    channel.full_clean(validate_constraints=False)
+    if "key" in fields:
+        _check_key_free(channel.workspace, channel.key, exclude_pk=channel.pk)
+    channel.save(update_fields=list(fields) or None)
+    changes = diff(before, snapshot(channel, CHANNEL_FIELDS))
+    if changes:
+        audit(actor, "channel.update", channel, changes=changes)
+    return channel
+
+
+def _check_campaign(workspace: Workspace, campaign: Campaign) -> None:
+    errors = {}
+    if campaign.channel_id and campaign.channel.workspace_id != workspace.pk:
+        errors["channel"] = [_("Not found in this workspace.")]
+    if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
+        errors["ends_on"] = [_("The end date is before the start date.")]
+    if campaign.utm_campaign and Campaign.objects.filter(
+            workspace=workspace, utm_campaign=campaign.utm_campaign).exclude(
+            pk=campaign.pk).exists():
+        errors["utm_campaign"] = [_("Another campaign already uses this UTM campaign.")]
+    if campaign.budget is not None and campaign.budget < 0:
+        errors["budget"] = [_("The budget cannot be negative.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def campaign_create(*, actor: Actor, **fields) -> Campaign:
+    """A new campaign on one of the workspace's channels."""
+    _reject_unknown(fields, CAMPAIGN_FIELDS, "campaign")
+    campaign = Campaign(workspace=actor.workspace, **fields)
+    _check_campaign(actor.workspace, campaign)
+    campaign.full_clean()
+    campaign.save()
+    audit(actor, "campaign.create", campaign, changes=snapshot(campaign, CAMPAIGN_FIELDS))
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, actor: Actor, campaign: Campaign, **fields) -> Campaign:
+    _reject_unknown(fields, CAMPAIGN_FIELDS, "campaign")
+    before = snapshot(campaign, CAMPAIGN_FIELDS)
+    for k, v in fields.items():
+        setattr(campaign, k, v)
+    _check_campaign(campaign.workspace, campaign)
+    campaign.full_clean()
+    campaign.save(update_fields=list(fields) or None)
+    changes = diff(before, snapshot(campaign, CAMPAIGN_FIELDS))
+    if changes:
+        audit(actor, "campaign.update", campaign, changes=changes)
+    return campaign
+
+
+def ensure_default_channels(workspace: Workspace) -> list[Channel]:
+    """Create the ten standard channels (key = kind) that the workspace lacks; idempotent.
+    Returns every channel of the workspace."""
+    existing = set(Channel.objects.filter(workspace=workspace).values_list("key", flat=True))
+    with translation.override("en"):
+        rows = [Channel(workspace=workspace, key=kind.value, name=str(kind.label),
+                        kind=kind.value, is_paid=kind in PAID_KINDS,
+                        utm_sources=DEFAULT_UTM_SOURCES.get(kind, []))
+                for kind in Channel.Kind if kind.value not in existing]
+    if rows:
+        Channel.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(Channel.objects.filter(workspace=workspace))
+
+
+# --- metric runs (the pipeline's "recompute now") and KPIs ---------------------------------
+
+STALE_RUN_HOURS = 6  # a run pending/running longer than this was lost (worker died): replace it
+
+
+def _actor_for(workspace: Workspace, by) -> Actor:
+    if isinstance(by, Actor):
+        return by
+    if by is not None:
+        return Actor(workspace=workspace, user=by)
+    return Actor.system(workspace)
+
+
+def _active_run(workspace: Workspace):
+    """The workspace's pending/running run, if any (stale ones are marked failed)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import MetricRun
+
+    active = MetricRun.objects.filter(workspace=workspace, status__in=[
+        MetricRun.Status.PENDING, MetricRun.Status.RUNNING])
+    stale_before = timezone.now() - timedelta(hours=STALE_RUN_HOURS)
+    active.filter(created_at__lt=stale_before).update(
+        status=MetricRun.Status.FAILED, finished_at=timezone.now(),
+        error="Abandoned: the run did not finish within %d hours." % STALE_RUN_HOURS)
+    return active.order_by("-created_at").first()
+
+
+@transaction.atomic
+def _metric_run_create(*, workspace: Workspace, trigger: str, by=None):
+    """(run, created): a new pending run, or the workspace's run already pending/running."""
+    from .models import MetricRun
+
+    # lock the workspace row: two "recompute now" clicks at once create one run
+    Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+    existing = _active_run(workspace)
+    if existing is not None:
+        return existing, False
+    actor = _actor_for(workspace, by)
+    run = MetricRun(workspace=workspace, trigger=trigger, requested_by=actor.user)
+    run.full_clean()
+    run.save()
+    audit(actor, "metrics.recompute", run, changes={"trigger": trigger},
+          object_repr=f"metric run {run.code}")
+    return run, True
+
+
+def metric_run_start(*, workspace: Workspace, trigger: str, by=None, sync: bool | None = None):
+    """Start recomputing the workspace's metrics, or return the run already pending/running.
+
+    sync=None follows Celery: with eager tasks (the embedded default, tests) the run is computed
+    here and returned finished; otherwise its task is sent once the transaction commits.
+    """
+    from django.conf import settings
+
+    from .tasks import compute_workspace_task
+
+    run, created = _metric_run_create(workspace=workspace, trigger=trigger, by=by)
+    if not created:
+        return run
+    if sync is None:
+        sync = bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+    if sync:
+        from .pipeline import claim_and_compute
+
+        claim_and_compute(run.pk)
+        run.refresh_from_db()
+    else:
+        run_id = run.pk
+        transaction.on_commit(lambda: compute_workspace_task.delay(run_id))
+    return run
+
+
+def metric_runs_start_nightly() -> list[int]:
+    """One nightly run per workspace (a workspace already computing keeps its run); the ids of
+    the runs created, for the caller to fan out."""
+    from .models import MetricRun
+
+    ids = []
+    for ws in Workspace.objects.order_by("pk"):  # one row per tenant, not per contact
+        run, created = _metric_run_create(workspace=ws, trigger=MetricRun.Trigger.NIGHTLY)
+        if created:
+            ids.append(run.pk)
+    return ids
+
+
+KPI_FIELDS = ["name", "metric_key", "scope", "channel", "segment", "grain", "direction",
+              "target", "guardrail_min", "guardrail_max", "is_north_star", "position"]
+
+
+def kpi_period_start(grain: str, day):
+    """The first day of the KPI period (week: Monday; month; quarter) holding `day`."""
+    from datetime import timedelta
+
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    if grain == "quarter":
+        return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+    return day.replace(day=1)
+
+
+def _check_kpi(kpi, targets) -> None:
+    from .pipeline import REGISTRY  # importing the pipeline registers every metric family
+
+    errors = {}
+    if kpi.metric_key and kpi.metric_key not in REGISTRY:
+        errors["metric_key"] = [_("Unknown metric.")]
+    ws_id = kpi.workspace_id
+    if kpi.scope == kpi.Scope.CHANNEL:
+        if kpi.channel_id is None:
+            errors["channel"] = [_("Choose the channel this KPI is for.")]
+        elif kpi.channel.workspace_id != ws_id:
+            errors["channel"] = [_("Not found in this workspace.")]
+    elif kpi.channel_id is not None:
+        errors["channel"] = [_("Only a channel KPI has a channel.")]
+    if kpi.scope == kpi.Scope.SEGMENT:
+        if kpi.segment_id is None:
+            errors["segment"] = [_("Choose the segment this KPI is for.")]
+        elif kpi.segment.workspace_id != ws_id:
+            errors["segment"] = [_("Not found in this workspace.")]
+    elif kpi.segment_id is not None:
+        errors["segment"] = [_("Only a segment KPI has a segment.")]
+    if (kpi.guardrail_min is not None and kpi.guardrail_max is not None
+            and kpi.guardrail_min > kpi.guardrail_max):
+        errors["guardrail_max"] = [_("The maximum must not be below the minimum.")]
+    if targets is not None:
+        periods = [t["period"] for t in targets]
+        if any(p is None for p in periods) or any(t.get("target") is None for t in targets):
+            errors["targets"] = [_("Give both a period and a target for every row.")]
+        elif len({kpi_period_start(kpi.grain, p) for p in periods}) != len(periods):
+            errors["targets"] = [_("Give one target per period.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _kpi_snapshot(kpi) -> dict:
+    snap = snapshot(kpi, [f for f in KPI_FIELDS if f not in ("channel", "segment")])
+    snap["channel"] = kpi.channel.key if kpi.channel_id else None
+    snap["segment"] = str(kpi.segment.code) if kpi.segment_id else None
+    return snap
+
+
+def _save_kpi(kpi, targets) -> None:
+    from .models import KPI, KPITarget
+
+    kpi.full_clean(validate_constraints=False)
+    if kpi.is_north_star:  # one North Star per workspace: the new one replaces the old
+        KPI.objects.filter(workspace_id=kpi.workspace_id, is_north_star=True).exclude(
+            pk=kpi.pk).update(is_north_star=False)
+    kpi.save()
+    if targets is not None:
+        KPITarget.objects.filter(kpi=kpi).delete()
+        KPITarget.objects.bulk_create([
+            KPITarget(kpi=kpi, period=kpi_period_start(kpi.grain, t["period"]),
+                      target=t["target"]) for t in targets])
+
+
+@transaction.atomic
+def kpi_create(*, actor: Actor, targets: list[dict] | None = None, **fields):
+    """A new KPI (with per-period targets [{period, target}]); a new North Star unsets the old."""
+    from .models import KPI
+
+    _reject_unknown(fields, KPI_FIELDS, "KPI")
+    kpi = KPI(workspace=actor.workspace, **fields)
+    _check_kpi(kpi, targets)
+    _save_kpi(kpi, targets or [])
+    changes = _kpi_snapshot(kpi)
+    changes["targets"] = len(targets or [])
+    audit(actor, "kpi.create", kpi, changes=changes)
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(*, actor: Actor, kpi, targets: list[dict] | None = None, **fields):
+    """Change a KPI; `targets`, when given, replace all its per-period targets."""
+    _reject_unknown(fields, KPI_FIELDS, "KPI")
+    before = _kpi_snapshot(kpi)
+    for k, v in fields.items():
+        setattr(kpi, k, v)
+    _check_kpi(kpi, targets)
+    _save_kpi(kpi, targets)
+    changes = diff(before, _kpi_snapshot(kpi))
+    if targets is not None:
+        changes["targets"] = len(targets)
+    if changes:
+        audit(actor, "kpi.update", kpi, changes=changes)
+    return kpi
+
+
+@transaction.atomic
+def kpi_delete(*, actor: Actor, kpi) -> None:
+    audit(actor, "kpi.delete", kpi, changes=_kpi_snapshot(kpi))
+    kpi.delete()
