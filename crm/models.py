@@ -159,6 +159,9 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["workspace", "-created_at", "-id"], name="contact_ws_created"),
             models.Index(fields=["workspace", "stage"], name="contact_ws_stage"),
+            # keyset pages of the contacts list sorted by name / stage (id breaks ties)
+            models.Index(fields=["workspace", "name", "id"], name="contact_ws_name_id"),
+            models.Index(fields=["workspace", "stage", "id"], name="contact_ws_stage_id"),
             models.Index(fields=["workspace", "owner"], name="contact_ws_owner"),
             models.Index(fields=["workspace", "phone"], name="contact_ws_phone"),
             models.Index(fields=["workspace", "source_channel"], name="contact_ws_channel"),
@@ -189,6 +192,7 @@ class StageChange(models.Model):
 class TrackedEvent(models.Model):
     """The workspace's tracking plan: an event name and the properties it must carry."""
 
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
                                   related_name="tracking_plan")
     name = models.CharField(_("event name"), max_length=100)
