@@ -1,0 +1,438 @@
+"""CSV imports: layouts parse the sample files into the right rows, the preview writes nothing,
+confirming imports the valid rows through the bulk functions and reports the others with their
+line numbers, the task records progress, and roles and tenancy hold."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from crm import import_formats, imports
+from crm.models import Contact, ImportJob, Order
+from crm.tasks import import_run
+from engines.models import Campaign, Channel, Spend
+from engines.services import ensure_default_channels
+from mos.actors import Actor
+from mos.models import AuditEntry, Membership
+from mos.roles import Role
+
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "imports"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def channels(workspace):
+    return {c.key: c for c in ensure_default_channels(workspace)}
+
+
+def _upload(client, ws, name, kind, layout="auto", channel=None):
+    data = {"kind": kind, "layout": layout,
+            "file": SimpleUploadedFile(name, (DATA / name).read_bytes(), "text/csv")}
+    if channel is not None:
+        data["channel"] = str(channel.code)
+    return client.post(reverse("imports", kwargs={"slug": ws.slug}), data)
+
+
+def _job(ws) -> ImportJob:
+    return ImportJob.objects.filter(workspace=ws).latest("created_at")
+
+
+def _confirm(client, ws, job, capture):
+    with capture(execute=True):
+        resp = client.post(reverse("import_confirm", kwargs={"slug": ws.slug,
+                                                             "import_code": job.code}))
+    assert resp.status_code == 302
+    job.refresh_from_db()
+    return job
+
+
+def _rows(name, kind, layout="auto"):
+    with open(DATA / name, "rb") as f:
+        shape = imports.inspect_file(f, kind=kind, layout=layout)
+        return shape, [imports.read_row(shape, line, cells)
+                       for line, cells in imports.iter_records(f, shape)]
+
+
+# --- parsing: each layout's sample file, numbers checked by hand ------------------------------
+
+@pytest.mark.parametrize("name", ["google_ads_campaign_report.csv",
+                                  "google_ads_campaign_report_utf16.csv"])
+def test_google_ads_report_parses_with_thousands_separators_and_skips_totals(name):
+    shape, rows = _rows(name, "spend")
+    assert shape.layout.key == "google_ads"
+    assert shape.header_line == 3  # "Campaign report" and the date range come first
+    assert shape.delimiter == ("\t" if "utf16" in name else ",")
+    assert shape.encoding == ("utf-16" if "utf16" in name else "utf-8")
+    assert shape.total_rows == 6  # the two "Total: …" footer rows are not data
+    assert [r.line for r in rows] == [4, 5, 6, 7, 8, 9]
+    first = rows[0].values
+    assert first["date"] == "2026-11-01"
+    assert first["campaign"] == "Brand - Search" and first["campaign_id"] == "18273645501"
+    assert first["impressions"] == 1234 and first["clicks"] == 87
+    assert first["amount"] == "12.50" and first["currency"] == "USD"
+    assert rows[1].values["impressions"] == 12045 and rows[1].values["amount"] == "1204.30"
+    assert rows[4].values["clicks"] == 0  # "--" means none
+    assert sum(Decimal(r.values["amount"]) for r in rows) == Decimal("3376.95")
+    assert shape.ignored == ["Campaign state", "Campaign type"]
+
+
+def test_meta_ads_export_takes_currency_from_the_amount_header():
+    shape, rows = _rows("meta_ads_export.csv", "spend")
+    assert shape.layout.key == "meta_ads"
+    assert shape.header_currency == "USD"
+    assert rows[0].values == {"date_start": "2026-11-01", "date_end": "2026-11-01",
+                              "campaign": "Ramadan Retargeting",
+                              "campaign_id": "120208765432100001", "impressions": 15230,
+                              "clicks": 412, "amount": "150.75"}
+    assert rows[2].values["clicks"] == 0  # an empty "Link clicks" cell
+    assert rows[3].values["amount"] == "2240.00"
+
+
+def test_generic_files_map_their_columns():
+    shape, rows = _rows("contacts.csv", "contacts")
+    assert shape.layout.key == "contacts" and shape.encoding == "utf-8-sig"
+    assert rows[0].values["external_id"] == "C-1001"
+    assert rows[0].values["first_name"] == "Layla"
+    shape, rows = _rows("orders.csv", "orders")
+    assert dict((c, k) for c, k in shape.as_report()["mapping"])["Customer ID"] == "contact"
+    assert rows[0].values["amount"] == "1250.00"
+    assert rows[2].errors == {"amount": ["“abc” is not a number."]}
+    assert rows[4].values["occurred_at"] == "2026-10-28T14:30:00"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "cp1252", "utf-8"])
+def test_encodings_and_semicolons(tmp_path, encoding):
+    text = "Email;Name;Company\r\nzoe@example.com;Zoé Müller;Café Ltd\r\n"
+    path = tmp_path / "c.csv"
+    path.write_bytes(text.encode(encoding))  # no BOM
+    with open(path, "rb") as f:
+        shape = imports.inspect_file(f, kind="contacts")
+        [(line, cells)] = list(imports.iter_records(f, shape))
+    assert shape.delimiter == ";" and (line, cells) == (2, ["zoe@example.com", "Zoé Müller",
+                                                             "Café Ltd"])
+
+
+@pytest.mark.parametrize("raw,expected", [("1,234", "1234"), ("12.50", "12.50"),
+                                          ("$1,234.50", "1234.50"), ("12,50", "12.50"),
+                                          ("1 234", "1234"), ("--", ""), ("EUR 9.99", "9.99")])
+def test_clean_number(raw, expected):
+    assert imports.clean_number(raw) == expected
+
+
+def test_dates_in_ad_platform_formats():
+    assert imports.clean_date("Nov 3, 2026") == "2026-11-03"
+    assert imports.clean_date("2026/11/03") == "2026-11-03"
+    assert imports.clean_date("03/11/2026") is None  # day or month first? refuse, do not guess
+
+
+# --- preview writes nothing; confirm imports valid rows and reports the rest -------------------
+
+def test_contacts_preview_writes_nothing_then_confirm_imports(owner_client, workspace,
+                                                              django_capture_on_commit_callbacks):
+    before = Contact.objects.count()
+    resp = _upload(owner_client, workspace, "contacts.csv", "contacts")
+    assert resp.status_code == 302
+    job = _job(workspace)
+    assert job.status == "preview" and job.total_rows == 6
+    assert Contact.objects.count() == before  # the preview rolled its writes back
+    preview = job.report["preview"]
+    assert (preview["checked"], preview["valid"], preview["invalid"]) == (6, 3, 3)
+    assert [line for line, _e in preview["errors"]] == [4, 6, 7]
+    assert preview["errors"][0][1] == {"email": ["Enter a valid e-mail address."]}
+
+    page = owner_client.get(resp.url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Nothing has been saved yet." in text and "Layla Haddad" in text
+    assert "Enter a valid e-mail address." in text
+
+    job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    assert job.status == "done"
+    assert (job.processed_rows, job.total_rows) == (6, 6)
+    assert (job.created_rows, job.updated_rows, job.error_rows) == (3, 0, 3)
+    assert [line for line, _e in job.report["errors"]] == [4, 6, 7]
+    assert Contact.objects.filter(workspace=workspace).count() == before + 3
+    layla = Contact.objects.get(workspace=workspace, external_id="C-1001")
+    assert (layla.name, layla.email, layla.country, layla.stage) == (
+        "Layla Haddad", "layla.haddad@example.com", "AE", "lead")
+    assert Contact.objects.get(workspace=workspace, external_id="C-1002").stage == "mql"
+    assert AuditEntry.objects.filter(workspace=workspace, action="import.confirm").count() == 1
+
+    csv_resp = owner_client.get(reverse("import_errors_csv", kwargs={
+        "slug": workspace.slug, "import_code": job.code}))
+    assert csv_resp.status_code == 200
+    lines = b"".join(csv_resp.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("line,errors,External ID,Email")
+    assert [ln.split(",")[0] for ln in lines[1:]] == ["4", "6", "7"]
+    assert "Country: Ensure this field has no more than 2 characters." in lines[3]
+    assert "C-1006" in lines[3]
+
+
+def test_orders_reference_contacts_and_report_bad_rows(owner_client, workspace,
+                                                       django_capture_on_commit_callbacks):
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    resp = _upload(owner_client, workspace, "orders.csv", "orders")
+    assert resp.status_code == 302
+    job = _job(workspace)
+    assert Order.objects.count() == 0
+    assert (job.report["preview"]["valid"], job.report["preview"]["invalid"]) == (3, 2)
+    job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.created_rows, job.error_rows) == ("done", 3, 2)
+    errors = dict((line, e) for line, e in job.report["errors"])
+    assert errors == {4: {"amount": ["“abc” is not a number."]},
+                      5: {"contact": ["Unknown contact."]}}
+    o = Order.objects.get(workspace=workspace, external_id="O-5001")
+    assert o.amount == Decimal("1250.00") and o.contact.external_id == "C-1001"
+    assert Order.objects.get(external_id="O-5005").contact.external_id == "C-1001"  # by e-mail
+
+
+def test_google_ads_import_creates_campaigns_under_the_chosen_channel(
+        owner_client, workspace, channels, django_capture_on_commit_callbacks):
+    paid_search = channels["paid_search"]
+    resp = _upload(owner_client, workspace, "google_ads_campaign_report_utf16.csv", "spend",
+                   channel=paid_search)
+    assert resp.status_code == 302
+    job = _job(workspace)
+    assert job.layout == "google_ads"
+    assert Spend.objects.count() == 0 and Campaign.objects.count() == 0  # preview only
+    assert sorted(job.report["preview"]["new_campaigns"]) == ["Brand - Search",
+                                                               "Generic - Search"]
+    line, status, shown = job.report["preview"]["rows"][0]
+    assert (line, status) == (4, "created")
+    assert shown == {"date": "2026-11-01", "channel": "paid_search", "amount": "12.50",
+                     "impressions": 1234, "clicks": 87, "campaign": "Brand - Search"}
+    job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.created_rows, job.error_rows) == ("done", 6, 0)
+    brand = Campaign.objects.get(workspace=workspace, external_id="18273645501")
+    assert brand.channel == paid_search and brand.name == "Brand - Search"
+    s = Spend.objects.get(workspace=workspace, date="2026-11-01", campaign=brand)
+    assert (s.amount, s.impressions, s.clicks, s.source) == (Decimal("12.50"), 1234, 87,
+                                                              "import:google_ads")
+    assert sum(x.amount for x in Spend.objects.filter(workspace=workspace)) == Decimal("3376.95")
+
+    # the same report again (comma-separated this time) updates, never duplicates
+    _upload(owner_client, workspace, "google_ads_campaign_report.csv", "spend",
+            channel=paid_search)
+    job = _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    assert (job.created_rows, job.updated_rows) == (0, 6)
+    assert Spend.objects.filter(workspace=workspace).count() == 6
+    assert Campaign.objects.filter(workspace=workspace).count() == 2
+
+
+def test_meta_ads_import_refuses_rows_spanning_several_days(owner_client, workspace, channels,
+                                                            django_capture_on_commit_callbacks):
+    _upload(owner_client, workspace, "meta_ads_export.csv", "spend",
+            channel=channels["paid_social"])
+    job = _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    assert (job.status, job.created_rows, job.error_rows) == ("done", 3, 1)
+    [[line, errors]] = job.report["errors"]
+    assert line == 5 and "Export with the “Day” breakdown" in errors["date"][0]
+    retargeting = Campaign.objects.get(workspace=workspace, external_id="120208765432100001")
+    assert sorted(Spend.objects.filter(campaign=retargeting).values_list("amount", flat=True)
+                  ) == [Decimal("149.20"), Decimal("150.75")]
+
+
+def test_spend_in_another_currency_is_rejected(owner_client, workspace, channels):
+    workspace.currency = "EUR"
+    workspace.save()
+    _upload(owner_client, workspace, "meta_ads_export.csv", "spend",
+            channel=channels["paid_social"])
+    preview = _job(workspace).report["preview"]
+    assert preview["valid"] == 0
+    assert "The amounts are in USD but this workspace reports in EUR" in \
+        preview["errors"][0][1]["amount"][0]
+    page = owner_client.get(reverse("import_detail", kwargs={
+        "slug": workspace.slug, "import_code": _job(workspace).code})).content.decode()
+    assert "No row of this file can be imported." in page
+    assert "/confirm/" not in page
+
+
+def test_generic_spend_reports_unknown_channel_and_negative_amount(
+        owner_client, workspace, channels, django_capture_on_commit_callbacks):
+    _upload(owner_client, workspace, "spend.csv", "spend")
+    job = _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    errors = dict((line, e) for line, e in job.report["errors"])
+    assert errors == {5: {"channel": ["Unknown channel."]},
+                      6: {"amount": ["Must not be negative."]}}
+    assert job.created_rows == 3
+    assert Campaign.objects.get(workspace=workspace, name="brand-search").channel.key == \
+        "paid_search"
+
+
+# --- bad files: a clear message, nothing written, never a 500 ---------------------------------
+
+def test_wrong_columns_give_a_clear_error(owner_client, workspace, channels):
+    resp = _upload(owner_client, workspace, "broken_columns.csv", "spend",
+                   channel=channels["paid_search"])
+    assert resp.status_code == 400
+    text = resp.content.decode()
+    assert "No header row with the columns MOS needs" in text
+    assert "Date · Amount" in text and "foo,bar,baz" in text
+    assert not ImportJob.objects.exists()
+
+
+def test_ad_platform_file_needs_a_channel(owner_client, workspace, channels):
+    resp = _upload(owner_client, workspace, "google_ads_campaign_report.csv", "spend")
+    assert resp.status_code == 400
+    assert "Choose the channel this spend belongs to." in resp.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_layout_for_another_kind_is_refused(owner_client, workspace):
+    resp = _upload(owner_client, workspace, "contacts.csv", "contacts", layout="google_ads")
+    assert resp.status_code == 400
+    assert "This layout does not import contacts." in resp.content.decode()
+
+
+def test_size_and_row_limits(owner_client, workspace, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    resp = _upload(owner_client, workspace, "contacts.csv", "contacts")
+    assert resp.status_code == 400 and "split it into smaller files" in resp.content.decode()
+    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 10_000)
+    monkeypatch.setattr(import_formats, "MAX_ROWS", 3)
+    resp = _upload(owner_client, workspace, "contacts.csv", "contacts")
+    assert resp.status_code == 400 and "more than 3 rows" in resp.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_undecodable_or_empty_file(owner_client, workspace):
+    url = reverse("imports", kwargs={"slug": workspace.slug})
+    resp = owner_client.post(url, {"kind": "contacts", "layout": "auto",
+                                   "file": SimpleUploadedFile("e.csv", b"", "text/csv")})
+    assert resp.status_code == 400
+    resp = owner_client.post(url, {"kind": "contacts", "layout": "auto",
+                                   "file": SimpleUploadedFile("e.csv", b"\n\n", "text/csv")})
+    assert resp.status_code == 400 and "The file is empty." in resp.content.decode()
+
+
+# --- the task: progress, idempotency, cancel, failure -----------------------------------------
+
+def test_task_records_progress_after_each_chunk(owner_client, workspace, monkeypatch,
+                                                django_capture_on_commit_callbacks):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    seen = []
+    real = imports.run_chunk
+
+    def spy(ctx, kind, shape, records, **kw):
+        job = ImportJob.objects.get(workspace=workspace)
+        seen.append((job.status, job.processed_rows))
+        return real(ctx, kind, shape, records, **kw)
+
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    monkeypatch.setattr(imports, "run_chunk", spy)
+    job = _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    assert seen == [("running", 0), ("running", 2), ("running", 4)]
+    assert (job.status, job.processed_rows, job.total_rows, job.percent) == ("done", 6, 6, 100)
+    assert job.finished_at is not None
+
+
+def test_task_runs_once_and_never_on_an_unconfirmed_job(owner_client, workspace,
+                                                        django_capture_on_commit_callbacks):
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    job = _job(workspace)
+    import_run(job.pk)  # not confirmed: nothing happens
+    job.refresh_from_db()
+    assert job.status == "preview" and Contact.objects.count() == 0
+    job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    import_run(job.pk)  # a second delivery finds the job already claimed
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows, job.created_rows) == ("done", 6, 3)
+
+
+def test_cancelled_preview_cannot_be_confirmed(owner_client, workspace,
+                                               django_capture_on_commit_callbacks):
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    job = _job(workspace)
+    kw = {"slug": workspace.slug, "import_code": job.code}
+    assert owner_client.post(reverse("import_cancel", kwargs=kw)).status_code == 302
+    job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    assert job.status == "cancelled" and Contact.objects.count() == 0
+
+
+def test_job_fails_with_a_message_when_its_author_left(workspace, member, owner_actor):
+    with open(DATA / "contacts.csv", "rb") as f:
+        upload = SimpleUploadedFile("contacts.csv", f.read(), "text/csv")
+    actor = Actor.for_member(Membership.objects.get(user=member))
+    job = imports.import_job_create(actor=actor, kind="contacts", upload=upload)
+    ImportJob.objects.filter(pk=job.pk).update(status="queued")
+    Membership.objects.filter(user=member).delete()
+    import_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "no longer a member" in job.error
+    assert Contact.objects.count() == 0
+
+
+def test_progress_partial_polls_only_while_running(owner_client, workspace):
+    with open(DATA / "contacts.csv", "rb") as f:
+        upload = SimpleUploadedFile("contacts.csv", f.read(), "text/csv")
+    job = imports.import_job_create(
+        actor=Actor.for_member(Membership.objects.get(workspace=workspace)), kind="contacts",
+        upload=upload)
+    url = reverse("import_progress", kwargs={"slug": workspace.slug, "import_code": job.code})
+    ImportJob.objects.filter(pk=job.pk).update(status="running", processed_rows=3)
+    body = owner_client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in body and "3 of 6 rows · 50%" in body
+    assert 'aria-valuenow="50"' in body
+    ImportJob.objects.filter(pk=job.pk).update(status="done", processed_rows=6)
+    body = owner_client.get(url).content.decode()
+    assert "hx-trigger" not in body and "6 of 6 rows · 100%" in body
+
+
+# --- roles and tenancy --------------------------------------------------------------------------
+
+def test_viewer_gets_403_and_writes_nothing(workspace, add_member, client_for):
+    viewer = client_for(add_member(Role.VIEWER))
+    url = reverse("imports", kwargs={"slug": workspace.slug})
+    assert viewer.get(url).status_code == 403
+    resp = viewer.post(url, {"kind": "contacts", "layout": "auto",
+                             "file": SimpleUploadedFile("c.csv", (DATA / "contacts.csv")
+                                                        .read_bytes())})
+    assert resp.status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+def test_analyst_cannot_confirm(owner_client, workspace, add_member, client_for):
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    job = _job(workspace)
+    analyst = client_for(add_member(Role.ANALYST))
+    kw = {"slug": workspace.slug, "import_code": job.code}
+    assert analyst.post(reverse("import_confirm", kwargs=kw)).status_code == 403
+    assert analyst.get(reverse("import_detail", kwargs=kw)).status_code == 403
+    job.refresh_from_db()
+    assert job.status == "preview"
+
+
+def test_marketer_may_import(member_client, workspace):
+    resp = _upload(member_client, workspace, "contacts.csv", "contacts")
+    assert resp.status_code == 302
+    assert member_client.get(reverse("imports", kwargs={"slug": workspace.slug})
+                             ).status_code == 200
+
+
+def test_outsider_gets_404(owner_client, outsider_client, workspace):
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    job = _job(workspace)
+    kw = {"slug": workspace.slug, "import_code": job.code}
+    for name in ("import_detail", "import_progress", "import_errors_csv"):
+        assert outsider_client.get(reverse(name, kwargs=kw)).status_code == 404
+    for name in ("import_confirm", "import_cancel"):
+        assert outsider_client.post(reverse(name, kwargs=kw)).status_code == 404
+    job.refresh_from_db()
+    assert job.status == "preview"
+
+
+def test_list_page_shows_earlier_imports(owner_client, workspace):
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    resp = owner_client.get(reverse("imports", kwargs={"slug": workspace.slug}))
+    assert resp.status_code == 200
+    assert "contacts.csv" in resp.content.decode()
