@@ -15,7 +15,7 @@ urlpatterns = [
 
 # Each module exposes register(router) -> optional list of extra url patterns.
 API_MODULES = ["crm.api", "crm.api_bulk", "engines.api", "engines.api_metrics",
-               "experiments.api", "reports.api"]
+               "experiments.api", "reports.api", "crm.api_quality"]
 
 
 def build():
