@@ -4,6 +4,7 @@ then the metrics. Deterministic for a given --seed."""
 from __future__ import annotations
 
 import time
+from datetime import date
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-metrics", action="store_true",
                             help="Skip the metrics computation at the end.")
         parser.add_argument("--slug", default=DEMO_SLUG)
+        parser.add_argument("--end", type=date.fromisoformat, default=None,
+                            help="Last day + 1 of the data (YYYY-MM-DD); default today.")
 
     def handle(self, *args, **opts):
         slug = opts["slug"]
@@ -50,6 +53,11 @@ class Command(BaseCommand):
             if not opts["replace"]:
                 self.stderr.write(f"Workspace '{slug}' exists: use --replace or --if-empty.")
                 return
+            from engines.models import Campaign, Spend
+
+            # spend and campaigns protect their channel: delete them first
+            Spend.objects.filter(workspace=existing).delete()
+            Campaign.objects.filter(workspace=existing).delete()
             existing.delete()
         t0 = time.monotonic()
         ws = self._team(slug)
@@ -59,7 +67,8 @@ class Command(BaseCommand):
             build_demo_data = None
         if build_demo_data is not None:
             stats = build_demo_data(ws, seed=opts["seed"], contacts=opts["contacts"],
-                                    months=opts["months"], log=self.stdout.write)
+                                    months=opts["months"], end=opts["end"],
+                                    log=self.stdout.write)
             self.stdout.write(f"Demo data: {stats}")
         if not opts["no_metrics"]:
             try:
