@@ -1,0 +1,358 @@
+"""Time a full metrics recompute on a large workspace against bare SQL (run by hand).
+
+    .venv/bin/python benchmarks/bench_pipeline.py            # 1M contacts, 10M events, 1M orders
+    .venv/bin/python benchmarks/bench_pipeline.py --small    # 100k contacts, 1M events, 100k orders
+        [--database-url postgres://postgres@127.0.0.1:5432/mos_pipebench] [--reuse] [--seed 7]
+
+Creates the database (unless --reuse finds the workspace already generated), migrates it, and
+generates with numpy in chunks, loaded with COPY: contacts with stage changes (subscriber →
+lead → … → customer), orders (first purchase, renewals, a few refunds), events (40 % carry a
+channel: the attribution touchpoints) and 20 channels × 3 years of daily spend. Then it times
+
+  1. a full recompute (engines.pipeline.compute_workspace, default 400-day window), per step;
+  2. a bare SQL script doing the same core aggregations over the same window: spend per
+     channel per month, leads per month from stage changes, new customers per month, revenue
+     per month, and the first-touch channel of each converting contact;
+
+and prints both and their ratio (goal: recompute ≤ 60 s and within 3× of bare SQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mos_pipebench"
+SLUG = "pipebench"
+DAYS = 3 * 365
+END = date(2026, 10, 31)  # the last day of data; the recompute's as-of day
+START = END - timedelta(days=DAYS - 1)
+N_CHANNELS = 20
+EVENT_NAMES = np.array(["page_view", "signup", "email_open", "email_click", "add_to_cart",
+                        "purchase", "login"])
+CHUNK = 100_000  # contacts per generation chunk
+
+
+def ensure_database(url: str, fresh: bool) -> None:
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        if fresh:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cur.fetchone():
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+# --- COPY helpers ------------------------------------------------------------------------------
+
+def table_columns(cur, table: str) -> list[tuple[str, str, bool, bool]]:
+    """(name, data type, nullable, has default) of each column of `table`."""
+    cur.execute("SELECT column_name, data_type, is_nullable = 'YES', "
+                "(column_default IS NOT NULL OR is_identity = 'YES') "
+                "FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
+                [table])
+    return cur.fetchall()
+
+
+FILL = {"character varying": "", "text": "", "jsonb": "{}", "boolean": "f", "integer": 0,
+        "bigint": 0, "smallint": 0, "numeric": 0, "double precision": 0}
+
+
+def copy_frame(cur, table: str, df: pd.DataFrame, now: str) -> None:
+    """COPY df into table, filling every other NOT NULL column Django would have defaulted."""
+    df = df.copy()
+    for name, dtype, nullable, has_default in table_columns(cur, table):
+        if name in df or nullable or has_default:
+            continue
+        if dtype == "uuid":
+            df[name] = [str(uuid.uuid4()) for _ in range(len(df))]
+        elif dtype.startswith("timestamp"):
+            df[name] = now
+        else:
+            df[name] = FILL[dtype]
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, header=False, na_rep="\\N")
+    buf.seek(0)
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    cur.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf)
+
+
+def ts(base: np.ndarray) -> np.ndarray:
+    """Seconds since START (float) → ISO timestamps in UTC."""
+    t = np.datetime64(START.isoformat() + "T00:00:00") + base.astype("timedelta64[s]")
+    return np.char.add(np.datetime_as_string(t, unit="s"), "+00")
+
+
+# --- the synthetic workspace --------------------------------------------------------------------
+
+def generate(ws_id: int, channel_ids: np.ndarray, n_contacts: int, events_per_contact: float,
+             orders_target: int, seed: int) -> dict:
+    from django.db import connection
+
+    rng = np.random.default_rng(seed)
+    now = datetime.utcnow().isoformat() + "+00"
+    counts = {"contacts": 0, "stage_changes": 0, "orders": 0, "events": 0, "spend": 0}
+    horizon = DAYS * 86400.0
+    orders_per_customer = orders_target / (0.3 * n_contacts)
+    with connection.cursor() as c:
+        cur = c.cursor
+        # spend: 20 channels × every day
+        days = pd.date_range(START, END, freq="D")
+        sp = pd.DataFrame({
+            "workspace_id": ws_id,
+            "date": np.tile(days.strftime("%Y-%m-%d"), N_CHANNELS),
+            "channel_id": np.repeat(channel_ids, len(days)),
+            "amount": np.round(rng.gamma(4, 50, N_CHANNELS * len(days)), 2),
+            "impressions": rng.integers(1000, 50000, N_CHANNELS * len(days)),
+            "clicks": rng.integers(10, 1000, N_CHANNELS * len(days)),
+        })
+        copy_frame(cur, "engines_spend", sp, now)
+        counts["spend"] = len(sp)
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM crm_contact")
+        next_id = cur.fetchone()[0] + 1
+        for lo in range(0, n_contacts, CHUNK):
+            n = min(CHUNK, n_contacts - lo)
+            ids = np.arange(next_id + lo, next_id + lo + n)
+            created = rng.uniform(0, horizon, n)
+            source = rng.choice(channel_ids, n)
+            is_lead = rng.random(n) < 0.6
+            is_customer = is_lead & (rng.random(n) < 0.5)  # 30 % of contacts
+            lead_at = created + rng.exponential(3 * 86400, n)
+            cust_at = lead_at + rng.exponential(10 * 86400, n)
+            is_lead &= lead_at < horizon
+            is_customer &= is_lead & (cust_at < horizon)
+            stage = np.where(is_customer, "customer", np.where(is_lead, "lead", "subscriber"))
+            copy_frame(cur, "crm_contact", pd.DataFrame({
+                "id": ids, "workspace_id": ws_id, "created_at": ts(created),
+                "updated_at": ts(created), "stage": stage, "source_channel_id": source,
+                "properties": "{}"}), now)
+            # stage changes: subscriber at creation, lead, customer
+            sc = pd.DataFrame({
+                "workspace_id": ws_id,
+                "contact_id": np.concatenate([ids, ids[is_lead], ids[is_customer]]),
+                "from_stage": np.concatenate([np.full(n, ""), np.full(is_lead.sum(), "subscriber"),
+                                              np.full(is_customer.sum(), "lead")]),
+                "to_stage": np.concatenate([np.full(n, "subscriber"),
+                                            np.full(is_lead.sum(), "lead"),
+                                            np.full(is_customer.sum(), "customer")]),
+                "at": ts(np.concatenate([created, lead_at[is_lead], cust_at[is_customer]])),
+            })
+            copy_frame(cur, "crm_stagechange", sc, now)
+            # orders: first purchase at the customer moment, then renewals every ~30 days
+            cust = ids[is_customer]
+            first = cust_at[is_customer]
+            k = 1 + rng.poisson(orders_per_customer - 1, len(cust))
+            who = np.repeat(np.arange(len(cust)), k)
+            nth = np.arange(len(who)) - np.repeat(np.cumsum(k) - k, k)
+            when = first[who] + nth * 30 * 86400 + rng.uniform(0, 86400, len(who))
+            keep = when < horizon
+            who, nth, when = who[keep], nth[keep], when[keep]
+            kind = np.where(nth == 0, "new", np.where(rng.random(len(who)) < 0.02, "refund",
+                                                      "renewal"))
+            copy_frame(cur, "crm_order", pd.DataFrame({
+                "workspace_id": ws_id, "contact_id": cust[who], "kind": kind,
+                "amount": np.round(rng.gamma(3, 30, len(who)), 2), "currency": "USD",
+                "occurred_at": ts(when), "properties": "{}"}), now)
+            # events: ~events_per_contact each, after creation; 40 % carry a channel
+            m = rng.poisson(events_per_contact, n)
+            ev_who = np.repeat(np.arange(n), m)
+            ev_at = created[ev_who] + rng.exponential(20 * 86400, len(ev_who))
+            ok = ev_at < horizon
+            ev_who, ev_at = ev_who[ok], ev_at[ok]
+            has_channel = rng.random(len(ev_who)) < 0.4
+            channel = np.where(has_channel, np.where(rng.random(len(ev_who)) < 0.5,
+                                                     source[ev_who],
+                                                     rng.choice(channel_ids, len(ev_who))), -1)
+            ev = pd.DataFrame({
+                "workspace_id": ws_id, "contact_id": ids[ev_who],
+                "name": rng.choice(EVENT_NAMES, len(ev_who)),
+                "channel_id": pd.array(np.where(channel > 0, channel, 0), dtype="Int64"),
+                "occurred_at": ts(ev_at), "properties": "{}", "quality_issues": "[]"})
+            ev.loc[channel < 0, "channel_id"] = pd.NA
+            copy_frame(cur, "crm_event", ev, now)
+            counts["contacts"] += n
+            counts["stage_changes"] += len(sc)
+            counts["orders"] += len(who)
+            counts["events"] += len(ev)
+            print(f"  generated {counts['contacts']:,} contacts, {counts['events']:,} events, "
+                  f"{counts['orders']:,} orders", flush=True)
+        cur.execute("SELECT setval(pg_get_serial_sequence('crm_contact', 'id'), "
+                    "(SELECT MAX(id) FROM crm_contact))")
+        cur.execute("ANALYZE")
+    return counts
+
+
+# --- bare SQL: the same core aggregations -------------------------------------------------------
+
+BARE_SQL = {
+    "spend per channel per month": """
+        SELECT date_trunc('month', date) AS m, channel_id, SUM(amount), SUM(impressions),
+               SUM(clicks)
+        FROM engines_spend WHERE workspace_id = %(ws)s AND date >= %(start)s AND date <= %(end)s
+        GROUP BY 1, 2""",
+    "leads per month (first lead-or-later stage)": """
+        SELECT date_trunc('month', first_at) AS m, COUNT(*) FROM (
+            SELECT contact_id, MIN(at) AS first_at FROM crm_stagechange
+            WHERE workspace_id = %(ws)s
+              AND to_stage IN ('lead','mql','sql','opportunity','customer','advocate')
+            GROUP BY contact_id) f
+        WHERE first_at >= %(start)s AND first_at < %(end_excl)s GROUP BY 1""",
+    "new customers per month": """
+        SELECT date_trunc('month', first_at) AS m, COUNT(*) FROM (
+            SELECT contact_id, MIN(t) AS first_at FROM (
+                SELECT contact_id, at AS t FROM crm_stagechange
+                WHERE workspace_id = %(ws)s AND to_stage IN ('customer', 'advocate')
+                UNION ALL
+                SELECT contact_id, occurred_at FROM crm_order
+                WHERE workspace_id = %(ws)s AND kind <> 'refund') u
+            GROUP BY contact_id) f
+        WHERE first_at >= %(start)s AND first_at < %(end_excl)s GROUP BY 1""",
+    "revenue per month": """
+        SELECT date_trunc('month', occurred_at) AS m,
+               SUM(CASE WHEN kind = 'refund' THEN -amount ELSE amount END), COUNT(*)
+        FROM crm_order WHERE workspace_id = %(ws)s AND occurred_at >= %(start)s
+          AND occurred_at < %(end_excl)s GROUP BY 1""",
+    "first-touch channel per converting contact": """
+        WITH conv AS (
+            SELECT contact_id, MIN(t) AS converted_at FROM (
+                SELECT contact_id, at AS t FROM crm_stagechange
+                WHERE workspace_id = %(ws)s AND to_stage IN ('customer', 'advocate')
+                UNION ALL
+                SELECT contact_id, occurred_at FROM crm_order
+                WHERE workspace_id = %(ws)s AND kind <> 'refund') u
+            GROUP BY contact_id HAVING MIN(t) >= %(start)s AND MIN(t) < %(end_excl)s)
+        SELECT DISTINCT ON (e.contact_id) e.contact_id, e.channel_id, conv.converted_at
+        FROM conv JOIN crm_event e ON e.contact_id = conv.contact_id
+        WHERE e.workspace_id = %(ws)s AND e.channel_id IS NOT NULL
+          AND e.occurred_at <= conv.converted_at
+          AND e.occurred_at >= conv.converted_at - interval '%(lookback)s days'
+        ORDER BY e.contact_id, e.occurred_at""",
+}
+
+
+def time_bare_sql(ws_id: int, window) -> dict:
+    from django.db import connection
+
+    params = {"ws": ws_id, "start": window.start, "end": window.end,
+              "end_excl": window.end + timedelta(days=1), "lookback": 30}
+    out = {}
+    with connection.cursor() as cur:
+        for name, sql in BARE_SQL.items():
+            t = time.perf_counter()
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+            out[name] = (time.perf_counter() - t, len(rows))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--small", action="store_true",
+                    help="100k contacts, 1M events, 100k orders (minutes instead of an hour)")
+    ap.add_argument("--database-url", default=DEFAULT_URL)
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the database and its workspace if already generated")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--window-days", type=int, default=400)
+    args = ap.parse_args()
+    n_contacts = 100_000 if args.small else 1_000_000
+    url = args.database_url + ("_small" if args.small and args.database_url == DEFAULT_URL
+                               else "")
+
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mos.settings")
+    ensure_database(url, fresh=not args.reuse)
+    t = time.monotonic()
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0", "--skip-checks"],
+                   check=True, env=os.environ.copy(), cwd=ROOT)
+    print(f"migrate: {time.monotonic() - t:.1f} s")
+
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from engines import pipeline
+    from engines.metrics.loaders import Window
+    from engines.models import Channel, MetricRun
+    from mos.models import Workspace
+
+    ws = Workspace.objects.filter(slug=SLUG).first()
+    if ws is None:
+        ws = Workspace.objects.create(slug=SLUG, name="Pipeline benchmark")
+        Channel.objects.bulk_create([Channel(workspace=ws, key=f"ch{i:02d}", name=f"Channel {i}",
+                                             is_paid=i < 10) for i in range(N_CHANNELS)])
+        channel_ids = np.array(sorted(Channel.objects.filter(workspace=ws)
+                                      .values_list("id", flat=True)))
+        t = time.monotonic()
+        with transaction.atomic():
+            counts = generate(ws.pk, channel_ids, n_contacts, events_per_contact=10.0,
+                              orders_target=n_contacts, seed=args.seed)
+        print(f"generate + COPY: {time.monotonic() - t:.1f} s  {counts}")
+    else:
+        print("reusing the generated workspace")
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for table in ("crm_contact", "crm_stagechange", "crm_order", "crm_event",
+                      "engines_spend"):
+            cur.execute(f"SELECT COUNT(*) FROM {table} WHERE workspace_id = %s", [ws.pk])
+            print(f"  {table}: {cur.fetchone()[0]:,} rows")
+
+    window = Window.trailing(as_of=END, days=args.window_days,
+                             lookback_days=ws.attribution_lookback_days, tz=ws.timezone)
+    bare_first = time_bare_sql(ws.pk, window)  # warms the cache for both sides alike
+    from engines.models import MetricValue
+
+    MetricValue.objects.filter(workspace=ws).delete()  # cold: every value is written
+    run = MetricRun.objects.create(workspace=ws, trigger="manual")
+    t = time.perf_counter()
+    run = pipeline.compute_workspace(run, as_of=END, window_days=args.window_days)
+    recompute = time.perf_counter() - t
+    if run.status != "succeeded":
+        print(run.error)
+        sys.exit(1)
+    warm = MetricRun.objects.create(workspace=ws, trigger="nightly")
+    t = time.perf_counter()
+    warm = pipeline.compute_workspace(warm, as_of=END, window_days=args.window_days)
+    recompute_warm = time.perf_counter() - t
+    bare = time_bare_sql(ws.pk, window)
+    bare_total = sum(s for s, _ in bare.values())
+
+    print(f"\nwindow {window.start} → {window.end} (history from {window.history_start})")
+    print(f"recompute (cold, empty MetricValue): {recompute:.1f} s, "
+          f"{run.rows_written:,} values written")
+    for step, seconds in run.timings.items():
+        print(f"  {step:<14} {seconds:8.2f} s   (second, nightly-like run: "
+              f"{warm.timings.get(step, 0):.2f} s)")
+    print(f"recompute again (nothing changed): {recompute_warm:.1f} s, "
+          f"{warm.rows_written:,} values written")
+    print(f"bare SQL (second pass; first pass {sum(s for s, _ in bare_first.values()):.1f} s): "
+          f"{bare_total:.1f} s")
+    for name, (seconds, rows) in bare.items():
+        print(f"  {name:<46} {seconds:8.2f} s  {rows:,} rows")
+    print(f"ratio recompute / bare SQL: {recompute / bare_total:.1f}×  "
+          f"(goal: ≤ 60 s and ≤ 3×)")
+
+
+if __name__ == "__main__":
+    main()

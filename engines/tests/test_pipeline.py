@@ -1,0 +1,322 @@
+"""The nightly pipeline on a tiny workspace whose numbers are computed by hand.
+
+Workspace "Acme" (UTC), October 2026:
+  channels  google_ads (paid), newsletter
+  spend     google_ads 100 on Oct 1 (1000 impressions, 50 clicks), 50 on Oct 2 (500, 25);
+            newsletter 30 on Oct 1            → spend 180 (google_ads 150, newsletter 30)
+  contacts  A (source google_ads): lead Oct 3, customer Oct 10, order 200 on Oct 10
+            B (source google_ads): lead Oct 4
+            C (source newsletter): subscriber Oct 2, lead Oct 5, customer Oct 20, order 100
+  touches   A: google_ads on Oct 2;  C: newsletter on Oct 15
+  → leads 3 (google_ads 2, newsletter 1); CPL 180/3 = 60 (google_ads 150/2 = 75,
+    newsletter 30/1 = 30); new customers 2 (A, C); blended CAC 180/2 = 90;
+    first-touch CAC google_ads 150/1, newsletter 30/1; revenue 300; CTR google_ads 75/1500.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone as dt_tz
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm.models import Contact, Event, Order, StageChange
+from engines import pipeline
+from engines.metrics import loaders
+from engines.models import Channel, MetricRun, MetricValue, Spend
+from engines.services import metric_run_start
+from engines.tasks import compute_all_workspaces
+from mos.models import Workspace
+
+AS_OF = date(2026, 10, 31)
+OCT = date(2026, 10, 1)
+
+
+def at(day: int, hour: int = 12) -> datetime:
+    return datetime(2026, 10, day, hour, tzinfo=dt_tz.utc)
+
+
+@pytest.fixture
+def tiny(workspace):
+    ws = workspace
+    g = Channel.objects.create(workspace=ws, key="google_ads", name="Google Ads",
+                               kind="paid_search", is_paid=True)
+    n = Channel.objects.create(workspace=ws, key="newsletter", name="Newsletter", kind="email")
+    Spend.objects.bulk_create([
+        Spend(workspace=ws, date=date(2026, 10, 1), channel=g, amount=Decimal("100"),
+              impressions=1000, clicks=50),
+        Spend(workspace=ws, date=date(2026, 10, 2), channel=g, amount=Decimal("50"),
+              impressions=500, clicks=25),
+        Spend(workspace=ws, date=date(2026, 10, 1), channel=n, amount=Decimal("30")),
+    ])
+    a = Contact.objects.create(workspace=ws, name="A", source_channel=g, stage="customer")
+    b = Contact.objects.create(workspace=ws, name="B", source_channel=g, stage="lead")
+    c = Contact.objects.create(workspace=ws, name="C", source_channel=n, stage="customer")
+    StageChange.objects.bulk_create([
+        StageChange(workspace=ws, contact=a, from_stage="", to_stage="lead", at=at(3)),
+        StageChange(workspace=ws, contact=a, from_stage="lead", to_stage="customer", at=at(10)),
+        StageChange(workspace=ws, contact=b, from_stage="", to_stage="lead", at=at(4)),
+        StageChange(workspace=ws, contact=c, from_stage="", to_stage="subscriber", at=at(2)),
+        StageChange(workspace=ws, contact=c, from_stage="subscriber", to_stage="lead", at=at(5)),
+        StageChange(workspace=ws, contact=c, from_stage="lead", to_stage="customer", at=at(20)),
+    ])
+    Order.objects.create(workspace=ws, contact=a, amount=Decimal("200"), currency="USD",
+                         occurred_at=at(10, 13))
+    Order.objects.create(workspace=ws, contact=c, amount=Decimal("100"), currency="USD",
+                         occurred_at=at(20, 13))
+    Event.objects.create(workspace=ws, contact=a, name="page_view", channel=g, occurred_at=at(2))
+    Event.objects.create(workspace=ws, contact=c, name="email_click", channel=n,
+                         occurred_at=at(15))
+    return ws
+
+
+def run_for(ws, **kwargs) -> MetricRun:
+    run = MetricRun.objects.create(workspace=ws, trigger="manual")
+    return pipeline.compute_workspace(run, as_of=AS_OF, **kwargs)
+
+
+def value(ws, key, grain="month", period=OCT, dimension="", dimension_value=""):
+    return MetricValue.objects.get(workspace=ws, key=key, grain=grain, period=period,
+                                   dimension=dimension, dimension_value=dimension_value).value
+
+
+def all_values(ws):
+    return sorted(MetricValue.objects.filter(workspace=ws).values_list(
+        "key", "grain", "period", "dimension", "dimension_value", "value"))
+
+
+def test_run_writes_the_hand_computed_numbers(tiny):
+    run = run_for(tiny)
+    assert run.status == "succeeded", run.error
+    assert run.rows_written == MetricValue.objects.filter(workspace=tiny).count() > 0
+    assert run.window_start == date(2025, 9, 1) and run.window_end == AS_OF
+    assert run.progress == 100 and {"load", "acquisition", "write"} <= set(run.timings)
+    assert value(tiny, "spend") == pytest.approx(180)
+    assert value(tiny, "spend", dimension="channel", dimension_value="google_ads") == 150
+    assert value(tiny, "spend", dimension="channel", dimension_value="newsletter") == 30
+    assert value(tiny, "spend", grain="week", period=date(2026, 9, 28)) == 180  # Mon 28 Sep
+    assert value(tiny, "leads") == 3
+    assert value(tiny, "leads", dimension="channel", dimension_value="google_ads") == 2
+    assert value(tiny, "cpl") == pytest.approx(60)
+    assert value(tiny, "cpl", dimension="channel", dimension_value="google_ads") == 75
+    assert value(tiny, "cpl", dimension="channel", dimension_value="newsletter") == 30
+    assert value(tiny, "ctr", dimension="channel", dimension_value="google_ads") == 0.05
+    assert value(tiny, "new_customers") == 2
+    assert value(tiny, "cac") == pytest.approx(90)
+    assert value(tiny, "cac.first_touch", dimension="channel",
+                 dimension_value="google_ads") == pytest.approx(150)
+    assert value(tiny, "cac.first_touch", dimension="channel",
+                 dimension_value="newsletter") == pytest.approx(30)
+    assert value(tiny, "revenue") == pytest.approx(300)
+    assert value(tiny, "attributed_revenue.first_touch", dimension="channel",
+                 dimension_value="google_ads") == pytest.approx(200)
+    # every stored row is tagged with the run that wrote it
+    assert not MetricValue.objects.filter(workspace=tiny).exclude(run=run).exists()
+
+
+def test_running_twice_gives_identical_rows(tiny):
+    run_for(tiny)
+    first = all_values(tiny)
+    second_run = run_for(tiny)
+    assert second_run.status == "succeeded"
+    assert all_values(tiny) == first
+    assert second_run.rows_written == 0  # nothing changed: nothing rewritten
+
+
+def test_a_changed_input_rewrites_only_what_changed(tiny):
+    run_for(tiny)
+    before = dict(((k, g, p, d, v), x) for k, g, p, d, v, x in all_values(tiny))
+    s = Spend.objects.get(workspace=tiny, date=date(2026, 10, 1), channel__key="newsletter")
+    s.amount = Decimal("60")
+    s.save()
+    run = run_for(tiny)
+    after = dict(((k, g, p, d, v), x) for k, g, p, d, v, x in all_values(tiny))
+    assert value(tiny, "spend") == 210 and value(tiny, "cac") == pytest.approx(105)
+    changed = {k for k in after if before.get(k) != after[k]}
+    assert changed and run.rows_written == len(changed)
+    assert set(before) == set(after)
+    assert ("revenue", "month", OCT, "", "") not in changed
+
+
+def test_values_before_the_window_are_kept(tiny):
+    old = MetricValue.objects.create(workspace=tiny, key="spend", grain="month",
+                                     period=date(2024, 1, 1), value=42)
+    stale = MetricValue.objects.create(workspace=tiny, key="spend", grain="month",
+                                       period=date(2026, 7, 1), value=99)  # no spend in July
+    run_for(tiny)
+    assert MetricValue.objects.filter(pk=old.pk).exists()  # history outside the window stays
+    assert not MetricValue.objects.filter(pk=stale.pk).exists()  # in the window: recomputed
+
+
+def test_a_crash_in_a_step_keeps_the_previous_values(tiny, monkeypatch):
+    run_for(tiny)
+    before = all_values(tiny)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("funnel exploded")
+
+    monkeypatch.setattr("engines.metrics.funnel.compute_funnel", boom)
+    run = run_for(tiny)
+    assert run.status == "failed"
+    assert "funnel exploded" in run.error and "RuntimeError" in run.error
+    assert run.step == "funnel" and run.finished_at is not None
+    assert all_values(tiny) == before
+
+
+def test_a_crash_while_writing_rolls_the_delete_back(tiny, monkeypatch):
+    run_for(tiny)
+    before = all_values(tiny)
+
+    def broken_insert(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(MetricValue.objects, "bulk_create", broken_insert)
+    monkeypatch.setattr(pipeline, "_copy_values", broken_insert)
+    Spend.objects.filter(workspace=tiny, channel__key="newsletter").update(amount=60)
+    run = run_for(tiny)  # must replace the changed values: deletes them, then fails inserting
+    assert run.status == "failed" and "disk full" in run.error
+    assert all_values(tiny) == before  # the delete of the same transaction was rolled back
+
+
+def _grow(ws, n: int):
+    """n more contacts with a lead stage change, an order and an event each."""
+    channel = Channel.objects.get(workspace=ws, key="google_ads")
+    contacts = Contact.objects.bulk_create(
+        [Contact(workspace=ws, name=f"c{i}", source_channel=channel) for i in range(n)])
+    StageChange.objects.bulk_create([StageChange(workspace=ws, contact=c, to_stage="lead",
+                                                 at=at(6)) for c in contacts])
+    Order.objects.bulk_create([Order(workspace=ws, contact=c, amount=Decimal("10"),
+                                     currency="USD", occurred_at=at(7)) for c in contacts])
+    Event.objects.bulk_create([Event(workspace=ws, contact=c, name="page_view", channel=channel,
+                                     occurred_at=at(6)) for c in contacts])
+
+
+def test_loader_query_count_does_not_grow_with_contacts(tiny, django_assert_max_num_queries):
+    window = loaders.Window.trailing(as_of=AS_OF, tz="UTC")
+    with CaptureQueriesContext(connection) as small:
+        frames = loaders.load_frames(tiny.pk, window)
+    assert len(frames["contacts"]) == 3
+    _grow(tiny, 60)
+    with django_assert_max_num_queries(len(small)):
+        frames = loaders.load_frames(tiny.pk, window)
+    assert len(frames["contacts"]) == 63 and len(frames["orders"]) == 62
+    assert len(small) <= 9
+
+
+def test_loaders_give_the_frames_contract(tiny):
+    from engines.metrics.frames import FRAMES
+
+    frames = loaders.load_frames(tiny.pk, loaders.Window.trailing(as_of=AS_OF))
+    for name, columns in FRAMES.items():
+        df = frames[name]
+        assert list(df.columns) == list(columns), name
+        for col, dtype in columns.items():
+            assert str(df[col].dtype) == dtype, (name, col, df[col].dtype)
+    assert sorted(frames["touchpoints"]["channel"]) == ["google_ads", "newsletter"]
+    conv = frames["conversions"].sort_values("converted_at")
+    assert list(conv["revenue"]) == [200.0, 100.0]
+    assert frames["stage_changes"]["at"].min() == datetime(2026, 10, 2, 12)
+
+
+def test_loader_keeps_first_purchase_before_the_history(tiny):
+    """An order years ago makes the later one a repeat, not a new customer."""
+    c = Contact.objects.get(workspace=tiny, name="C")
+    Order.objects.create(workspace=tiny, contact=c, amount=Decimal("5"), currency="USD",
+                         occurred_at=datetime(2020, 1, 1, tzinfo=dt_tz.utc))
+    Order.objects.create(workspace=tiny, contact=c, amount=Decimal("7"), currency="USD",
+                         occurred_at=datetime(2020, 6, 1, tzinfo=dt_tz.utc))
+    orders = loaders.load_frames(tiny.pk, loaders.Window.trailing(as_of=AS_OF))["orders"]
+    assert sorted(orders["amount"]) == [5.0, 100.0, 200.0]  # the first purchase only
+    run_for(tiny)
+    # C became a customer with the 2020 purchase (the earlier of first purchase and customer
+    # stage): October has one new customer, A; without the history row it would count two
+    assert value(tiny, "new_customers") == 1
+
+
+def test_workspace_time_zone_moves_late_events_to_the_next_day(tiny):
+    Workspace.objects.filter(pk=tiny.pk).update(timezone="Asia/Riyadh")  # UTC+3
+    tiny.refresh_from_db()
+    window = loaders.Window.trailing(as_of=AS_OF, tz=tiny.timezone)
+    assert window.utc(date(2026, 10, 1)) == datetime(2026, 9, 30, 21, tzinfo=dt_tz.utc)
+    frames = loaders.load_frames(tiny.pk, window)
+    assert frames["orders"]["occurred_at"].min() == datetime(2026, 10, 10, 16)
+
+
+def test_metric_run_start_runs_eagerly_and_reuses_an_active_run(tiny):
+    run = metric_run_start(workspace=tiny, trigger="manual")
+    assert run.status == "succeeded", run.error
+    assert run.rows_written > 0
+    pending = MetricRun.objects.create(workspace=tiny, trigger="nightly")
+    again = metric_run_start(workspace=tiny, trigger="manual")
+    assert again.pk == pending.pk
+    assert MetricRun.objects.filter(workspace=tiny).count() == 2
+
+
+def test_a_stale_active_run_does_not_block_forever(tiny):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lost = MetricRun.objects.create(workspace=tiny, trigger="nightly", status="running",
+                                    created_at=timezone.now() - timedelta(days=1))
+    run = metric_run_start(workspace=tiny, trigger="manual")
+    assert run.pk != lost.pk and run.status == "succeeded"
+    lost.refresh_from_db()
+    assert lost.status == "failed" and "Abandoned" in lost.error
+
+
+def test_a_run_is_claimed_once(tiny):
+    run = MetricRun.objects.create(workspace=tiny, trigger="api")
+    assert pipeline.claim_and_compute(run.pk).status == "succeeded"
+    assert pipeline.claim_and_compute(run.pk) is None  # a duplicate delivery does nothing
+
+
+def test_compute_all_workspaces_creates_one_run_per_workspace(tiny, other_workspace):
+    assert compute_all_workspaces.delay().get() == 2
+    runs = MetricRun.objects.filter(trigger="nightly")
+    assert sorted(r.workspace_id for r in runs) == sorted([tiny.pk, other_workspace.pk])
+    assert {r.status for r in runs} == {"succeeded"}
+    assert compute_all_workspaces.delay().get() == 2  # next night: new runs, same values
+
+
+def test_a_run_with_no_data_succeeds_with_nothing_written(other_workspace):
+    run = MetricRun.objects.create(workspace=other_workspace, trigger="manual")
+    run = pipeline.compute_workspace(run, as_of=AS_OF)
+    assert run.status == "succeeded", run.error
+    assert run.rows_written == 0
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_nightly_fan_out_through_a_real_redis_worker(settings, owner, outsider):
+    """compute_all_workspaces sent through the Redis broker to a real in-process worker."""
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+
+    from mos.celery import app
+
+    from mos import services
+
+    ws_a = services.workspace_create(user=owner, name="Redis A")
+    ws_b = services.workspace_create(user=outsider, name="Redis B")
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", concurrency=1,
+                          loglevel="WARNING", shutdown_timeout=30):
+            compute_all_workspaces.delay()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                runs = list(MetricRun.objects.filter(workspace__in=[ws_a, ws_b]))
+                if len(runs) == 2 and all(r.status in ("succeeded", "failed") for r in runs):
+                    break
+                time.sleep(0.2)
+    finally:
+        app.conf.task_always_eager = True
+    runs = MetricRun.objects.filter(workspace__in=[ws_a, ws_b])
+    assert sorted(r.status for r in runs) == ["succeeded", "succeeded"], \
+        [r.error for r in runs]
