@@ -5,12 +5,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 NAV = [
-    ("workspace_home", _("Dashboard"), "workspace.view", "◧"),
+    ("workspace_home", _("Dashboard"), "metrics.view", "◧"),
     ("contacts", _("Contacts"), "crm.view", "☰"),
     ("my_leads", _("My leads"), "leads.view_assigned", "☎"),
     ("segments", _("Segments"), "crm.view", "◔"),
     ("personas", _("Personas"), "crm.view", "☺"),
+    ("lifecycle", _("Lifecycle stages"), "crm.view", "⇢"),
     ("imports", _("Imports"), "crm.import", "⇪"),
+    ("data_quality", _("Data quality"), "crm.view", "✓"),
     ("kpis", _("KPIs & targets"), "metrics.view", "◎"),
     ("workspace_settings", _("Settings"), "workspace.settings", "⚙"),
     ("members", _("Members"), "members.manage", "♟"),
@@ -32,7 +34,11 @@ def nav_for(request) -> list[dict]:
             url = reverse(name, kwargs={"slug": ws.slug})
         except NoReverseMatch:
             continue
-        active = request.path == url if name == "workspace_home" else request.path.startswith(url)
-        items.append({"url": url, "label": label, "icon": icon, "active": active,
+        items.append({"url": url, "label": label, "icon": icon, "active": False,
                       "name": name})
+    # the active entry is the longest URL that prefixes the path (settings/ vs settings/members/)
+    matches = [i for i in items if request.path == i["url"] or (
+        i["name"] != "workspace_home" and request.path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items

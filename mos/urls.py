@@ -9,14 +9,16 @@ from . import views
 
 # Page URL modules mounted under /w/<slug>/ (each app may split its pages by feature).
 PAGE_URL_MODULES = ["crm.urls", "crm.urls_imports", "engines.urls", "experiments.urls",
-                    "reports.urls"]
+                    "reports.urls", "crm.urls_quality"]
 
 
 def workspace_urls():
     """Every app's pages under /w/<slug>/ (the tenancy decorator binds the workspace)."""
     from importlib import import_module
 
-    patterns = [path("", views.workspace_home, name="workspace_home"),
+    from engines.views import home as dashboard
+
+    patterns = [path("", dashboard, name="workspace_home"),
                 path("", include("mos.urls_workspace"))]
     for name in PAGE_URL_MODULES:
         try:

@@ -76,13 +76,6 @@ def invitation_accept(request, token):
     return render(request, "mos/invitation.html", {"invitation": invitation})
 
 
-@workspace_view()
-def workspace_home(request):
-    """The workspace's start page (the dashboard lands here once metrics exist)."""
-    request.session["workspace"] = request.workspace.slug
-    return render(request, "mos/workspace_home.html", {})
-
-
 @workspace_view("workspace.settings")
 def workspace_settings(request):
     ws = request.workspace

@@ -17,14 +17,145 @@ def _api_key(ws):
     return ApiKey.objects.filter(workspace=ws).first().code
 
 
+def _contact(ws):
+    from crm.models import Contact
+
+    c = Contact.objects.filter(workspace=ws).first() or Contact.objects.create(
+        workspace=ws, name="Tenancy Contact", email="tenancy-contact@example.test")
+    return c.code
+
+
+def _segment(ws):
+    from crm.models import Segment
+
+    s = Segment.objects.filter(workspace=ws).first() or Segment.objects.create(
+        workspace=ws, name="Tenancy segment", filters={"stage": ["lead"]})
+    return s.code
+
+
+def _persona(ws):
+    from crm.models import Persona
+
+    p = Persona.objects.filter(workspace=ws).first() or Persona.objects.create(
+        workspace=ws, name="Tenancy persona")
+    return p.code
+
+
+def _import_job(ws):
+    from django.core.files.base import ContentFile
+
+    from crm.models import ImportJob
+
+    job = ImportJob.objects.filter(workspace=ws).first()
+    if job is None:
+        job = ImportJob(workspace=ws, kind="contacts", layout="contacts",
+                        filename="tenancy.csv", total_rows=1,
+                        report={"encoding": "utf-8", "delimiter": ",", "header_line": 1,
+                                "headers": ["email"], "mapping": [["email", "email"]]})
+        job.file.save("tenancy.csv", ContentFile(b"email\ntenancy@example.test\n"))
+    return job.code
+
+
+def _tracked_event(ws):
+    from crm.models import TrackedEvent
+
+    te = TrackedEvent.objects.filter(workspace=ws).first() or TrackedEvent.objects.create(
+        workspace=ws, name="tenancy_probe", required_properties=["plan"])
+    return te.code
+
+
 # browser pages: URL kwarg name → factory(workspace) → value
 KWARG_FACTORIES = {
+    "tracked_event_code": _tracked_event,
     "member_code": _member,
     "key_code": _api_key,
+    "contact_code": _contact,
+    "segment_code": _segment,
+    "persona_code": _persona,
+    "import_code": _import_job,
 }
 
+def _account(ws):
+    from crm.models import Account
+
+    a = Account.objects.filter(workspace=ws).first() or Account.objects.create(
+        workspace=ws, name="Tenancy account")
+    return a.code
+
+
+def _lead(ws):
+    """A contact in stage 'lead' owned by the workspace's admin (so the admin sees it)."""
+    from crm.models import Contact
+
+    admin = Membership.objects.filter(workspace=ws, role="admin").first().user
+    c = Contact.objects.filter(workspace=ws, owner=admin, stage="lead").first() or \
+        Contact.objects.create(workspace=ws, name="Tenancy lead", owner=admin, stage="lead",
+                               email="tenancy-lead@example.test")
+    return c.code
+
+
+def _lead_feedback(ws):
+    from crm.models import Contact, LeadFeedback
+
+    fb = LeadFeedback.objects.filter(workspace=ws).first()
+    if fb is None:
+        contact = Contact.objects.get(workspace=ws, code=_lead(ws))
+        fb = LeadFeedback.objects.create(workspace=ws, contact=contact, quality=3,
+                                         outcome="accepted")
+    return fb.code
+
+
+def _channel(ws):
+    from engines.models import Channel
+
+    ch = Channel.objects.filter(workspace=ws).first() or Channel.objects.create(
+        workspace=ws, key="tenancy", name="Tenancy channel")
+    return ch.code
+
+
+def _campaign(ws):
+    from engines.models import Campaign, Channel
+
+    camp = Campaign.objects.filter(workspace=ws).first()
+    if camp is None:
+        channel = Channel.objects.get(workspace=ws, code=_channel(ws))
+        camp = Campaign.objects.create(workspace=ws, channel=channel, name="Tenancy campaign")
+    return camp.code
+
+
+def _metric_run(ws):
+    from engines.models import MetricRun
+
+    run = MetricRun.objects.filter(workspace=ws).first() or MetricRun.objects.create(
+        workspace=ws, trigger="api", status="succeeded")
+    return run.code
+
+
+def _kpi(ws):
+    from engines.models import KPI
+
+    kpi = KPI.objects.filter(workspace=ws).first() or KPI.objects.create(
+        workspace=ws, name="Tenancy KPI", metric_key="revenue")
+    return kpi.code
+
+
 # API detail routes: DRF basename → factory(workspace) → lookup value (the object's code)
-API_FACTORIES: dict = {}
+API_FACTORIES: dict = {
+    "tracked-event": _tracked_event,
+    "contact": _contact,
+    "account": _account,
+    "persona": _persona,
+    "segment": _segment,
+    "lead": _lead,
+    "lead-feedback": _lead_feedback,
+    "channel": _channel,
+    "campaign": _campaign,
+    "metric-run": _metric_run,
+    "kpi": _kpi,
+}
+# the metrics pages (run status, KPI edit/delete) name the same objects
+KWARG_FACTORIES.setdefault("run_code", _metric_run)
+KWARG_FACTORIES.setdefault("kpi_code", _kpi)
 
 # Routes that are not inside a workspace (auth, health, schema, …): name → why.
 PUBLIC_ROUTES = {
@@ -40,4 +171,6 @@ PUBLIC_ROUTES = {
     "api-schema": "public OpenAPI schema", "api-docs": "public Swagger UI",
     "api-me": "answers about the caller's own workspace only",
     "api-workspace": "answers about the caller's own workspace only",
+    "lifecycle-stage-detail": "looked up by stage key (mql, sql…) inside the caller's own "
+                              "workspace only: every workspace has the same nine keys",
 }

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("metrics/recompute/", views.recompute, name="metrics_recompute"),
+    path("metrics/runs/<uuid:run_code>/", views.run_status, name="metric_run_status"),
+    path("kpis/", views.kpis, name="kpis"),
+    path("kpis/new/", views.kpi_create, name="kpi_create"),
+    path("kpis/<uuid:kpi_code>/", views.kpi_edit, name="kpi_edit"),
+    path("kpis/<uuid:kpi_code>/delete/", views.kpi_delete, name="kpi_delete"),
+]

@@ -1,0 +1,112 @@
+"""The dashboard, "recompute now" with progress, and the KPI settings screens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mos.tenancy import workspace_view
+
+from . import charts, dashboard, selectors, services
+from .forms import KPIForm, KPITargetFormSet
+from .models import KPI, MetricRun
+
+
+@workspace_view()
+def home(request):
+    """/w/<slug>/: the dashboard; a sales rep (no metrics) goes to their leads."""
+    request.session["workspace"] = request.workspace.slug
+    if not request.actor.can("metrics.view"):
+        return redirect("my_leads", slug=request.workspace.slug)
+    ws = request.workspace
+    data = dashboard.dashboard_data(ws, request.GET)
+    end = data["period"].end
+    data["kpis"] = selectors.kpi_status(ws, data["period"])
+    for i, k in enumerate(data["kpis"]):
+        k["spark"] = charts.sparkline([v for _p, v in k.get("trend", [])])
+        k["spark_id"] = f"spark-{i}"
+    data["fig_funnel"] = charts.funnel_figure(data["funnel"])
+    data["fig_trend"] = charts.trend_figure(
+        dashboard.trend(ws, ["revenue", "new_customers"], end),
+        [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
+    data["fig_cohorts"] = charts.cohort_figure(dashboard.cohort_matrix(ws, end))
+    data["month_choices"] = dashboard.recent_months(12)
+    if request.htmx and request.htmx.target == "channel-table":
+        return render(request, "engines/partials/channel_table.html", data)
+    return render(request, "engines/dashboard.html", data)
+
+
+@workspace_view("metrics.recompute")
+@require_POST
+def recompute(request):
+    run = services.metric_run_start(workspace=request.workspace, trigger=MetricRun.Trigger.MANUAL,
+                                    by=request.user)
+    return render(request, "engines/partials/run_status.html",
+                  {"run": run, "freshness": dashboard.freshness(request.workspace)})
+
+
+@workspace_view("metrics.view")
+def run_status(request, run_code):
+    run = get_object_or_404(MetricRun, workspace=request.workspace, code=run_code)
+    return render(request, "engines/partials/run_status.html",
+                  {"run": run, "freshness": dashboard.freshness(request.workspace)})
+
+
+@workspace_view("metrics.view")
+def kpis(request):
+    items = selectors.kpi_status(request.workspace, dashboard.parse_period({})[0])
+    return render(request, "engines/kpis.html", {"items": items})
+
+
+def _kpi_form_page(request, kpi: KPI | None):
+    ws = request.workspace
+    initial = {}
+    targets_initial = []
+    if kpi is not None:
+        initial = {f: getattr(kpi, f) for f in ("name", "metric_key", "scope", "grain",
+                                                "direction", "target", "guardrail_min",
+                                                "guardrail_max", "is_north_star")}
+        initial["channel"] = kpi.channel.key if kpi.channel else None
+        initial["segment"] = kpi.segment.code if kpi.segment else None
+        targets_initial = [{"period": t.period, "target": t.target} for t in kpi.targets.all()]
+    form = KPIForm(request.POST or None, workspace=ws, initial=initial)
+    targets = KPITargetFormSet(request.POST or None, initial=targets_initial, prefix="targets")
+    if request.method == "POST" and form.is_valid() and targets.is_valid():
+        fields = dict(form.cleaned_data)
+        fields["targets"] = [{"period": t["period"], "target": t["target"]}
+                             for t in targets.cleaned_data if t.get("period")]
+        try:
+            if kpi is None:
+                services.kpi_create(actor=request.actor, **fields)
+            else:
+                services.kpi_update(actor=request.actor, kpi=kpi, **fields)
+        except ValidationError as e:
+            for field, errs in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("KPI saved."))
+            return redirect("kpis", slug=ws.slug)
+    return render(request, "engines/kpi_form.html", {"form": form, "targets": targets,
+                                                     "kpi": kpi})
+
+
+@workspace_view("metrics.configure")
+def kpi_create(request):
+    return _kpi_form_page(request, None)
+
+
+@workspace_view("metrics.configure")
+def kpi_edit(request, kpi_code):
+    return _kpi_form_page(request, selectors.get_kpi(request.workspace, kpi_code))
+
+
+@workspace_view("metrics.configure")
+@require_POST
+def kpi_delete(request, kpi_code):
+    kpi = selectors.get_kpi(request.workspace, kpi_code)
+    services.kpi_delete(actor=request.actor, kpi=kpi)
+    messages.success(request, _("KPI deleted."))
+    return redirect("kpis", slug=request.workspace.slug)
