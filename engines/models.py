@@ -49,7 +49,7 @@ class Channel(models.Model):
 class Campaign(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="campaigns")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="campaigns")
+    channel = models.ForeignKey(Channel, on_delete=models.RESTRICT, related_name="campaigns")
     name = models.CharField(_("name"), max_length=200)
     utm_campaign = models.CharField(_("UTM campaign"), max_length=200, blank=True)
     external_id = models.CharField(_("ad platform id"), max_length=100, blank=True)
@@ -80,8 +80,8 @@ class Spend(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     date = models.DateField(_("date"))
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="spend")
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, null=True, blank=True,
+    channel = models.ForeignKey(Channel, on_delete=models.RESTRICT, related_name="spend")
+    campaign = models.ForeignKey(Campaign, on_delete=models.RESTRICT, null=True, blank=True,
                                  related_name="spend")
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     impressions = models.BigIntegerField(_("impressions"), default=0)

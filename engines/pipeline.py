@@ -73,7 +73,7 @@ def step_attribution(ctx: RunContext, grain: str) -> pd.DataFrame:
         paths = attribution.build_paths(f["touchpoints"], f["conversions"],
                                         lookback_days=ctx.lookback, as_of=ctx.as_of)
         removal = attribution.markov_removal_effects(paths)
-        credits = [attribution._credit_paths(paths, m, 7.0, removal).assign(model=m)
+        credits = [attribution.credit_paths(paths, m, 7.0, removal).assign(model=m)
                    for m in ATTRIBUTION_MODELS]
         credits = [c for c in credits if len(c)]
         ctx.shared["attributed"] = (pd.concat(credits, ignore_index=True)[ATTRIBUTED_COLUMNS]

@@ -210,7 +210,6 @@ def credit_paths(paths: pd.DataFrame, model: str, half_life_days: float = 7.0,
     return credit[CREDIT_COLUMNS].reset_index(drop=True)
 
 
-_credit_paths = credit_paths  # the first name engines/pipeline.py used; credit_paths is public
 
 
 def attribute(touchpoints: pd.DataFrame, conversions: pd.DataFrame, *, model: str,

@@ -188,8 +188,35 @@ def expected_purchases(params: BGNBDParams, t) -> np.ndarray:
     r, alpha, a, b = params
     t = np.asarray(t, dtype=float)
     z = t / (alpha + t)
-    hyp = hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
+    hyp = _hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
     return (a + b - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp)
+
+
+def _hyp2f1(a, b, c, z) -> np.ndarray:
+    """scipy's 2F1, with the power series summed directly where scipy gives up.
+
+    When purchase rates hardly vary between customers (subscription-like data) the fit drives
+    r and alpha to huge values with r/alpha finite; then the first parameter is a large negative
+    number, z = t/(alpha + T + t) is tiny, and scipy returns inf/nan although the series
+    sum (a)_k (b)_k / (c)_k z^k / k! converges quickly (|a z| is about the purchases expected
+    in t)."""
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    out = np.array(hyp2f1(a, b, c, z), dtype=float, ndmin=1)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out[bad] = _hyp2f1_series(*(np.atleast_1d(v)[bad] for v in (a, b, c, z)))
+    return out.reshape(np.shape(a))
+
+
+def _hyp2f1_series(a, b, c, z, max_terms: int = 5000) -> np.ndarray:
+    """The Gauss series of 2F1 for |z| < 1, summed term by term until the terms vanish."""
+    term, total = np.ones_like(z), np.ones_like(z)
+    for k in range(max_terms):
+        term = term * (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+        total = total + term
+        if np.all(np.abs(term) <= 1e-15 * np.maximum(np.abs(total), 1e-300)):
+            break
+    return total
 
 
 def conditional_expected_purchases(params: BGNBDParams, t, frequency, recency, T) -> np.ndarray:
@@ -198,7 +225,7 @@ def conditional_expected_purchases(params: BGNBDParams, t, frequency, recency, T
     x, t_x, t_cal = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     t = np.asarray(t, dtype=float)
     z = t / (alpha + t_cal + t)
-    hyp = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    hyp = _hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
     numerator = (a + b + x - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp)
     return numerator / (1 + _dropout_odds(params, x, t_x, t_cal))
 

@@ -153,3 +153,24 @@ def test_list_query_counts(api, owner_actor, workspace, django_assert_max_num_qu
         with django_assert_max_num_queries(2):
             resp = api.get(path)
         assert len(resp.json()["results"]) == 10
+
+
+def test_a_channel_with_spend_cannot_be_deleted_but_its_workspace_can(workspace):
+    """Spend keeps its channel (RESTRICT), yet deleting a whole workspace takes all of it."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.db.models import RestrictedError
+
+    from engines.models import Spend
+
+    ch = Channel.objects.create(workspace=workspace, key="meta", name="Meta")
+    camp = Campaign.objects.create(workspace=workspace, channel=ch, name="Spring")
+    Spend.objects.create(workspace=workspace, date=dt.date(2026, 10, 1), channel=ch,
+                         campaign=camp, amount=Decimal("120.00"))
+    with pytest.raises(RestrictedError):
+        ch.delete()
+    assert Spend.objects.filter(channel=ch).count() == 1
+    workspace.delete()
+    assert not Channel.objects.filter(pk=ch.pk).exists()
+    assert not Spend.objects.filter(channel_id=ch.pk).exists()

@@ -255,3 +255,30 @@ def test_keys_registered():
     assert REGISTRY["ltv_predicted"].unit == "currency"
     assert REGISTRY["expected_purchases_12m"].unit == "count"
     assert {REGISTRY[k].family for k in ("ltv_predicted", "expected_purchases_12m")} == {"clv"}
+
+
+def test_hypergeometric_series_matches_scipy_where_scipy_is_finite():
+    from scipy.special import hyp2f1
+
+    from engines.metrics.clv import _hyp2f1_series
+
+    a, b, c, z = np.array([-3.5, 1.2]), np.array([0.5, -0.7]), np.array([2.0, 6.0]), \
+        np.array([0.3, 0.01])
+    assert np.allclose(_hyp2f1_series(a, b, c, z), hyp2f1(a, b, c, z), rtol=1e-12)
+
+
+def test_near_poisson_fit_still_gives_finite_expected_purchases():
+    """Subscription-like data drive r and alpha to ~1e6 (rates barely vary); scipy's 2F1 then
+    returns inf, but as A → -inf with A·z → -mu the series tends to Kummer's 1F1(b; c; -mu),
+    an independent reference."""
+    from scipy.special import hyp1f1
+
+    from engines.metrics.clv import _hyp2f1
+
+    r, alpha, t, big_t = 942838.8, 4746934.2, 52.0, 40.0
+    a_, b_ = 0.2422, 5.837
+    z = t / (alpha + big_t + t)
+    mu = -(a_ + b_ - 1 - r) * z
+    got = _hyp2f1(a_ + b_ - 1 - r, a_ - 1, a_ + b_ + 5 - 1, z)
+    assert np.isfinite(got)
+    assert got == pytest.approx(hyp1f1(a_ - 1, a_ + b_ + 5 - 1, -mu), rel=1e-4)
