@@ -5,6 +5,7 @@ reads on a desk screen and on the dark projector theme."""
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -37,12 +38,20 @@ def trend_figure(df: pd.DataFrame, keys: list[tuple[str, str]]) -> dict | None:
     fig = go.Figure()
     for key, label in keys:
         if key in df:
+            # the second series (a count beside a currency) gets its own axis on the far side
+            axis = "y2" if fig.data else "y"
             fig.add_trace(go.Scatter(x=[p.isoformat() for p in df.index], y=df[key].tolist(),
-                                     name=str(label), mode="lines+markers"))
+                                     name=str(label), mode="lines+markers", yaxis=axis))
     if not fig.data:
         return None
-    fig.update_layout(**{**BASE_LAYOUT, "showlegend": True}, height=260,
-                      legend=dict(orientation="h", y=-0.2), xaxis=dict(tickformat="%b %Y"))
+    layout = dict(legend=dict(orientation="h", y=-0.2), xaxis=dict(tickformat="%b %Y"))
+    if len(fig.data) > 1:
+        top = max((v for v in fig.data[1].y if v is not None), default=0) or 1
+        step = max(1, math.ceil(top / 4))  # whole customers: ticks on integers
+        layout["yaxis2"] = dict(overlaying="y", side="right", showgrid=False, rangemode="tozero",
+                                tickmode="linear", tick0=0, dtick=step)
+        layout["yaxis"] = dict(rangemode="tozero")
+    fig.update_layout(**{**BASE_LAYOUT, "showlegend": True}, height=260, **layout)
     return as_json(fig)
 
 
@@ -58,7 +67,7 @@ def cohort_figure(matrix: pd.DataFrame) -> dict | None:
         showscale=False))
     fig.update_layout(**BASE_LAYOUT, height=max(220, 26 * len(z) + 60),
                       xaxis=dict(title=_("months since first purchase"), side="top"),
-                      yaxis=dict(autorange="reversed"))
+                      yaxis=dict(autorange="reversed", type="category"))
     return as_json(fig)
 
 

@@ -227,7 +227,9 @@ def funnel(cur: pd.DataFrame) -> list[dict]:
 
 
 def cohort_matrix(workspace: Workspace, end: date, months: int = 12) -> pd.DataFrame:
-    """Retention share by first-purchase month (rows) × months since (columns)."""
+    """Retention share by first-purchase month (rows) × months since (columns), only for cells
+    whose calendar month is within the period shown (a month still running would read as a
+    false drop to 0 %)."""
     start = (pd.Timestamp(end) - pd.DateOffset(months=months - 1)).date()
     rows = MetricValue.objects.filter(workspace=workspace, key="cohort_retention", grain="month",
                                       period__gte=start, period__lte=end,
@@ -237,6 +239,8 @@ def cohort_matrix(workspace: Workspace, end: date, months: int = 12) -> pd.DataF
     if df.empty:
         return df
     df["age"] = df["age"].astype(int)
+    month_index = lambda d: d.year * 12 + d.month  # noqa: E731
+    df = df[df["cohort"].map(month_index) + df["age"] <= month_index(end)]
     return df.pivot(index="cohort", columns="age", values="value").sort_index()
 
 

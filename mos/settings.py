@@ -163,6 +163,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MOS <mos@localhost>")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["mos.formats"]  # Arabic numbers: "." decimals, "," thousands
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -95,3 +95,12 @@ def test_sales_rep_home_goes_to_their_leads(workspace, add_member, client_for):
     rep = add_member("sales_rep")
     r = client_for(rep).get(f"/w/{workspace.slug}/")
     assert r.status_code == 302 and r["Location"] == f"/w/{workspace.slug}/leads/"
+
+
+def test_cohort_matrix_stops_at_the_period_shown(workspace):
+    """Cohort 2026-09 shown for period 2026-10: ages 0 and 1 only (age 2 is November)."""
+    for age, share in [(0, 1.0), (1, 0.5), (2, 0.0)]:
+        mv(workspace, "cohort_retention", date(2026, 9, 1), share, "age", str(age))
+    m = dashboard.cohort_matrix(workspace, date(2026, 10, 1))
+    assert list(m.columns) == [0, 1]
+    assert m.loc[date(2026, 9, 1)].tolist() == [1.0, 0.5]

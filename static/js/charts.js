@@ -11,7 +11,8 @@
     l.font = { family: css("--font") || "system-ui", color: text, size: big ? 18 : 13 };
     l.paper_bgcolor = "rgba(0,0,0,0)";
     l.plot_bgcolor = "rgba(0,0,0,0)";
-    ["xaxis", "yaxis"].forEach(function (ax) {
+    ["xaxis", "yaxis", "yaxis2"].forEach(function (ax) {
+      if (ax === "yaxis2" && !l.yaxis2) return;
       l[ax] = Object.assign({}, l[ax] || {}, { gridcolor: grid, zerolinecolor: grid,
                                                 linecolor: grid, tickfont: { color: muted } });
     });
