@@ -40,13 +40,15 @@ def trend_figure(df: pd.DataFrame, keys: list[tuple[str, str]]) -> dict | None:
         if key in df:
             # the second series (a count beside a currency) gets its own axis on the far side
             axis = "y2" if fig.data else "y"
-            fig.add_trace(go.Scatter(x=[p.isoformat() for p in df.index], y=df[key].tolist(),
+            ys = [None if pd.isna(v) else float(v) for v in df[key]]  # a gap, not NaN
+            fig.add_trace(go.Scatter(x=[p.isoformat() for p in df.index], y=ys,
                                      name=str(label), mode="lines+markers", yaxis=axis))
     if not fig.data:
         return None
     layout = dict(legend=dict(orientation="h", y=-0.2), xaxis=dict(tickformat="%b %Y"))
     if len(fig.data) > 1:
-        top = max((v for v in fig.data[1].y if v is not None), default=0) or 1
+        top = max((v for v in fig.data[1].y if v is not None and math.isfinite(v)),
+                  default=0) or 1
         step = max(1, math.ceil(top / 4))  # whole customers: ticks on integers
         layout["yaxis2"] = dict(overlaying="y", side="right", showgrid=False, rangemode="tozero",
                                 tickmode="linear", tick0=0, dtick=step)

@@ -104,3 +104,17 @@ def test_cohort_matrix_stops_at_the_period_shown(workspace):
     m = dashboard.cohort_matrix(workspace, date(2026, 10, 1))
     assert list(m.columns) == [0, 1]
     assert m.loc[date(2026, 9, 1)].tolist() == [1.0, 0.5]
+
+
+def test_trend_chart_leaves_gaps_for_months_without_a_value():
+    """A month with revenue but no new-customers value (NaN after the pivot) is a gap in the
+    line, and the customer axis still gets whole-number ticks: 0, 3, 6, 9, 12 for a top of 12."""
+    import pandas as pd
+
+    from engines import charts
+
+    df = pd.DataFrame({"revenue": [100.0, 200.0], "new_customers": [float("nan"), 12.0]},
+                      index=[date(2026, 9, 1), date(2026, 10, 1)])
+    fig = charts.trend_figure(df, [("revenue", "Revenue"), ("new_customers", "New")])
+    assert fig["data"][1]["y"] == [None, 12.0]
+    assert (fig["layout"]["yaxis2"]["dtick"], fig["layout"]["yaxis2"]["tick0"]) == (3, 0)
