@@ -149,9 +149,12 @@ def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "") -> pd.D
     return out
 
 
-def _value(agg: pd.DataFrame, key: str, dim_value: str = "") -> float | None:
-    hit = agg[(agg["key"] == key) & (agg["dimension_value"] == dim_value)]
-    return None if hit.empty else float(hit["value"].iloc[0])
+def _values(agg: pd.DataFrame | None) -> dict[tuple[str, str], float]:
+    """{(key, dimension value): value} of an aggregate, for many lookups at dict speed."""
+    if agg is None or agg.empty:
+        return {}
+    return {(k, dv): float(v) for k, dv, v in
+            zip(agg["key"], agg["dimension_value"], agg["value"])}
 
 
 def headline(workspace: Workspace, cur: pd.DataFrame, prev: pd.DataFrame) -> list[dict]:
@@ -160,11 +163,12 @@ def headline(workspace: Workspace, cur: pd.DataFrame, prev: pd.DataFrame) -> lis
     keys = ["revenue", "new_customers", "leads", "spend", "cac", ltv_key, "ltv_cac",
             "cac_payback_months", "churn", "nrr_monthly"]
     out = []
+    cur_v, prev_v = _values(cur), _values(prev)
     for key in keys:
         if key not in REGISTRY:
             continue
         d = REGISTRY[key]
-        now, before = _value(cur, key), _value(prev, key)
+        now, before = cur_v.get((key, "")), prev_v.get((key, ""))
         change = None
         if now is not None and before not in (None, 0):
             change = (now - before) / abs(before)
@@ -181,7 +185,7 @@ def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str
     """Per channel: spend, leads, customers, CAC, ROAS, LTV:CAC, lead quality — under `model`.
     LTV is the workspace's (from `total`): a channel's LTV:CAC reads its CAC against it."""
     ltv_key = "ltv_subscription" if workspace.business == "subscription" else "ltv_predicted"
-    ltv = _value(total, ltv_key) if total is not None and not total.empty else None
+    ltv = _values(total).get((ltv_key, ""))
     names = dict(Channel.objects.filter(workspace=workspace).values_list("key", "name"))
     chan = cur if not cur.empty else pd.DataFrame(columns=["key", "dimension_value", "value"])
     wide = chan.pivot_table(index="dimension_value", columns="key", values="value",
@@ -215,14 +219,13 @@ def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str
 def funnel(cur: pd.DataFrame) -> list[dict]:
     from crm.models import FUNNEL_STAGES, Stage
 
-    stages = cur[cur["key"].isin(["funnel_entries", "funnel_conversion",
-                                  "funnel_days_to_next"])] if not cur.empty else cur
+    values = _values(cur)
     out = []
     for s in FUNNEL_STAGES:
         out.append({"stage": s.value, "label": Stage(s).label,
-                    "entries": _value(stages, "funnel_entries", s.value),
-                    "conversion": _value(stages, "funnel_conversion", s.value),
-                    "days": _value(stages, "funnel_days_to_next", s.value)})
+                    "entries": values.get(("funnel_entries", s.value)),
+                    "conversion": values.get(("funnel_conversion", s.value)),
+                    "days": values.get(("funnel_days_to_next", s.value))})
     return out
 
 

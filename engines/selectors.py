@@ -148,10 +148,12 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
         workspace=workspace, key__in={k.metric_key for k in kpis}, grain__in=["week", "month"],
         period__gte=first, period__lte=last_day).values_list(
         "key", "grain", "period", "dimension", "dimension_value", "value")
-    df = pd.DataFrame.from_records(list(rows), columns=["key", "grain", "period", "dimension",
-                                                        "dimension_value", "value"])
-    if not df.empty:
-        df["period"] = pd.to_datetime(df["period"]).dt.date
+    records = list(rows)
+    # One dict lookup per (KPI, period): week and month values are stored as they are shown.
+    stored = {(k, g, p, d, dv): v for k, g, p, d, dv, v in records}
+    df = pd.DataFrame.from_records(records, columns=["key", "grain", "period", "dimension",
+                                                     "dimension_value", "value"])
+    parts = {}  # quarter KPIs only: the KPI's own slice of the frame, cut once
 
     def value_of(kpi, start) -> float | None:
         dim, dim_value = "", ""
@@ -159,16 +161,18 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
             dim, dim_value = "channel", kpi.channel.key if kpi.channel_id else ""
         elif kpi.scope == kpi.Scope.SEGMENT:
             dim, dim_value = "segment", str(kpi.segment.code) if kpi.segment_id else ""
+        if kpi.grain in ("week", "month"):
+            v = stored.get((kpi.metric_key, kpi.grain, start, dim, dim_value))
+            return None if v is None else float(v)
         if df.empty:
             return None
-        part = df[(df["key"] == kpi.metric_key) & (df["dimension"] == dim)]
-        if kpi.grain == "week":
-            hit = part[(part["grain"] == "week") & (part["period"] == start)
-                       & (part["dimension_value"] == dim_value)]
-            return float(hit["value"].iloc[0]) if len(hit) else None
-        months = [start] if kpi.grain == "month" else [
-            (pd.Timestamp(start) + pd.DateOffset(months=i)).date() for i in range(3)]
-        agg = aggregate(part[part["grain"] == "month"], months, dim)
+        if kpi.pk not in parts:
+            part = df[(df["key"] == kpi.metric_key) & (df["dimension"] == dim)
+                      & (df["grain"] == "month")].copy()
+            part["period"] = pd.to_datetime(part["period"]).dt.date
+            parts[kpi.pk] = part
+        months = [(pd.Timestamp(start) + pd.DateOffset(months=i)).date() for i in range(3)]
+        agg = aggregate(parts[kpi.pk], months, dim)
         hit = agg[(agg["key"] == kpi.metric_key) & (agg["dimension_value"] == dim_value)]
         return float(hit["value"].iloc[0]) if len(hit) else None
 

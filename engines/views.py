@@ -23,6 +23,8 @@ def home(request):
         return redirect("my_leads", slug=request.workspace.slug)
     ws = request.workspace
     data = dashboard.dashboard_data(ws, request.GET)
+    if request.htmx and request.htmx.target == "channel-table":  # sort / attribution switch
+        return render(request, "engines/partials/channel_table.html", data)
     end = data["period"].end
     data["kpis"] = selectors.kpi_status(ws, data["period"])
     for i, k in enumerate(data["kpis"]):
@@ -34,8 +36,6 @@ def home(request):
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
     data["fig_cohorts"] = charts.cohort_figure(dashboard.cohort_matrix(ws, end))
     data["month_choices"] = dashboard.recent_months(12)
-    if request.htmx and request.htmx.target == "channel-table":
-        return render(request, "engines/partials/channel_table.html", data)
     return render(request, "engines/dashboard.html", data)
 
 
