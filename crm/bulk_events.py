@@ -1,4 +1,5 @@
-"""Bulk event ingest — the hot path: a few IN queries, one validation pass, one COPY."""
+"""Bulk event ingest — the hot path: a few IN queries, one validation pass, one write (COPY,
+or for a request of a few rows one INSERT)."""
 
 from __future__ import annotations
 
@@ -120,7 +121,7 @@ def events_bulk(*, actor: Actor, rows: list, now=None) -> BulkResult:
     channels, by_utm_source, plan = event_reference_data(ws)
 
     # pass 1: every reference, resolved with a few IN queries
-    contact_refs, campaign_refs, sender_ids = set(), set(), []
+    contact_refs, campaign_refs = set(), set()
     for row in rows:
         if type(row) is dict:
             ref = row.get("contact")
@@ -129,17 +130,16 @@ def events_bulk(*, actor: Actor, rows: list, now=None) -> BulkResult:
             ref = row.get("campaign") or row.get("utm_campaign")
             if ref:
                 campaign_refs.add(ref_text(ref))
-            ref = row.get("id")
-            if ref:
-                sender_ids.append(ref_text(ref))
     contacts = contact_refs_resolve(ws, contact_refs)
     campaigns = campaign_refs_resolve(ws, campaign_refs)
-    seen = known_event_ids(ws, sender_ids) if sender_ids else set()
+    # sender ids repeated within the request; ids stored before are found by _store_events
+    seen: set[str] = set()
 
     # pass 2: validate each row into a tuple in EVENT_COLUMNS order. The common case (a short
     # clean string) is checked inline; anything else takes parse_text's slow path.
     out: list[tuple] = []
     out_index: list[int] = []
+    issues_text: dict[tuple, str] = {(): "[]"}
     for i, row in enumerate(rows):
         errs = RowErrors()
         if type(row) is not dict:
@@ -234,15 +234,18 @@ def events_bulk(*, actor: Actor, rows: list, now=None) -> BulkResult:
         if plan:
             required = plan.get(name)
             if required is None:
-                issues = ["unknown_event"]
+                issues = ("unknown_event",)
             else:
-                issues = [f"missing:{p}" for p in required if p not in properties]
+                issues = tuple([f"missing:{p}" for p in required if p not in properties])
         else:
-            issues = []
+            issues = ()
+        issues_json = issues_text.get(issues)
+        if issues_json is None:  # few distinct lists per request: encode each once
+            issues_json = issues_text[issues] = _json(list(issues))
         out.append((ws_pk, contact_id, text["anonymous_id"], name, channel_id, campaign_id,
                     text["utm_source"], text["utm_medium"], text["utm_campaign"],
                     text["utm_term"], text["utm_content"], occurred_at.isoformat(), now_iso,
-                    properties_json, _json(issues) if issues else "[]", sender_id))
+                    properties_json, issues_json, sender_id))
         out_index.append(i)
 
     with transaction.atomic():
@@ -257,12 +260,50 @@ def events_bulk(*, actor: Actor, rows: list, now=None) -> BulkResult:
     return result
 
 
+# A request of up to this many rows is written with one INSERT … ON CONFLICT DO NOTHING, which
+# skips stored sender ids by itself in a single round trip. COPY is cheaper per row but takes
+# more round trips (and a savepoint to recover from a duplicate), which cost more than the rows
+# of a small request: most requests carry one event.
+SMALL_REQUEST_ROWS = 100
+
+
 def _store_events(ws, out: list[tuple], out_index: list[int], result: BulkResult) -> list[int]:
-    """Write the rows; returns the indexes stored. A sender id stored concurrently by another
-    request (the unique constraint fires) turns that row into a 'duplicate' and the rest is
-    written again."""
+    """Write the rows; returns the indexes stored; rows whose sender id is already stored are
+    reported 'duplicate'."""
     if not out:
         return []
+    if connection.vendor == "postgresql" and len(out) <= SMALL_REQUEST_ROWS:
+        stored_ids = _insert_events(out)
+        stored = []
+        for k, t in enumerate(out):
+            if t[-1] and t[-1] not in stored_ids:
+                result.ok(out_index[k], "duplicate")
+            else:
+                stored.append(out_index[k])
+        return stored
+    return _copy_or_create_events(ws, out, out_index, result)
+
+
+def _insert_events(out: list[tuple]) -> set[str]:
+    """PostgreSQL: one multi-row INSERT that skips rows whose sender id is stored (also by a
+    concurrent request: it waits for that one to commit); returns the sender ids it stored."""
+    values = ", ".join(["(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"] * len(out))
+    sql = (f"INSERT INTO {Event._meta.db_table} ({', '.join(EVENT_COLUMNS)}) VALUES {values} "
+           "ON CONFLICT DO NOTHING RETURNING idempotency_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [v for t in out for v in t])
+        return {r[0] for r in cursor.fetchall() if r[0]}
+
+
+def _copy_or_create_events(ws, out: list[tuple], out_index: list[int],
+                           result: BulkResult) -> list[int]:
+    """Write the rows (COPY on PostgreSQL); returns the indexes stored. A sender id already
+    stored, by an earlier or a concurrent request, makes the unique constraint fire: those
+    rows become 'duplicate' and the rest is written again.
+
+    Writing first and looking only when the constraint fires (rather than looking up every
+    sender id before writing) saves an index probe per row on the common request, whose ids
+    are all new; a resent batch usually fails on its first row, which costs little."""
     if not any(t[-1] for t in out):  # no sender ids: no unique constraint can fire
         _write_events(out)
         return out_index

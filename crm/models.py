@@ -208,15 +208,20 @@ class TrackedEvent(models.Model):
 class Event(models.Model):
     """A touchpoint or activity. Unknown contacts keep their anonymous id until identified."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # Events are the largest, most written table: every index costs each ingested row, so the
+    # foreign keys get no index of their own where a composite or partial one below serves
+    # their lookups (workspace → event_ws_at, contact → event_contact_at, channel and campaign
+    # → their partial indexes, which skip the many rows without one).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="events")
+                                related_name="events", db_index=False)
     anonymous_id = models.CharField(max_length=100, blank=True)
     name = models.CharField(max_length=100)
     channel = models.ForeignKey("engines.Channel", on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="+")
+                                blank=True, related_name="+", db_index=False)
     campaign = models.ForeignKey("engines.Campaign", on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="+")
+                                 blank=True, related_name="+", db_index=False)
     utm_source = models.CharField(max_length=100, blank=True)
     utm_medium = models.CharField(max_length=100, blank=True)
     utm_campaign = models.CharField(max_length=200, blank=True)
@@ -237,9 +242,16 @@ class Event(models.Model):
                                                name="event_idempotency_unique")]
         indexes = [
             models.Index(fields=["workspace", "occurred_at"], name="event_ws_at"),
-            models.Index(fields=["contact", "occurred_at"], name="event_contact_at"),
+            # partial: anonymous events (often most of them) are never looked up by contact
+            models.Index(fields=["contact", "occurred_at"], name="event_contact_at",
+                         condition=Q(contact__isnull=False)),
             models.Index(fields=["workspace", "anonymous_id"], name="event_ws_anon",
                          condition=Q(contact__isnull=True)),
+            # for deleting a channel / campaign (SET_NULL) and filtering by one
+            models.Index(fields=["channel"], name="event_channel",
+                         condition=Q(channel__isnull=False)),
+            models.Index(fields=["campaign"], name="event_campaign",
+                         condition=Q(campaign__isnull=False)),
         ]
 
 
