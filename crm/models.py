@@ -158,13 +158,17 @@ class Contact(models.Model):
         ]
         indexes = [
             models.Index(fields=["workspace", "-created_at", "-id"], name="contact_ws_created"),
-            models.Index(fields=["workspace", "stage"], name="contact_ws_stage"),
+            # a filter by stage or channel with the default newest-first sort seeks straight
+            # to its rows (the prefix also serves counts per stage / channel)
+            models.Index(fields=["workspace", "stage", "-created_at", "-id"],
+                         name="contact_ws_stage_created"),
             # keyset pages of the contacts list sorted by name / stage (id breaks ties)
             models.Index(fields=["workspace", "name", "id"], name="contact_ws_name_id"),
             models.Index(fields=["workspace", "stage", "id"], name="contact_ws_stage_id"),
             models.Index(fields=["workspace", "owner"], name="contact_ws_owner"),
             models.Index(fields=["workspace", "phone"], name="contact_ws_phone"),
-            models.Index(fields=["workspace", "source_channel"], name="contact_ws_channel"),
+            models.Index(fields=["workspace", "source_channel", "-created_at", "-id"],
+                         name="contact_ws_channel_created"),
         ]
 
     def __str__(self):
