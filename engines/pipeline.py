@@ -190,17 +190,19 @@ def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
           "progress")
     total = len(steps) + 2  # load + steps + write
     try:
-        _step(run, "load", 0, total)
-        t0 = time.perf_counter()
-        ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window))
-        run.timings["load"] = round(time.perf_counter() - t0, 3)
-        parts = []
-        for i, step in enumerate(steps, start=1):
-            _step(run, step.name, i, total)
+        # derivations several steps and both grains read are computed once per run
+        with acquisition.shared_results():
+            _step(run, "load", 0, total)
             t0 = time.perf_counter()
-            for grain in step.grains:
-                parts.append(step.compute(ctx, grain))
-            run.timings[step.name] = round(time.perf_counter() - t0, 3)
+            ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window))
+            run.timings["load"] = round(time.perf_counter() - t0, 3)
+            parts = []
+            for i, step in enumerate(steps, start=1):
+                _step(run, step.name, i, total)
+                t0 = time.perf_counter()
+                for grain in step.grains:
+                    parts.append(step.compute(ctx, grain))
+                run.timings[step.name] = round(time.perf_counter() - t0, 3)
         _step(run, "write", total - 1, total)
         t0 = time.perf_counter()
         values = in_window(parts, window)

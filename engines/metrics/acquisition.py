@@ -8,6 +8,10 @@ here so there is one definition of "period" and "first reached".
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +35,60 @@ register("cpl", label=_("Cost per lead (CPL)"), unit="currency", direction="down
 
 
 # --- helpers shared by every family -------------------------------------------------------
+
+_RUN_CACHE: ContextVar[dict | None] = ContextVar("metrics_run_cache", default=None)
+
+
+@contextmanager
+def shared_results():
+    """Inside the block, helpers marked @reused compute once per distinct inputs.
+
+    A pipeline run calls the same derivations (first arrival at a stage, purchases, churn…)
+    for two grains and from several families over the very same frames; this keeps the maths
+    in one place and does it once. Outside the block nothing is cached.
+    """
+    token = _RUN_CACHE.set({})
+    try:
+        yield
+    finally:
+        _RUN_CACHE.reset(token)
+
+
+def _token(value):
+    if isinstance(value, (pd.DataFrame, pd.Series, pd.Index, np.ndarray)):
+        return ("object", id(value))  # the same frame object, not an equal one
+    try:
+        hash(value)
+    except TypeError:
+        return ("object", id(value))
+    return value
+
+
+def _fresh(result):
+    # Copy-on-write (pandas ≥ 3): a shallow copy costs nothing, and whatever the caller does to
+    # it (new columns, a new index, setting values) cannot reach the cached result.
+    if isinstance(result, (pd.DataFrame, pd.Series)):
+        return result.copy(deep=False)
+    if isinstance(result, tuple):
+        return tuple(_fresh(r) for r in result)
+    return result
+
+
+def reused(fn):
+    """Mark a pure helper whose result shared_results() may hand out again."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        cache = _RUN_CACHE.get()
+        if cache is None:
+            return fn(*args, **kwargs)
+        key = (fn.__module__, fn.__qualname__, tuple(_token(a) for a in args),
+               tuple(sorted((k, _token(v)) for k, v in kwargs.items())))
+        if key not in cache:
+            # keep the inputs alive with the result, so their ids cannot be reused meanwhile
+            cache[key] = (fn(*args, **kwargs), args, kwargs)
+        return _fresh(cache[key][0])
+    return wrapper
+
 
 def check_grain(grain: str) -> str:
     """The grain itself, or ValueError for anything but day/week/month."""
@@ -100,6 +158,7 @@ def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
         return num.astype("float64") / den.astype("float64")
 
 
+@reused
 def first_reached(stage_changes: pd.DataFrame, stage: str, *, as_of) -> pd.Series:
     """contact_id → the first time the contact reached `stage` or any later funnel stage.
 

@@ -12,7 +12,8 @@ import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
 from .acquisition import (
-    check_grain, combine, cutoff, first_reached, frame_or_empty, period_start, ratio, to_values,
+    check_grain, combine, cutoff, first_reached, frame_or_empty, period_start, ratio, reused,
+    to_values,
 )
 from .registry import register
 from .retention import (
@@ -63,6 +64,7 @@ def order_margin(orders: pd.DataFrame, default_margin: float | None) -> pd.Serie
         else orders["margin"]
 
 
+@reused
 def new_customer_times(orders: pd.DataFrame, stage_changes: pd.DataFrame, *, as_of) -> pd.Series:
     """contact_id → when the contact became a customer: first customer stage or first purchase."""
     by_stage = first_reached(stage_changes, "customer", as_of=as_of)
@@ -147,7 +149,7 @@ def cohort_ltv_12m(orders: pd.DataFrame, *, as_of,
     margin (no own margin, no default) gets no value rather than an understated one.
     """
     o = orders[orders["occurred_at"] < cutoff(as_of)]
-    first = first_purchase(o, as_of=as_of)
+    first = first_purchase(orders, as_of=as_of)  # reads only orders before the cutoff too
     cohort = month_index(first).reindex(o["contact_id"]).to_numpy()
     o = o.assign(cohort=cohort, age=month_index(o["occurred_at"]) - cohort,
                  margin_amount=signed_amount(o) * order_margin(o, default_margin))

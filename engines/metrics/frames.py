@@ -24,7 +24,9 @@ FRAMES: dict[str, dict[str, str]] = {
     # margin is the order's gross margin as a fraction (0.4 = 40 %), NaN = workspace default
     "orders": {"order_id": "int64", "contact_id": "int64", "occurred_at": "datetime64[ns]",
                "amount": "float64", "kind": "object", "margin": "float64"},
-    # identified activity events (anonymous ones are not in metric inputs)
+    # identified activity events (anonymous ones are not in metric inputs); the pipeline's
+    # loader sends only campaign events plus one "latest activity" row per contact (name ""),
+    # which is all retention and CRM read (loaders.load_events)
     "events": {"contact_id": "int64", "name": "object", "channel": "object",
                "campaign": "object", "occurred_at": "datetime64[ns]"},
     # marketing touchpoints for attribution: events that carry a channel

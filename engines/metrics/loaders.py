@@ -11,8 +11,14 @@ history before it (NRR compares with the same month a year earlier, churn needs 
 "new customer" needs each contact's *first* purchase and stage). So orders and stage changes are
 loaded from `window.history_start` (13 months earlier), plus — aggregated in the database — each
 contact's first purchase and first arrival at each stage before that, which is all the older
-history the definitions read. Events (the largest table) are loaded from the attribution
-lookback before the window only.
+history the definitions read. Events (the largest table) are read from the attribution
+lookback before the window only, and never row by row: touchpoints (events with a channel) are
+their own frame, and the events frame holds campaign events plus one grouped "latest activity"
+row per contact (see load_events) — the families read nothing else of them.
+
+On PostgreSQL outside a transaction the queries run two at a time on their own connections
+(_run_all); derived frames several families read are cached for a run by
+acquisition.shared_results().
 """
 
 from __future__ import annotations
@@ -66,10 +72,16 @@ class Window:
 
 # --- reading rows ---------------------------------------------------------------------------
 
-def read_rows(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
-    """One query's rows as a frame with `columns` (all values raw: converted by the caller)."""
+def read_rows(sql: str, params: list, columns: list[str],
+              categories: tuple = (), stream: bool = True) -> pd.DataFrame:
+    """One query's rows as a frame with `columns` (all values raw: converted by the caller).
+
+    `categories` names low-cardinality text columns (stages, kinds, event names) the CSV parser
+    should read as categoricals: parsing a million repeats of a few words then costs little.
+    stream=False fetches plain rows instead: PostgreSQL never runs a COPY's query in parallel,
+    so a query that groups millions of rows into a few hundred thousand is faster that way."""
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and stream:
             raw = cur.cursor  # the psycopg2 cursor: COPY needs it
             query = raw.mogrify(sql, params).decode()
             buf = io.StringIO()
@@ -80,7 +92,8 @@ def read_rows(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
             # let the C parser type the columns (several times faster than dtype=object);
             # only an empty field is missing, never a name like "NA"
             return pd.read_csv(buf, names=columns, header=None, keep_default_na=False,
-                               na_values=[""], low_memory=False)
+                               na_values=[""], low_memory=False,
+                               dtype={c: "category" for c in categories} or None)
         cur.execute(sql, params)
         return pd.DataFrame.from_records(cur.fetchall(), columns=columns)
 
@@ -89,7 +102,11 @@ def epoch(column: str) -> str:
     """SQL for a timestamp column as integer microseconds since 1970 (UTC): integers travel
     and parse far faster than timestamp text, and convert to datetime64 without arithmetic."""
     if connection.vendor == "postgresql":
-        return f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+        # date_part is float8 (EXTRACT is numeric since PG 14: ~1 µs a row slower). It is
+        # exact here: seconds = µs / 1e6 is off by at most half an ulp (0.12 µs before 2038,
+        # 0.24 µs before 2106), × 1e6 adds at most 0.25 µs more, so rounding to bigint gives
+        # the stored microseconds back.
+        return f"(date_part('epoch', {column}) * 1000000)::bigint"
     return column  # SQLite (the small embedded case) keeps its exact ISO text
 
 
@@ -124,7 +141,12 @@ def _typed(df: pd.DataFrame, name: str, tz: str, *, dates: tuple = ()) -> pd.Dat
         elif dtype.startswith("datetime"):
             out[col] = _times(s, tz)
         elif dtype == "object":
-            if s.dtype == object or pd.api.types.is_string_dtype(s):
+            if isinstance(s.dtype, pd.CategoricalDtype):  # take the few distinct words
+                words = np.append(s.cat.categories.astype(str).to_numpy(dtype=object), "")
+                codes = s.cat.codes.to_numpy()
+                out[col] = pd.Series(words[np.where(codes < 0, len(words) - 1, codes)],
+                                     index=s.index, dtype=object)
+            elif s.dtype == object or pd.api.types.is_string_dtype(s):
                 out[col] = s.fillna("").astype(object)
             else:  # all empty (parsed as NaN) or all digits (parsed as numbers)
                 out[col] = s.astype(object).where(s.notna(), "").astype(str).astype(object)
@@ -179,7 +201,8 @@ def load_contacts(workspace_id: int, window: Window, channels: dict,
         "FROM crm_contact "
         "WHERE workspace_id = %s",
         [workspace_id],
-        ["contact_id", "created_at", "stage", "source_channel_id", "source_campaign_id"])
+        ["contact_id", "created_at", "stage", "source_channel_id", "source_campaign_id"],
+        categories=("stage",))
     df["source_channel"] = _lookup(df["source_channel_id"], channels)
     df["source_campaign"] = _lookup(df["source_campaign_id"], campaigns)
     return _typed(df, "contacts", window.tz)
@@ -196,7 +219,7 @@ def load_stage_changes(workspace_id: int, window: Window) -> pd.DataFrame:
         f"SELECT contact_id, '' AS from_stage, to_stage, {epoch('MIN(at)')} FROM crm_stagechange "
         "WHERE workspace_id = %s AND at < %s GROUP BY contact_id, to_stage",
         [workspace_id, h, end, workspace_id, h],
-        ["contact_id", "from_stage", "to_stage", "at"])
+        ["contact_id", "from_stage", "to_stage", "at"], categories=("from_stage", "to_stage"))
     return _typed(df, "stage_changes", window.tz)
 
 
@@ -216,23 +239,66 @@ def load_orders(workspace_id: int, window: Window) -> pd.DataFrame:
         "ON o.contact_id = f.contact_id AND o.occurred_at = f.first_at "
         "WHERE o.workspace_id = %s AND o.kind <> 'refund'",
         [workspace_id, h, end, workspace_id, h, workspace_id],
-        ["order_id", "contact_id", "occurred_at", "amount", "kind", "margin"])
+        ["order_id", "contact_id", "occurred_at", "amount", "kind", "margin"],
+        categories=("kind",))
     return _typed(df, "orders", window.tz)
 
 
 def load_events(workspace_id: int, window: Window, channels: dict,
                 campaigns: dict) -> pd.DataFrame:
-    """Identified events from the attribution lookback before the window to its end."""
+    """The identified events the families read, from the attribution lookback before the window
+    to its end: every event of a campaign (response rates), and for each contact one row
+    standing for its latest activity event (day-N retention reads only that: whether a
+    contact was active on or after day N). The latest-activity rows are grouped in the
+    database, so a workspace's millions of page views never travel; they are summaries, not
+    events: name "", no channel, no campaign (touchpoints have their own query,
+    load_touchpoints). A test checks that retention over this frame equals retention over
+    every event.
+    """
+    from .retention import PASSIVE_EVENTS
+
+    passive = ", ".join(["%s"] * len(PASSIVE_EVENTS))
+    start, end = window.utc(window.events_start), window.end_utc
     df = read_rows(
         f"SELECT contact_id, name, channel_id, campaign_id, {epoch('occurred_at')} "
         "FROM crm_event "
+        "WHERE workspace_id = %s AND contact_id IS NOT NULL AND campaign_id IS NOT NULL "
+        "AND occurred_at >= %s AND occurred_at < %s "
+        "UNION ALL "
+        f"SELECT contact_id, '', NULL, NULL, {epoch('MAX(occurred_at)')} "
+        "FROM crm_event "
         "WHERE workspace_id = %s AND contact_id IS NOT NULL "
-        "AND occurred_at >= %s AND occurred_at < %s",
-        [workspace_id, window.utc(window.events_start), window.end_utc],
-        ["contact_id", "name", "channel_id", "campaign_id", "occurred_at"])
+        f"AND occurred_at >= %s AND occurred_at < %s AND name NOT IN ({passive}) "
+        "GROUP BY contact_id",
+        [workspace_id, start, end, workspace_id, start, end, *PASSIVE_EVENTS],
+        ["contact_id", "name", "channel_id", "campaign_id", "occurred_at"], stream=False)
     df["channel"] = _lookup(df["channel_id"], channels)
     df["campaign"] = _lookup(df["campaign_id"], campaigns)
     return _typed(df, "events", window.tz)
+
+
+def load_touchpoints(workspace_id: int, window: Window, channels: dict) -> pd.DataFrame:
+    """Marketing touchpoints: the identified events that carry a (known) channel, from the
+    attribution lookback before the window to its end, ordered by contact, time and channel."""
+    df = read_rows(
+        f"SELECT contact_id, channel_id, {epoch('occurred_at')} FROM crm_event "
+        "WHERE workspace_id = %s AND contact_id IS NOT NULL AND channel_id IS NOT NULL "
+        "AND occurred_at >= %s AND occurred_at < %s",
+        [workspace_id, window.utc(window.events_start), window.end_utc],
+        ["contact_id", "channel_id", "occurred_at"])
+    df["channel"] = _lookup(df["channel_id"], channels)
+    df = df[(df["channel"] != "").to_numpy()]
+    if df.empty:
+        return empty_frame("touchpoints")
+    # sort on integers (each channel id's rank among the channel keys stands for its key):
+    # several times faster than sorting the strings, same order
+    by_key = sorted(channels, key=lambda i: channels[i])
+    rank = pd.Series(np.arange(len(by_key)), index=pd.Index(by_key, dtype="float64"))
+    channel_rank = rank.reindex(pd.to_numeric(df["channel_id"]).astype("float64")).to_numpy()
+    tp = _typed(df, "touchpoints", window.tz)
+    order = np.lexsort((channel_rank, tp["occurred_at"].to_numpy(),
+                        tp["contact_id"].to_numpy()))
+    return tp.take(order).reset_index(drop=True)
 
 
 def load_lead_feedback(workspace_id: int, window: Window, channels: dict) -> pd.DataFrame:
@@ -271,29 +337,74 @@ def conversions_from(orders: pd.DataFrame, stage_changes: pd.DataFrame, *, as_of
     })
 
 
+def sort_stage_changes(sc: pd.DataFrame) -> pd.DataFrame:
+    """Stage changes by contact, time and stage name (stable), sorting integer codes."""
+    if sc.empty:
+        return sc.reset_index(drop=True)
+    stage_codes, _ = pd.factorize(sc["to_stage"], sort=True)
+    order = np.lexsort((stage_codes, sc["at"].to_numpy(), sc["contact_id"].to_numpy()))
+    return sc.take(order).reset_index(drop=True)
+
+
+# Rows come back in whatever order the database scanned them; sort the frames whose order can
+# matter (ties in attribution paths, optimiser start in CLV fits) so the same data always gives
+# the same numbers (touchpoints are sorted by their loader).
+def _sorted_orders(workspace_id: int, window: Window) -> pd.DataFrame:
+    return load_orders(workspace_id, window).sort_values("order_id", kind="stable",
+                                                         ignore_index=True)
+
+
+def _sorted_stage_changes(workspace_id: int, window: Window) -> pd.DataFrame:
+    return sort_stage_changes(load_stage_changes(workspace_id, window))
+
+
+def _run_all(jobs: dict) -> dict:
+    """Run the loaders {name: (function, args)}; on PostgreSQL outside a transaction, two at a
+    time on their own connections (each COPY's query runs on one core; the frames are parsed
+    while the next query runs). Inside a transaction (tests, or a caller's atomic block) another
+    connection would not see uncommitted rows, so they run one after the other."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(jobs) < 2:
+        return {name: fn(*args) for name, (fn, args) in jobs.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def run(fn, args):
+        try:
+            with connection.cursor() as cur:  # this thread's private, short-lived connection:
+                cur.execute("SET work_mem = '64MB'")  # let the groupings hash in memory
+            return fn(*args)
+        finally:
+            connections.close_all()  # this worker thread's own connection
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(run, fn, args) for name, (fn, args) in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
 def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
-    """Every input frame of a run: eight queries, whatever the size of the workspace."""
+    """Every input frame of a run: nine queries, whatever the size of the workspace."""
     channels = channel_keys(workspace_id)
     campaigns = campaign_codes(workspace_id)
-    events = load_events(workspace_id, window, channels, campaigns)
-    orders = load_orders(workspace_id, window)
-    stage_changes = load_stage_changes(workspace_id, window)
-    # Rows come back in whatever order the database scanned them; sort the frames whose order
-    # can matter (ties in attribution paths, optimiser start in CLV fits) so the same data
-    # always gives the same numbers.
-    orders = orders.sort_values("order_id", kind="stable", ignore_index=True)
-    stage_changes = stage_changes.sort_values(["contact_id", "at", "to_stage"], kind="stable",
-                                              ignore_index=True)
-    touchpoints = touchpoints_from(events).sort_values(
-        ["contact_id", "occurred_at", "channel"], kind="stable", ignore_index=True)
+    # the slowest first, so the two lanes finish together
+    f = _run_all({
+        "touchpoints": (load_touchpoints, (workspace_id, window, channels)),
+        "events": (load_events, (workspace_id, window, channels, campaigns)),
+        "stage_changes": (_sorted_stage_changes, (workspace_id, window)),
+        "orders": (_sorted_orders, (workspace_id, window)),
+        "contacts": (load_contacts, (workspace_id, window, channels, campaigns)),
+        "spend": (load_spend, (workspace_id, window, channels, campaigns)),
+        "lead_feedback": (load_lead_feedback, (workspace_id, window, channels)),
+    })
+    orders, stage_changes = f["orders"], f["stage_changes"]
     return {
-        "spend": load_spend(workspace_id, window, channels, campaigns),
-        "contacts": load_contacts(workspace_id, window, channels, campaigns),
+        "spend": f["spend"],
+        "contacts": f["contacts"],
         "stage_changes": stage_changes,
         "orders": orders,
-        "events": events,
-        "touchpoints": touchpoints,
+        "events": f["events"],
+        "touchpoints": f["touchpoints"],
         "conversions": conversions_from(orders, stage_changes, as_of=window.end,
                                         since=window.start),
-        "lead_feedback": load_lead_feedback(workspace_id, window, channels),
+        "lead_feedback": f["lead_feedback"],
     }

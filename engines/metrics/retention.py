@@ -14,7 +14,7 @@ import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
 from .acquisition import (
-    check_grain, combine, cutoff, frame_or_empty, period_start, ratio, to_values,
+    check_grain, combine, cutoff, frame_or_empty, period_start, ratio, reused, to_values,
 )
 from .registry import register
 
@@ -56,6 +56,7 @@ def signed_amount(orders: pd.DataFrame) -> pd.Series:
     return orders["amount"].where(orders["kind"] != "refund", -orders["amount"])
 
 
+@reused
 def purchases(orders: pd.DataFrame, *, as_of) -> pd.DataFrame:
     """Non-refund orders up to as_of in time order, with is_first marking each contact's first."""
     p = orders[(orders["kind"] != "refund") & (orders["occurred_at"] < cutoff(as_of))]
@@ -63,6 +64,7 @@ def purchases(orders: pd.DataFrame, *, as_of) -> pd.DataFrame:
     return p.assign(is_first=~p["contact_id"].duplicated())
 
 
+@reused
 def first_purchase(orders: pd.DataFrame, *, as_of) -> pd.Series:
     """contact_id → time of the contact's first non-refund order."""
     return purchases(orders, as_of=as_of).groupby("contact_id")["occurred_at"].min()
@@ -111,6 +113,21 @@ def cohort_matrix(orders: pd.DataFrame, *, as_of) -> pd.DataFrame:
 
 # --- activity retention --------------------------------------------------------------------
 
+@reused
+def signup_activity(events: pd.DataFrame, stage_changes: pd.DataFrame, *, as_of,
+                    passive_events=PASSIVE_EVENTS) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per signed-up contact: signup time, signup day, and the last calendar day (counted from
+    the signup day) with an activity event (NaN: none)."""
+    end = cutoff(as_of)
+    signup = stage_changes[stage_changes["at"] < end].groupby("contact_id")["at"].min()
+    signup_day = signup.dt.normalize()
+    ev = events[(events["occurred_at"] < end) & ~events["name"].isin(passive_events)]
+    ev_day = ev["occurred_at"].dt.normalize()
+    offset = (ev_day - signup_day.reindex(ev["contact_id"]).to_numpy()).dt.days
+    last_day = offset.groupby(ev["contact_id"]).max().reindex(signup.index)
+    return signup, signup_day, last_day
+
+
 def activity_retention(events: pd.DataFrame, stage_changes: pd.DataFrame, *, day: int,
                        grain: str, as_of, passive_events=PASSIVE_EVENTS) -> pd.Series:
     """Per signup period: share of contacts with an event on or after calendar day `day`.
@@ -120,12 +137,8 @@ def activity_retention(events: pd.DataFrame, stage_changes: pd.DataFrame, *, day
     change. Only contacts whose day `day` is on or before as_of are counted.
     """
     end = cutoff(as_of)
-    signup = stage_changes[stage_changes["at"] < end].groupby("contact_id")["at"].min()
-    signup_day = signup.dt.normalize()
-    ev = events[(events["occurred_at"] < end) & ~events["name"].isin(passive_events)]
-    ev_day = ev["occurred_at"].dt.normalize()
-    offset = (ev_day - signup_day.reindex(ev["contact_id"]).to_numpy()).dt.days
-    last_day = offset.groupby(ev["contact_id"]).max().reindex(signup.index)
+    signup, signup_day, last_day = signup_activity(events, stage_changes, as_of=as_of,
+                                                   passive_events=passive_events)
     eligible = signup_day + pd.Timedelta(days=day) < end
     retained = (last_day >= day)[eligible]
     return retained.astype("float64").groupby(period_start(signup[eligible], grain)).mean()
@@ -158,6 +171,7 @@ def active_at(orders: pd.DataFrame, boundaries: pd.DatetimeIndex, *, business: s
     return pairs.drop_duplicates(ignore_index=True)
 
 
+@reused
 def monthly_churn(orders: pd.DataFrame, *, as_of, business: str = "subscription",
                   activity_window_days: int = 90, subscription_days: int = 31) -> pd.DataFrame:
     """Per complete month: customers active at its start, churned by its end, and churn rate."""
@@ -187,6 +201,15 @@ def monthly_churn(orders: pd.DataFrame, *, as_of, business: str = "subscription"
 
 # --- net revenue retention and order shares ----------------------------------------------
 
+@reused
+def revenue_by_contact_month(orders: pd.DataFrame, *, as_of) -> pd.Series:
+    """Net revenue per (contact_id, month_index) up to as_of."""
+    o = orders[orders["occurred_at"] < cutoff(as_of)]
+    rev = signed_amount(o).groupby([o["contact_id"], month_index(o["occurred_at"])]).sum()
+    rev.index = rev.index.set_names(["contact_id", "month"])
+    return rev
+
+
 def net_revenue_retention(orders: pd.DataFrame, *, as_of, lag_months: int) -> pd.Series:
     """Per complete month M: revenue in M from customers who paid in M - lag / their revenue then.
 
@@ -194,9 +217,7 @@ def net_revenue_retention(orders: pd.DataFrame, *, as_of, lag_months: int) -> pd
     received, so annual-billing workspaces should read the yearly figure.
     """
     end = cutoff(as_of)
-    o = orders[orders["occurred_at"] < end]
-    rev = signed_amount(o).groupby([o["contact_id"], month_index(o["occurred_at"])]).sum()
-    rev.index = rev.index.set_names(["contact_id", "month"])
+    rev = revenue_by_contact_month(orders, as_of=as_of)
     base = rev[rev > 0].reset_index(name="base")
     base["month"] += lag_months
     last_complete = month_index(pd.Series([end])).iloc[0] - 1

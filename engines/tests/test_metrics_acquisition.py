@@ -151,3 +151,24 @@ def test_keys_are_registered():
     for key in ("impressions", "clicks", "spend", "ctr", "cpc", "cpm", "leads", "cpl"):
         assert REGISTRY[key].family == "acquisition"
     assert REGISTRY["cpl"].direction == "down" and REGISTRY["ctr"].unit == "ratio"
+
+
+def test_shared_results_computes_once_and_hands_out_independent_copies():
+    """Inside shared_results() a @reused helper runs once per input frame; what a caller does
+    to its copy never reaches the next caller; outside the block nothing is cached."""
+    sc = make_frame("stage_changes", [(1, "", "lead", "2025-01-05 10:00"),
+                                      (2, "", "customer", "2025-02-01 09:00")])
+    calls = []
+    counted = acq.reused(lambda frame, *, as_of: calls.append(1) or frame["at"].min())
+    with acq.shared_results():
+        first = acq.first_reached(sc, "lead", as_of=AS_OF)
+        first.iloc[0] = None
+        first.index = [9, 9]
+        again = acq.first_reached(sc, "lead", as_of=AS_OF)
+        assert list(again.index) == [1, 2] and again.notna().all()
+        assert counted(sc, as_of=AS_OF) == counted(sc, as_of=AS_OF) and len(calls) == 1
+        other = sc.copy()  # an equal but different frame is computed again
+        counted(other, as_of=AS_OF)
+        assert len(calls) == 2
+    counted(sc, as_of=AS_OF)
+    assert len(calls) == 3

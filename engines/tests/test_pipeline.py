@@ -320,3 +320,55 @@ def test_nightly_fan_out_through_a_real_redis_worker(settings, owner, outsider):
     runs = MetricRun.objects.filter(workspace__in=[ws_a, ws_b])
     assert sorted(r.status for r in runs) == ["succeeded", "succeeded"], \
         [r.error for r in runs]
+
+
+def test_loaded_events_keep_what_retention_and_response_rates_read(tiny):
+    """The events frame holds each contact's latest activity (one row, grouped in the database)
+    and every campaign event; day-N retention over it equals retention over all events."""
+    import pandas as pd
+
+    from engines.metrics import retention
+    from engines.metrics.frames import make_frame
+
+    a = Contact.objects.get(workspace=tiny, name="A")
+    Event.objects.create(workspace=tiny, contact=a, name="login", occurred_at=at(12))
+    Event.objects.create(workspace=tiny, contact=a, name="email_sent", occurred_at=at(25))
+    frames = loaders.load_frames(tiny.pk, loaders.Window.trailing(as_of=AS_OF))
+    events = frames["events"].sort_values("contact_id")
+    assert list(events["occurred_at"]) == [datetime(2026, 10, 12, 12), datetime(2026, 10, 15, 12)]
+    every_event = make_frame("events", [
+        (a.pk, "page_view", "google_ads", "", "2026-10-02 12:00"),
+        (a.pk, "login", "", "", "2026-10-12 12:00"),
+        (a.pk, "email_sent", "", "", "2026-10-25 12:00"),  # passive: not activity
+        (Contact.objects.get(workspace=tiny, name="C").pk, "email_click", "newsletter", "",
+         "2026-10-15 12:00"),
+    ])
+    for day in (7, 30):
+        for grain in ("week", "month"):
+            pd.testing.assert_series_equal(
+                retention.activity_retention(events, frames["stage_changes"], day=day,
+                                             grain=grain, as_of=AS_OF),
+                retention.activity_retention(every_event, frames["stage_changes"], day=day,
+                                             grain=grain, as_of=AS_OF))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent loading: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_loading_on_two_connections_gives_the_same_frames_and_numbers(tiny):
+    """Outside a transaction the loaders run two at a time on their own connections."""
+    import pandas as pd
+    from django.db import transaction
+
+    window = loaders.Window.trailing(as_of=AS_OF)
+    with transaction.atomic():  # another connection could not see uncommitted rows: in turn
+        in_turn = loaders.load_frames(tiny.pk, window)
+    assert not connection.in_atomic_block
+    together = loaders.load_frames(tiny.pk, window)
+    assert set(in_turn) == set(together)
+    for name, frame in in_turn.items():
+        pd.testing.assert_frame_equal(frame, together[name], obj=name)
+    run = run_for(tiny)
+    assert run.status == "succeeded", run.error
+    assert value(tiny, "cac.first_touch", dimension="channel",
+                 dimension_value="google_ads") == pytest.approx(150)
+    assert value(tiny, "new_customers") == 2 and value(tiny, "leads") == 3
