@@ -282,3 +282,18 @@ def test_near_poisson_fit_still_gives_finite_expected_purchases():
     got = _hyp2f1(a_ + b_ - 1 - r, a_ - 1, a_ + b_ + 5 - 1, z)
     assert np.isfinite(got)
     assert got == pytest.approx(hyp1f1(a_ - 1, a_ + b_ + 5 - 1, -mu), rel=1e-4)
+
+
+def test_expected_purchases_in_the_homogeneous_dropout_limit():
+    """Subscription-like orders fit a and b in the millions (the dropout probability p barely
+    varies). In that limit each purchase ends the customer with the same p, and
+    E[X(t)] = E_λ[(1 − e^(−λ p t)) / p] = (1 − (α / (α + p t))^r) / p  for λ ~ Gamma(r, α)."""
+    r, alpha, p, t = 1.75, 11.3, 0.4, 52.0
+    params = clv.BGNBDParams(r=r, alpha=alpha, a=2e6 * p / 0.4, b=2e6 * (1 - p) / 0.4)
+    expected = (1 - (alpha / (alpha + p * t)) ** r) / p
+    got = float(np.atleast_1d(clv.expected_purchases(params, t))[0])
+    assert got == pytest.approx(expected, rel=1e-4)
+    # and the conditional expectation stays finite for every customer
+    cond = clv.conditional_expected_purchases(params, t, [0, 3, 10], [0, 20.0, 40.0],
+                                              [45.0, 45.0, 45.0])
+    assert np.all(np.isfinite(cond)) and np.all(cond >= 0)
