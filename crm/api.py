@@ -15,7 +15,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mos.api import WorkspaceModelViewSet, WorkspaceViewSet
+from mos.api import ServiceWritesMixin, WorkspaceModelViewSet, WorkspaceViewSet
 from mos.api_base import CodeCursorPagination
 
 from . import selectors, services
@@ -136,26 +136,12 @@ def crud_schema(tag: str, name: str, serializer_in: dict, serializer_out: dict,
     )
 
 
-class ServiceModelViewSet(WorkspaceModelViewSet):
-    """CRUD whose writes go through services: create_service(actor=, **data),
-    update_service(actor=, <object_arg>=obj, **data), delete_service(actor=, <object_arg>=obj)."""
+class ServiceModelViewSet(ServiceWritesMixin, WorkspaceModelViewSet):
+    """CRM CRUD whose writes go through crm.services."""
 
     http_method_names = NO_PUT
     read_perm = "crm.view"
     write_perm = "crm.edit"
-    object_arg = ""
-
-    def perform_create(self, serializer):
-        serializer.instance = type(self).create_service(actor=self.request.actor,
-                                                        **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = type(self).update_service(
-            actor=self.request.actor, **{self.object_arg: serializer.instance},
-            **serializer.validated_data)
-
-    def perform_destroy(self, instance):
-        type(self).delete_service(actor=self.request.actor, **{self.object_arg: instance})
 
 
 # --- contacts --------------------------------------------------------------------------------

@@ -317,6 +317,23 @@ def _link_anonymous_events(ws, links: dict[str, int]) -> int:
     return linked
 
 
+def _contacts_of(ws, rows: list) -> dict[str, int]:
+    """The contacts the rows name (by code, external id or e-mail), resolved in one query."""
+    return contact_refs_resolve(ws, {ref_text(r["contact"]) for r in rows
+                                     if type(r) is dict and r.get("contact")})
+
+
+def _contact_field(errs, d: dict, row: dict, contacts: dict[str, int]) -> None:
+    """d["contact_id"] from the row's contact reference, or the row's error."""
+    ref = ref_text(row.get("contact"))
+    if not ref:
+        errs.add("contact", "required", M.REQUIRED)
+    elif ref not in contacts:
+        errs.add("contact", "unknown_contact", M.UNKNOWN_CONTACT)
+    else:
+        d["contact_id"] = contacts[ref]
+
+
 # --- orders ----------------------------------------------------------------------------------
 
 def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
@@ -325,18 +342,11 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
     result = BulkResult(len(rows))
     now = timezone.now()
     horizon, tz = now + timedelta(days=1), workspace_tz(ws)
-    contacts = contact_refs_resolve(ws, {ref_text(r["contact"]) for r in rows
-                                         if type(r) is dict and r.get("contact")})
+    contacts = _contacts_of(ws, rows)
 
     def clean(row, errs):
         d = {}
-        ref = ref_text(row.get("contact"))
-        if not ref:
-            errs.add("contact", "required", M.REQUIRED)
-        elif ref not in contacts:
-            errs.add("contact", "unknown_contact", M.UNKNOWN_CONTACT)
-        else:
-            d["contact_id"] = contacts[ref]
+        _contact_field(errs, d, row, contacts)
         _field(errs, d, row, "external_id", parse_text, 100)
         _field(errs, d, row, "kind", parse_choice, Order.Kind.values)
         _field(errs, d, row, "amount", parse_decimal, required=True)
@@ -487,18 +497,11 @@ def consent_bulk(*, actor: Actor, rows: list) -> BulkResult:
     result = BulkResult(len(rows))
     now = timezone.now()
     horizon, tz = now + timedelta(days=1), workspace_tz(ws)
-    contacts = contact_refs_resolve(ws, {ref_text(r["contact"]) for r in rows
-                                         if type(r) is dict and r.get("contact")})
+    contacts = _contacts_of(ws, rows)
 
     def clean(row, errs):
         d = {}
-        ref = ref_text(row.get("contact"))
-        if not ref:
-            errs.add("contact", "required", M.REQUIRED)
-        elif ref not in contacts:
-            errs.add("contact", "unknown_contact", M.UNKNOWN_CONTACT)
-        else:
-            d["contact_id"] = contacts[ref]
+        _contact_field(errs, d, row, contacts)
         _field(errs, d, row, "channel", parse_choice, ConsentChannel.values, required=True)
         _field(errs, d, row, "status", parse_choice, Consent.Status.values, required=True)
         _field(errs, d, row, "source", parse_text, 100)

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from mos.api import WorkspaceModelViewSet
+from mos.api import ServiceWritesMixin, WorkspaceModelViewSet
 
 from . import services
 from .models import Campaign, Channel
@@ -89,19 +89,12 @@ class CampaignSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class _ServiceViewSet(WorkspaceModelViewSet):
+class _ServiceViewSet(ServiceWritesMixin, WorkspaceModelViewSet):
+    """Channels and campaigns: no DELETE (spend keeps them), writes through engines.services."""
+
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_perm = "metrics.view"
     write_perm = "engines.edit"
-
-    def perform_create(self, serializer):
-        serializer.instance = type(self).create_service(actor=self.request.actor,
-                                                        **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = type(self).update_service(
-            actor=self.request.actor, **{self.object_arg: serializer.instance},
-            **serializer.validated_data)
 
 
 @extend_schema_view(**_schema("channels", "Channel", CHANNEL_IN, CHANNEL_OUT))

@@ -49,6 +49,26 @@ class WorkspaceModelViewSet(WorkspaceScopedMixin, mixins.ListModelMixin,
     pass
 
 
+class ServiceWritesMixin:
+    """Writes of a model viewset go through the app's services (which validate, audit and keep
+    history): create_service(actor=, **data), update_service(actor=, <object_arg>=obj, **data)
+    and, where deleting is allowed, delete_service(actor=, <object_arg>=obj)."""
+
+    object_arg = ""
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).create_service(actor=self.request.actor,
+                                                        **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = type(self).update_service(
+            actor=self.request.actor, **{self.object_arg: serializer.instance},
+            **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        type(self).delete_service(actor=self.request.actor, **{self.object_arg: instance})
+
+
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     """Tells the OpenAPI schema that mos.api_base.ApiKeyAuthentication is a bearer key."""
 
