@@ -149,7 +149,7 @@ def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "") -> pd.D
     return out
 
 
-def _values(agg: pd.DataFrame | None) -> dict[tuple[str, str], float]:
+def lookup(agg: pd.DataFrame | None) -> dict[tuple[str, str], float]:
     """{(key, dimension value): value} of an aggregate, for many lookups at dict speed."""
     if agg is None or agg.empty:
         return {}
@@ -157,13 +157,17 @@ def _values(agg: pd.DataFrame | None) -> dict[tuple[str, str], float]:
             zip(agg["key"], agg["dimension_value"], agg["value"])}
 
 
-def headline(workspace: Workspace, cur: pd.DataFrame, prev: pd.DataFrame) -> list[dict]:
-    """The key numbers of the period with the change against the previous period."""
-    ltv_key = "ltv_subscription" if workspace.business == "subscription" else "ltv_predicted"
-    keys = ["revenue", "new_customers", "leads", "spend", "cac", ltv_key, "ltv_cac",
+def ltv_key(workspace: Workspace) -> str:
+    """The LTV the workspace reads: the subscription formula, or predicted (BG/NBD) LTV."""
+    return "ltv_subscription" if workspace.business == "subscription" else "ltv_predicted"
+
+
+def headline(workspace: Workspace, cur_v: dict, prev_v: dict) -> list[dict]:
+    """The key numbers of the period (workspace-level `lookup`s) with the change against the
+    previous period."""
+    keys = ["revenue", "new_customers", "leads", "spend", "cac", ltv_key(workspace), "ltv_cac",
             "cac_payback_months", "churn", "nrr_monthly"]
     out = []
-    cur_v, prev_v = _values(cur), _values(prev)
     for key in keys:
         if key not in REGISTRY:
             continue
@@ -181,11 +185,9 @@ def headline(workspace: Workspace, cur: pd.DataFrame, prev: pd.DataFrame) -> lis
 
 
 def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str,
-                  total: pd.DataFrame | None = None) -> list[dict]:
+                  ltv: float | None) -> list[dict]:
     """Per channel: spend, leads, customers, CAC, ROAS, LTV:CAC, lead quality — under `model`.
-    LTV is the workspace's (from `total`): a channel's LTV:CAC reads its CAC against it."""
-    ltv_key = "ltv_subscription" if workspace.business == "subscription" else "ltv_predicted"
-    ltv = _values(total).get((ltv_key, ""))
+    `ltv` is the workspace's: a channel's LTV:CAC reads its CAC against it."""
     names = dict(Channel.objects.filter(workspace=workspace).values_list("key", "name"))
     chan = cur if not cur.empty else pd.DataFrame(columns=["key", "dimension_value", "value"])
     wide = chan.pivot_table(index="dimension_value", columns="key", values="value",
@@ -219,7 +221,7 @@ def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str
 def funnel(cur: pd.DataFrame) -> list[dict]:
     from crm.models import FUNNEL_STAGES, Stage
 
-    values = _values(cur)
+    values = lookup(cur)
     out = []
     for s in FUNNEL_STAGES:
         out.append({"stage": s.value, "label": Stage(s).label,
@@ -274,7 +276,8 @@ def dashboard_data(workspace: Workspace, params) -> dict:
     if model not in ATTRIBUTION_MODELS:
         model = workspace.attribution_model
     df = _load(workspace, prev.start, period.end)
-    cur_total, prev_total = aggregate(df, period.months), aggregate(df, prev.months)
+    totals = lookup(aggregate(df, period.months))
+    prev_totals = lookup(aggregate(df, prev.months))
     cur_channel = aggregate(df, period.months, "channel")
     query = {"period": period.kind, "model": model}
     if period.kind == "month":
@@ -288,9 +291,9 @@ def dashboard_data(workspace: Workspace, params) -> dict:
         "period": period, "previous": prev, "errors": errors, "model": model,
         "models": list(ATTRIBUTION_MODELS.items()),
         "has_data": MetricValue.objects.filter(workspace=workspace).exists(),
-        "headline": headline(workspace, cur_total, prev_total),
+        "headline": headline(workspace, totals, prev_totals),
         "channels": channel_table(workspace, cur_channel, model, params.get("sort", ""),
-                                  cur_total),
+                                  totals.get((ltv_key(workspace), ""))),
         "sort": params.get("sort", "spend:desc"),
         "funnel": funnel(aggregate(df, period.months, "stage")),
         "freshness": freshness(workspace),

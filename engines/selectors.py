@@ -130,7 +130,7 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
 
     import pandas as pd
 
-    from .dashboard import aggregate
+    from .dashboard import aggregate, lookup
     from .pipeline import REGISTRY  # importing the pipeline registers every family's keys
     from .models import MetricValue
 
@@ -151,9 +151,7 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
     records = list(rows)
     # One dict lookup per (KPI, period): week and month values are stored as they are shown.
     stored = {(k, g, p, d, dv): v for k, g, p, d, dv, v in records}
-    df = pd.DataFrame.from_records(records, columns=["key", "grain", "period", "dimension",
-                                                     "dimension_value", "value"])
-    parts = {}  # quarter KPIs only: the KPI's own slice of the frame, cut once
+    parts = {}  # quarter KPIs only: the KPI's monthly rows as a frame, built once
 
     def value_of(kpi, start) -> float | None:
         dim, dim_value = "", ""
@@ -164,17 +162,13 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
         if kpi.grain in ("week", "month"):
             v = stored.get((kpi.metric_key, kpi.grain, start, dim, dim_value))
             return None if v is None else float(v)
-        if df.empty:
-            return None
         if kpi.pk not in parts:
-            part = df[(df["key"] == kpi.metric_key) & (df["dimension"] == dim)
-                      & (df["grain"] == "month")].copy()
-            part["period"] = pd.to_datetime(part["period"]).dt.date
-            parts[kpi.pk] = part
+            parts[kpi.pk] = pd.DataFrame.from_records(
+                [(k, p, d, dv, v) for k, g, p, d, dv, v in records
+                 if k == kpi.metric_key and g == "month" and d == dim],
+                columns=["key", "period", "dimension", "dimension_value", "value"])
         months = [(pd.Timestamp(start) + pd.DateOffset(months=i)).date() for i in range(3)]
-        agg = aggregate(parts[kpi.pk], months, dim)
-        hit = agg[(agg["key"] == kpi.metric_key) & (agg["dimension_value"] == dim_value)]
-        return float(hit["value"].iloc[0]) if len(hit) else None
+        return lookup(aggregate(parts[kpi.pk], months, dim)).get((kpi.metric_key, dim_value))
 
     out = []
     for kpi in kpis:  # a handful of KPIs, over frames already in memory

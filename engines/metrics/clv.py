@@ -188,17 +188,19 @@ def expected_purchases(params: BGNBDParams, t) -> np.ndarray:
     r, alpha, a, b = params
     t = np.asarray(t, dtype=float)
     z = t / (alpha + t)
-    return (a + b - 1) / (a - 1) * _one_minus_scaled_hyp(r, b, a, a + b - 1, z)
+    return (a + b - 1) / (a - 1) * _one_minus_scaled_hyp(r, b, a, z)
 
 
-def _one_minus_scaled_hyp(r_x, b_x, a, c, z) -> np.ndarray:
-    """1 - (1 - z)^(r_x) 2F1(r_x, b_x; c; z) with c = a + b_x + r_x - r - 1 as in eq. 9/10.
+def _one_minus_scaled_hyp(r_x, b_x, a, z) -> np.ndarray:
+    """1 - (1 - z)^(r_x) 2F1(r_x, b_x; c; z), c = a + b_x - 1, as in eq. 9 (r_x = r, b_x = b)
+    and eq. 10 (r_x = r + x, b_x = b + x).
 
     Euler's form (above) first; where it is not finite, the paper's own form. That happens when
     the fit drives a and b to millions (dropout odds barely vary between customers, as in
     subscription data): (1 - z)^(a - 1) underflows to 0 while its 2F1 overflows, but the
     paper's 2F1(r_x, b_x; c; z) then converges like (1 - (1 - p) z)^-(r_x), p = a / (a + b)."""
-    r_x, b_x, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (r_x, b_x, c, z)))
+    r_x, b_x, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (r_x, b_x, z)))
+    c = a + b_x - 1
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         out = np.array(1 - (1 - z) ** (a - 1) * _hyp2f1(c - r_x, a - 1, c, z), dtype=float,
                        ndmin=1)
@@ -242,8 +244,7 @@ def conditional_expected_purchases(params: BGNBDParams, t, frequency, recency, T
     x, t_x, t_cal = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     t = np.asarray(t, dtype=float)
     z = t / (alpha + t_cal + t)
-    numerator = (a + b + x - 1) / (a - 1) * _one_minus_scaled_hyp(r + x, b + x, a,
-                                                                   a + b + x - 1, z)
+    numerator = (a + b + x - 1) / (a - 1) * _one_minus_scaled_hyp(r + x, b + x, a, z)
     return numerator / (1 + _dropout_odds(params, x, t_x, t_cal))
 
 

@@ -40,9 +40,9 @@ def test_quarter_sums_additive_metrics_and_recomputes_cac(workspace):
     mv(workspace, "churn", date(2026, 6, 1), 0.04)
     df = dashboard._load(workspace, date(2026, 4, 1), date(2026, 6, 1))
     agg = dashboard.aggregate(df, [date(2026, m, 1) for m in (4, 5, 6)])
-    assert dashboard._values(agg)[("spend", "")] == 600
-    assert dashboard._values(agg)[("cac", "")] == pytest.approx(100.0)
-    assert dashboard._values(agg)[("churn", "")] == 0.04  # point-in-time: the last month
+    assert dashboard.lookup(agg)[("spend", "")] == 600
+    assert dashboard.lookup(agg)[("cac", "")] == pytest.approx(100.0)
+    assert dashboard.lookup(agg)[("churn", "")] == 0.04  # point-in-time: the last month
 
 
 def test_channel_table_follows_the_attribution_model(workspace):
