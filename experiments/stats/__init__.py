@@ -5,7 +5,7 @@ and where MOS differs.
 """
 
 from .bayesian import BayesianResult, bayesian
-from .core import SampleStats, mean_stats, proportion_stats
+from .core import SampleStats, mean_stats, proportion_stats, to_jsonable
 from .cumulative import CumulativeEffect, cumulative_effect, cumulative_effect_arrays
 from .cuped import CupedResult, cuped, cuped_from_sums
 from .frequentist import FrequentistResult, frequentist
@@ -59,4 +59,5 @@ __all__ = [
     "sequential",
     "srm",
     "srm_many",
+    "to_jsonable",
 ]

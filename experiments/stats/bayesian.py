@@ -79,12 +79,24 @@ def gaussian_decision(mu, sigma, ci=0.95):
         )
 
 
-def bayesian_arrays(nc, sc, ssc, nt, st_, sst, prior_mean=0.0, prior_var=None, ci=0.95, relative=True):
+def apply_inverse(out, inverse):
+    """Lower is better (gbstats ``inverse``): win = effect < 0 and the two losses swap."""
+    inv = np.asarray(inverse, dtype=bool)
+    if not inv.any():
+        return out
+    ctw, lc, lt = out["chance_to_win"], out["expected_loss_control"], out["expected_loss_treatment"]
+    out["chance_to_win"] = np.where(inv, 1.0 - ctw, ctw)
+    out["expected_loss_control"] = np.where(inv, lt, lc)
+    out["expected_loss_treatment"] = np.where(inv, lc, lt)
+    return out
+
+
+def bayesian_arrays(nc, sc, ssc, nt, st_, sst, prior_mean=0.0, prior_var=None, ci=0.95, relative=True, inverse=False):
     f = frequentist_arrays(nc, sc, ssc, nt, st_, sst)
     k = "relative" if relative else "abs"
     mu, var = gaussian_posterior(f[f"{k}_effect"], f[f"{k}_se"] ** 2, prior_mean, prior_var)
     sigma = np.sqrt(var)
-    out = gaussian_decision(mu, sigma, ci)
+    out = apply_inverse(gaussian_decision(mu, sigma, ci), inverse)
     out.update(uplift_mean=mu, uplift_std=sigma)
     return out
 
@@ -96,11 +108,16 @@ def bayesian(
     prior_var: float | None = None,
     ci: float = 0.95,
     relative: bool = True,
+    inverse: bool = False,
 ) -> BayesianResult:
     """GrowthBook's Gaussian effect model. ``prior_mean``/``prior_var`` are on the scale of the
     effect (relative uplift by default; GrowthBook's proper-prior default is mean 0, sd 0.1, i.e.
-    ``prior_var=0.01``). ``prior_var=None`` is the flat prior. Degenerate data give NaNs."""
-    r = bayesian_arrays(*broadcast_pair(control, treatment), prior_mean, prior_var, ci, relative)
+    ``prior_var=0.01``). ``prior_var=None`` is the flat prior. ``inverse=True`` for metrics where
+    lower is better (e.g. a guardrail such as unsubscribe rate): chance to win is P(effect < 0)
+    and the expected losses swap, as gbstats. Degenerate data give NaNs."""
+    r = bayesian_arrays(
+        *broadcast_pair(control, treatment), prior_mean, prior_var, ci, relative, inverse
+    )
     return BayesianResult(
         chance_to_win=_scalar(r["chance_to_win"]),
         expected_loss_control=_scalar(r["expected_loss_control"]),

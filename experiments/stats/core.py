@@ -109,3 +109,24 @@ def broadcast_pair(control: SampleStats, treatment: SampleStats):
     nc, sc, ssc = as_arrays(control)
     nt, st, sst = as_arrays(treatment)
     return np.broadcast_arrays(nc, sc, ssc, nt, st, sst)
+
+
+def to_jsonable(obj):
+    """A result dataclass (or dict of arrays) as plain JSON types: NaN/inf become None, numpy
+    scalars and arrays become Python numbers and lists, dates stay as they are."""
+    import dataclasses
+    import math
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [to_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bayesian import gaussian_decision, gaussian_posterior
+from .bayesian import apply_inverse, gaussian_decision, gaussian_posterior
 from .frequentist import frequentist_arrays
 from .multiple import adjust_pvalues
 from .sequential import sequential_halfwidth
@@ -28,6 +28,7 @@ def analyse_many(
     correction: str | None = None,
     groups=None,
     relative: bool = True,
+    inverse=False,
 ) -> dict:
     """Analyse every row at once. All array arguments have one entry per row (broadcastable).
 
@@ -38,6 +39,7 @@ def analyse_many(
     bayes_ci_low, bayes_ci_high, uplift_mean, uplift_std``, with ``tuning``
     also ``seq_ci_low, seq_ci_high, seq_crossed`` (both on the same scale), and with ``correction``
     ("holm"/"bh") ``adjusted_p_value`` within each ``groups`` family and ``significant_adjusted``.
+    ``inverse`` (bool or per-row bool array): lower is better for that metric (Bayesian only).
     NaN marks rows that cannot be analysed (n = 0, zero variance, control mean 0 for relative).
     """
     r = frequentist_arrays(n_c, sum_c, sum_sq_c, n_t, sum_t, sum_sq_t, alpha=alpha, test=test)
@@ -47,7 +49,7 @@ def analyse_many(
     k = "relative" if relative else "abs"
     mu, var = gaussian_posterior(r[f"{k}_effect"], r[f"{k}_se"] ** 2, prior_mean, prior_var)
     sigma = np.sqrt(var)
-    b = gaussian_decision(mu, sigma, ci)
+    b = apply_inverse(gaussian_decision(mu, sigma, ci), inverse)
     r.update(
         chance_to_win=b["chance_to_win"],
         expected_loss_control=b["expected_loss_control"],

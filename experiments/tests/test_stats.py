@@ -639,3 +639,26 @@ def test_analyse_many_equals_row_by_row():
     )
     # proportions get the z-test, means Welch
     assert r["use_z"][:half].all() and not r["use_z"][half:].any()
+
+
+def test_to_jsonable_turns_nan_and_numpy_into_plain_json():
+    import json
+
+    from experiments.stats import to_jsonable
+
+    r = to_jsonable(frequentist(proportion_stats(0, 0), proportion_stats(100, 10)))
+    assert r["p_value"] is None and r["significant"] is False and r["dof"] is None  # z: dof = inf
+    assert r["mean_t"] == 0.1 and r["test"] == "z"
+    m = to_jsonable(analyse_many([100.0, 0.0], [10.0, 0.0], [10.0, 0.0], [100.0, 50.0], [12.0, 5.0], [12.0, 5.0]))
+    assert m["p_value"][1] is None and isinstance(m["p_value"][0], float)
+    json.dumps(r), json.dumps(m)
+
+
+def test_bayesian_inverse_metric_lower_is_better():
+    c, t = proportion_stats(5000, 400), proportion_stats(5000, 380)  # treatment lowers the rate
+    up, down = bayesian(c, t), bayesian(c, t, inverse=True)
+    assert down.chance_to_win == approx(1 - up.chance_to_win)
+    assert down.risk == approx((up.expected_loss_treatment, up.expected_loss_control))
+    assert down.uplift_mean == up.uplift_mean < 0
+    m = analyse_many(5000.0, 400.0, 400.0, 5000.0, 380.0, 380.0, inverse=True)
+    assert float(m["chance_to_win"]) == approx(down.chance_to_win)
