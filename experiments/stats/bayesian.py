@@ -91,7 +91,9 @@ def apply_inverse(out, inverse):
     return out
 
 
-def bayesian_arrays(nc, sc, ssc, nt, st_, sst, prior_mean=0.0, prior_var=None, ci=0.95, relative=True, inverse=False):
+def bayesian_arrays(
+    nc, sc, ssc, nt, st_, sst, prior_mean=0.0, prior_var=None, ci=0.95, relative=True, inverse=False
+):
     f = frequentist_arrays(nc, sc, ssc, nt, st_, sst)
     k = "relative" if relative else "abs"
     mu, var = gaussian_posterior(f[f"{k}_effect"], f[f"{k}_se"] ** 2, prior_mean, prior_var)

@@ -34,11 +34,12 @@ def analyse_many(
 
     Returns a dict of arrays (same length): ``mean_c, mean_t, abs_effect, abs_se, abs_ci_low,
     abs_ci_high, abs_stat, abs_p_value, relative_effect, relative_se, relative_ci_low,
-    relative_ci_high, relative_p_value, dof, use_z, proportion``, the headline ``p_value`` and
-    ``significant`` (at ``alpha``) on the scale chosen by ``relative`` (as ``frequentist``), Bayesian ``chance_to_win, expected_loss_control, expected_loss_treatment,
-    bayes_ci_low, bayes_ci_high, uplift_mean, uplift_std``, with ``tuning``
-    also ``seq_ci_low, seq_ci_high, seq_crossed`` (both on the same scale), and with ``correction``
-    ("holm"/"bh") ``adjusted_p_value`` within each ``groups`` family and ``significant_adjusted``.
+    relative_ci_high, relative_p_value, dof, use_z, proportion``; the headline ``p_value`` and
+    ``significant`` (at ``alpha``) on the scale chosen by ``relative`` (as ``frequentist``);
+    Bayesian ``chance_to_win, expected_loss_control, expected_loss_treatment, bayes_ci_low,
+    bayes_ci_high, uplift_mean, uplift_std``; with ``tuning`` also ``seq_ci_low, seq_ci_high,
+    seq_crossed`` (all on the same scale); with ``correction`` ("holm"/"bh")
+    ``adjusted_p_value`` within each ``groups`` family and ``significant_adjusted``.
     ``inverse`` (bool or per-row bool array): lower is better for that metric (Bayesian only).
     NaN marks rows that cannot be analysed (n = 0, zero variance, control mean 0 for relative).
     """

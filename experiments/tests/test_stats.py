@@ -151,7 +151,9 @@ def test_welch_from_sums_matches_scipy_from_stats():
     rng = np.random.default_rng(7)
     x, y = rng.gamma(2.0, 10.0, 800), rng.gamma(2.2, 10.0, 760)
     r = frequentist(mean_stats(x), mean_stats(y), relative=False)
-    ref = sps.ttest_ind_from_stats(y.mean(), y.std(ddof=1), y.size, x.mean(), x.std(ddof=1), x.size, equal_var=False)
+    ref = sps.ttest_ind_from_stats(
+        y.mean(), y.std(ddof=1), y.size, x.mean(), x.std(ddof=1), x.size, equal_var=False
+    )
     assert r.z_or_t == approx(ref.statistic, rel=1e-9)
     assert r.p_value == approx(ref.pvalue, rel=1e-8)
 
@@ -649,7 +651,9 @@ def test_to_jsonable_turns_nan_and_numpy_into_plain_json():
     r = to_jsonable(frequentist(proportion_stats(0, 0), proportion_stats(100, 10)))
     assert r["p_value"] is None and r["significant"] is False and r["dof"] is None  # z: dof = inf
     assert r["mean_t"] == 0.1 and r["test"] == "z"
-    m = to_jsonable(analyse_many([100.0, 0.0], [10.0, 0.0], [10.0, 0.0], [100.0, 50.0], [12.0, 5.0], [12.0, 5.0]))
+    m = to_jsonable(
+        analyse_many([100.0, 0.0], [10.0, 0.0], [10.0, 0.0], [100.0, 50.0], [12.0, 5.0], [12.0, 5.0])
+    )
     assert m["p_value"][1] is None and isinstance(m["p_value"][0], float)
     json.dumps(r), json.dumps(m)
 
