@@ -10,7 +10,7 @@ from .cumulative import CumulativeEffect, cumulative_effect, cumulative_effect_a
 from .cuped import CupedResult, cuped, cuped_from_sums
 from .frequentist import FrequentistResult, frequentist
 from .many import analyse_many, srm_many
-from .multiple import adjust_pvalues
+from .multiple import adjust_pvalues, adjusted_ci
 from .power import expected_duration_days, required_sample_size
 from .sequential import (
     ALLOWED_REASONS,
@@ -44,6 +44,7 @@ __all__ = [
     "SrmResult",
     "TOO_EARLY",
     "adjust_pvalues",
+    "adjusted_ci",
     "analyse_many",
     "bayesian",
     "can_decide",

@@ -12,7 +12,7 @@ import numpy as np
 
 from .bayesian import apply_inverse, gaussian_decision, gaussian_posterior
 from .frequentist import frequentist_arrays
-from .multiple import adjust_pvalues
+from .multiple import adjust_pvalues, adjusted_ci
 from .sequential import sequential_halfwidth
 from .srm import srm_arrays
 
@@ -39,7 +39,8 @@ def analyse_many(
     Bayesian ``chance_to_win, expected_loss_control, expected_loss_treatment, bayes_ci_low,
     bayes_ci_high, uplift_mean, uplift_std``; with ``tuning`` also ``seq_ci_low, seq_ci_high,
     seq_crossed`` (all on the same scale); with ``correction`` ("holm"/"bh")
-    ``adjusted_p_value`` within each ``groups`` family and ``significant_adjusted``.
+    ``adjusted_p_value`` within each ``groups`` family, ``significant_adjusted`` and GrowthBook's
+    ``adjusted_ci_low/high`` (see ``adjusted_ci``).
     ``inverse`` (bool or per-row bool array): lower is better for that metric (Bayesian only).
     NaN marks rows that cannot be analysed (n = 0, zero variance, control mean 0 for relative).
     """
@@ -72,6 +73,9 @@ def analyse_many(
         r["adjusted_p_value"] = adj
         with np.errstate(invalid="ignore"):
             r["significant_adjusted"] = np.where(np.isnan(adj), False, adj < alpha)
+        r["adjusted_ci_low"], r["adjusted_ci_high"] = adjusted_ci(
+            adj, r[f"{k}_effect"], r[f"{k}_ci_low"], r[f"{k}_ci_high"], alpha
+        )
     return r
 
 

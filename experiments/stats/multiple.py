@@ -61,3 +61,25 @@ def adjust_pvalues(pvalues, method: str = "holm", groups=None) -> np.ndarray:
     res[order] = adj
     out[idx] = res
     return out.reshape(shape)
+
+
+def adjusted_ci(adjusted_p, effect, ci_low, ci_high, alpha: float = 0.05):
+    """GrowthBook's interval for a corrected p-value (shared ``getAdjustedCI``): the SE implied
+    by the adjusted p, |effect| / Phi^-1(1 - p_adj/2), times Phi^-1(1 - alpha/2) around the
+    effect; (-inf, inf) when p_adj is ~1; never narrower than the unadjusted (ci_low, ci_high).
+    Vectorised; NaN in, NaN out. Returns (low, high)."""
+    from scipy import stats as st
+
+    p = np.asarray(adjusted_p, float)
+    eff = np.asarray(effect, float)
+    lo0, hi0 = np.asarray(ci_low, float), np.asarray(ci_high, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        width = st.norm.ppf(1 - alpha / 2) * np.abs(eff / st.norm.ppf(1 - p / 2))
+        lo, hi = eff - width, eff + width
+        wider = (lo < lo0) & (hi > hi0)
+        lo = np.where(wider, lo, lo0)
+        hi = np.where(wider, hi, hi0)
+        lo = np.where(p > 0.999999, -np.inf, lo)
+        hi = np.where(p > 0.999999, np.inf, hi)
+        nan = np.isnan(p) | np.isnan(eff)
+        return np.where(nan, np.nan, lo), np.where(nan, np.nan, hi)

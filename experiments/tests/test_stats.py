@@ -666,3 +666,24 @@ def test_bayesian_inverse_metric_lower_is_better():
     assert down.uplift_mean == up.uplift_mean < 0
     m = analyse_many(5000.0, 400.0, 400.0, 5000.0, 380.0, 380.0, inverse=True)
     assert float(m["chance_to_win"]) == approx(down.chance_to_win)
+
+
+def test_adjusted_ci_growthbook_rule():
+    from experiments.stats import adjusted_ci
+
+    # effect 0.3 with p_adj = 0.04: implied SE = 0.3/Phi^-1(0.98) = 0.3/2.0537489 = 0.1460743;
+    # width 1.9599640*0.1460743 = 0.2863004 -> [0.0136996, 0.5863004] (wider than raw [0.1, 0.5])
+    lo, hi = adjusted_ci(0.04, 0.3, 0.1, 0.5)
+    assert (float(lo), float(hi)) == approx((0.0136996, 0.5863004), abs=1e-7)
+    # never narrower than the raw interval
+    lo, hi = adjusted_ci(0.04, 0.3, 0.0, 0.6)
+    assert (float(lo), float(hi)) == (0.0, 0.6)
+    lo, hi = adjusted_ci(1.0, 0.3, 0.1, 0.5)
+    assert (float(lo), float(hi)) == (-math.inf, math.inf)
+    # the adjusted interval agrees with the adjusted p-value: it contains 0 iff p_adj >= alpha
+    c = proportion_stats([1000.0] * 3, [100.0] * 3)
+    t = proportion_stats([1000.0] * 3, [140.0, 125.0, 101.0])
+    m = analyse_many(c.n, c.sum, c.sum_sq, t.n, t.sum, t.sum_sq, correction="holm")
+    for i in range(3):
+        excludes_zero = m["adjusted_ci_low"][i] > 0 or m["adjusted_ci_high"][i] < 0
+        assert excludes_zero == (m["adjusted_p_value"][i] < 0.05)
