@@ -687,3 +687,22 @@ def test_adjusted_ci_growthbook_rule():
     for i in range(3):
         excludes_zero = m["adjusted_ci_low"][i] > 0 or m["adjusted_ci_high"][i] < 0
         assert excludes_zero == (m["adjusted_p_value"][i] < 0.05)
+
+
+def test_package_is_pure_numpy_scipy():
+    # Imported in a fresh interpreter, the package pulls in neither Django nor pandas nor the
+    # test-only statsmodels.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, experiments.stats;"
+        "bad = [m for m in ('django', 'pandas', 'statsmodels') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ""
