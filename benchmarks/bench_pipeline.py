@@ -300,7 +300,8 @@ def main() -> None:
 
     from engines import pipeline
     from engines.metrics.loaders import Window
-    from engines.models import Channel, MetricRun
+    from engines.models import MetricRun
+    from crm.models import Channel
     from mos.models import Workspace
 
     ws = Workspace.objects.filter(slug=SLUG).first()

@@ -89,7 +89,8 @@ def main() -> None:
     from crm import views as crm_views
     from crm.models import Contact, Event, Order, Stage
     from engines import services
-    from engines.models import Channel, MetricRun, MetricValue
+    from engines.models import MetricRun, MetricValue
+    from crm.models import Channel
     from mos.models import Membership, Workspace
     from mos.roles import Role
 

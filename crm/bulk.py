@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from engines.models import Channel, Spend
+from crm.models import Channel, Spend
 from mos.actors import Actor
 from mos.audit import audit_many
 from mos.models import Membership
@@ -485,7 +485,7 @@ def spend_bulk(*, actor: Actor, rows: list, source: str = "api") -> BulkResult:
             Spend.objects.bulk_update(list(changed.values()),
                                       ["amount", "impressions", "clicks", "source"],
                                       batch_size=500)
-        _finish(actor, result, "spend.bulk_upsert", "engines.spend")
+        _finish(actor, result, "spend.bulk_upsert", "crm.spend")
     return result
 
 

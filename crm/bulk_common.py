@@ -261,7 +261,7 @@ def ref_text(value) -> str:
 def campaign_refs_resolve(workspace, refs: set[str]) -> dict[str, tuple[int, int]]:
     """{reference: (campaign id, its channel id)} for references that are a campaign's UTM
     campaign, ad-platform id or code in this workspace (in that order of precedence)."""
-    from engines.models import Campaign
+    from crm.models import Campaign
 
     refs = [r for r in refs if r]
     if not refs:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from engines.models import Channel
+from crm.models import Channel
 from mos.actors import Actor
 from mos.audit import audit_many
 

@@ -18,7 +18,9 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from engines.models import KPI, Campaign, Channel, KPITarget, Spend
+from engines.models import KPI, KPITarget
+
+from crm.models import Campaign, Channel, Spend
 from mos.actors import Actor
 from mos.audit import audit_many
 from mos.models import Membership

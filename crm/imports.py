@@ -19,8 +19,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engines.models import Campaign, Channel
-from engines.services import campaign_create
+from crm.models import Campaign, Channel
+from crm.channels.services import campaign_create
 from mos.actors import Actor
 from mos.audit import audit
 from mos.models import Membership

@@ -412,7 +412,7 @@ def segment_edit(request, segment_code):
 
 def _describe_filters(ws, filters: dict, stage_names: dict) -> list[tuple[str, str]]:
     """The segment's filters as (label, values) lines a person can read."""
-    from engines.models import Channel
+    from crm.models import Channel
 
     from .models import CustomerType, Persona
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from engines.models import Channel
+from crm.models import Channel
 from mos.tenancy import workspace_view
 
 from . import imports

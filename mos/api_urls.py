@@ -14,7 +14,7 @@ urlpatterns = [
 
 
 # Each module exposes register(router) -> optional list of extra url patterns.
-API_MODULES = ["crm.api", "crm.api_bulk", "engines.api", "engines.api_metrics",
+API_MODULES = ["crm.api", "crm.api_bulk", "crm.channels.api", "engines.api_metrics",
                "experiments.api", "reports.api", "crm.api_quality"]
 
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from crm import import_formats, imports
 from crm.models import Contact, ImportJob, Order
 from crm.tasks import import_run
-from engines.models import Campaign, Channel, Spend
-from engines.services import ensure_default_channels
+from crm.models import Campaign, Channel, Spend
+from crm.channels.services import ensure_default_channels
 from mos.actors import Actor
 from mos.models import AuditEntry, Membership
 from mos.roles import Role

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from crm import quality
 from crm.models import Consent, Contact, Event, TrackedEvent
-from engines.models import Channel
+from crm.models import Channel
 from mos.models import AuditEntry
 from mos.roles import Role
 

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             if not opts["replace"]:
                 self.stderr.write(f"Workspace '{slug}' exists: use --replace or --if-empty.")
                 return
-            from engines.models import Campaign, Spend
+            from crm.models import Campaign, Spend
 
             # spend and campaigns protect their channel: delete them first
             Spend.objects.filter(workspace=existing).delete()

@@ -17,7 +17,7 @@ from rest_framework import serializers
 from mos.api import ServiceWritesMixin, WorkspaceModelViewSet
 
 from . import services
-from .models import Campaign, Channel
+from crm.models import Campaign, Channel
 
 AT = "2026-03-14T10:30:00Z"
 CHANNEL_CODE = "5a2e7c1b-8d4f-4e3a-9b6c-0f1d2e3a4b5c"
@@ -90,7 +90,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class _ServiceViewSet(ServiceWritesMixin, WorkspaceModelViewSet):
-    """Channels and campaigns: no DELETE (spend keeps them), writes through engines.services."""
+    """Channels and campaigns: no DELETE (spend keeps them), writes through crm.channels.services."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_perm = "metrics.view"

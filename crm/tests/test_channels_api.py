@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from engines import selectors, services
-from engines.models import Campaign, Channel
+from crm.channels import selectors, services
+from crm.models import Campaign, Channel
 from mos.models import AuditEntry
 from mos.roles import Role
 
@@ -162,7 +162,7 @@ def test_a_channel_with_spend_cannot_be_deleted_but_its_workspace_can(workspace)
 
     from django.db.models import RestrictedError
 
-    from engines.models import Spend
+    from crm.models import Spend
 
     ch = Channel.objects.create(workspace=workspace, key="meta", name="Meta")
     camp = Campaign.objects.create(workspace=workspace, channel=ch, name="Spring")
