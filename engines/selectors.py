@@ -91,7 +91,7 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
     import pandas as pd
 
     from .dashboard import aggregate, lookup
-    from .pipeline import REGISTRY  # importing the pipeline registers every family's keys
+    from .metrics.registry import REGISTRY
     from .models import MetricValue
 
     if isinstance(period, date_cls):

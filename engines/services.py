@@ -68,7 +68,7 @@ def metric_run_start(*, workspace: Workspace, trigger: str, by=None, sync: bool 
     """
     from django.conf import settings
 
-    from .tasks import compute_workspace_task
+    from .metrics.tasks import compute_workspace_task
 
     run, created = _metric_run_create(workspace=workspace, trigger=trigger, by=by)
     if not created:
@@ -76,7 +76,7 @@ def metric_run_start(*, workspace: Workspace, trigger: str, by=None, sync: bool 
     if sync is None:
         sync = bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
     if sync:
-        from .pipeline import claim_and_compute
+        from .metrics.pipeline import claim_and_compute
 
         claim_and_compute(run.pk)
         run.refresh_from_db()
@@ -115,7 +115,7 @@ def kpi_period_start(grain: str, day):
 
 
 def _check_kpi(kpi, targets) -> None:
-    from .pipeline import REGISTRY  # importing the pipeline registers every metric family
+    from .metrics.registry import REGISTRY
 
     errors = {}
     if kpi.metric_key and kpi.metric_key not in REGISTRY:

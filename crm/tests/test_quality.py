@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm import quality
+from crm.tracking import quality
 from crm.models import Consent, Contact, Event, TrackedEvent
 from crm.models import Channel
 from mos.models import AuditEntry

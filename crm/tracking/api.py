@@ -3,7 +3,7 @@
 - /api/v1/tracking-plan/ — GET (list), POST; /api/v1/tracking-plan/<code> — GET, PATCH, DELETE
 - /api/v1/data-quality/?days=30 — the data-quality summary of the last `days` days.
 
-Reads need crm.view, plan changes crm.edit. Writes go through crm.quality's services."""
+Reads need crm.view, plan changes crm.edit. Writes go through crm.tracking.quality's services."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from mos.api import WorkspaceModelViewSet
 
 from . import quality
-from .models import TrackedEvent
+from crm.models import TrackedEvent
 
 CODE = "5d2f8c1a-7b3e-4a9d-8e6f-0c1b2a3d4e5f"
 AT = "2026-03-14T10:30:00Z"

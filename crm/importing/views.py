@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from crm.models import Channel
 from mos.tenancy import workspace_view
 
-from . import imports
-from .models import ImportJob
+from . import jobs as imports
+from crm.models import ImportJob
 
 
 class ImportUploadForm(forms.Form):

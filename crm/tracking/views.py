@@ -1,7 +1,7 @@
 """Data quality and the tracking plan (pages under /w/<slug>/).
 
 Reading needs crm.view; changing the plan needs crm.edit. Views validate a form, call one
-crm.quality function and render."""
+crm.tracking.quality function and render."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import demo_config as C
+from . import config as C
 
 DAY = 86_400
 MONTH = 2_629_800  # 30.4375 days: renewals stay inside the 31-day subscription period

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 
-from . import demo_config as C
-from .demo_sim import DAY, Context, pick
+from . import config as C
+from .sim import DAY, Context, pick
 
 EVENT_NAMES = list(C.TRACKING_PLAN) + C.UNKNOWN_EVENTS
 EV = {name: i for i, name in enumerate(EVENT_NAMES)}

@@ -16,7 +16,12 @@ from rest_framework.views import APIView
 
 from mos.idempotency import idempotent
 
-from . import bulk
+from .common import MAX_ROWS
+from .consent import consent_bulk
+from .contacts import contacts_bulk
+from .events import events_bulk
+from .orders import orders_bulk
+from .spend import spend_bulk
 
 _ROW_RESULT = inline_serializer("BulkRowResult", {
     "index": serializers.IntegerField(),
@@ -48,7 +53,7 @@ class BulkView(APIView):
     write_perm = "crm.edit"
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
-    ingest = None  # bulk.<thing>_bulk(actor=, rows=)
+    ingest = None  # <thing>_bulk(actor=, rows=)
 
     @idempotent
     def post(self, request):
@@ -57,11 +62,11 @@ class BulkView(APIView):
         if not isinstance(rows, list):
             return _envelope_error("invalid", "The body must be {\"rows\": [ … ]}.",
                                    {"rows": ["Expected a list of row objects."]})
-        if len(rows) > bulk.MAX_ROWS:
+        if len(rows) > MAX_ROWS:
             return _envelope_error(
                 "too_many_rows",
-                f"At most {bulk.MAX_ROWS} rows per request; this one has {len(rows)}.",
-                {"rows": [f"At most {bulk.MAX_ROWS} rows."]})
+                f"At most {MAX_ROWS} rows per request; this one has {len(rows)}.",
+                {"rows": [f"At most {MAX_ROWS} rows."]})
         result = type(self).ingest(actor=request.actor, rows=rows)
         return Response(result.as_dict(), status=200)
 
@@ -79,14 +84,14 @@ def _view(name: str, ingest, doc: str):
                 {"ingest": staticmethod(ingest), "__doc__": doc, "post": schema(post)})
 
 
-ContactsBulkView = _view("contacts", bulk.contacts_bulk,
+ContactsBulkView = _view("contacts", contacts_bulk,
                          "Upsert contacts by external_id, else e-mail, else phone.")
-EventsBulkView = _view("events", bulk.events_bulk,
+EventsBulkView = _view("events", events_bulk,
                        "Ingest events (touchpoints); repeats of a sender id are duplicates.")
-OrdersBulkView = _view("orders", bulk.orders_bulk, "Upsert orders by external_id.")
-SpendBulkView = _view("spend", bulk.spend_bulk,
+OrdersBulkView = _view("orders", orders_bulk, "Upsert orders by external_id.")
+SpendBulkView = _view("spend", spend_bulk,
                       "Daily spend per channel and campaign; re-sending a day replaces it.")
-ConsentBulkView = _view("consent", bulk.consent_bulk, "Append consent rows to the ledger.")
+ConsentBulkView = _view("consent", consent_bulk, "Append consent rows to the ledger.")
 
 
 def register(router):

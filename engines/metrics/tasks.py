@@ -17,7 +17,7 @@ def compute_workspace_task(run_id: int) -> str | None:
 @shared_task(name="engines.tasks.compute_all_workspaces", ignore_result=True)
 def compute_all_workspaces() -> int:
     """Fan out: one nightly run per workspace, computed in parallel as a Celery group."""
-    from .services import metric_runs_start_nightly
+    from engines.services import metric_runs_start_nightly
 
     run_ids = metric_runs_start_nightly()
     if run_ids:

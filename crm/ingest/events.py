@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from crm.models import Channel
+from crm.models import Channel, Event, TrackedEvent
 from mos.actors import Actor
 from mos.audit import audit_many
 
-from .bulk_common import (
+from .common import (
     M,
     BulkResult,
     FieldError,
@@ -28,7 +28,6 @@ from .bulk_common import (
     ref_text,
     workspace_tz,
 )
-from .models import Event, TrackedEvent
 
 # optional text fields and their lengths (name is required, handled apart)
 EVENT_TEXT = (("anonymous_id", 100), ("utm_source", 100), ("utm_medium", 100),
@@ -113,141 +112,8 @@ def events_bulk(*, actor: Actor, rows: list, now=None) -> BulkResult:
     ws = actor.workspace
     result = BulkResult(len(rows))
     now = now or timezone.now()
-    horizon = now + timedelta(days=1)
-    tz = workspace_tz(ws)
-    now_iso = now.isoformat()
-    ws_pk = ws.pk
-
-    channels, by_utm_source, plan = event_reference_data(ws)
-
-    # pass 1: every reference, resolved with a few IN queries
-    contact_refs, campaign_refs = set(), set()
-    for row in rows:
-        if type(row) is dict:
-            ref = row.get("contact")
-            if ref:
-                contact_refs.add(ref_text(ref))
-            ref = row.get("campaign") or row.get("utm_campaign")
-            if ref:
-                campaign_refs.add(ref_text(ref))
-    contacts = contact_refs_resolve(ws, contact_refs)
-    campaigns = campaign_refs_resolve(ws, campaign_refs)
-    # sender ids repeated within the request; ids stored before are found by _store_events
-    seen: set[str] = set()
-
-    # pass 2: validate each row into a tuple in EVENT_COLUMNS order. The common case (a short
-    # clean string) is checked inline; anything else takes parse_text's slow path.
-    out: list[tuple] = []
-    out_index: list[int] = []
-    issues_text: dict[tuple, str] = {(): "[]"}
-    for i, row in enumerate(rows):
-        errs = RowErrors()
-        if type(row) is not dict:
-            errs.add("non_field_errors", "invalid", M.ROW_OBJECT)
-            result.reject(i, errs)
-            continue
-        get = row.get
-        name = get("name")
-        if type(name) is str and len(name) <= 100 and "\x00" not in name:
-            name = name.strip()
-        else:
-            name = _slow_text(name, 100, "name", errs)
-        if not name and "name" not in errs:
-            errs.add("name", "required", M.REQUIRED)
-        text = {}
-        for field, length in EVENT_TEXT:
-            value = get(field)
-            if value is None:
-                text[field] = ""
-            elif type(value) is str and len(value) <= length and "\x00" not in value:
-                text[field] = value.strip()
-            else:
-                text[field] = _slow_text(value, length, field, errs)
-        sender_id = get("id")
-        if sender_id is None:
-            sender_id = ""
-        elif not (type(sender_id) is str and len(sender_id) <= 100 and "\x00" not in sender_id):
-            sender_id = _slow_text(sender_id, 100, "id", errs)
-        value = get("occurred_at")
-        if value is None or value == "":
-            errs.add("occurred_at", "required", M.REQUIRED)
-        else:
-            try:
-                occurred_at = parse_datetime(value, tz)
-                if occurred_at > horizon:
-                    errs.add("occurred_at", "future_date", M.FUTURE)
-            except FieldError as e:
-                errs.add("occurred_at", e.code, e.message)
-        properties = get("properties")
-        if properties is None or properties == {}:
-            properties, properties_json = {}, "{}"
-        elif type(properties) is dict:
-            try:
-                properties_json = _json(properties)
-            except ValueError:  # NaN / Infinity: not JSON
-                properties_json = "\\u0000"
-            if "\\u0000" in properties_json:  # PostgreSQL's jsonb refuses NUL characters
-                errs.add("properties", "invalid", M.OBJECT)
-        else:
-            errs.add("properties", "invalid", M.OBJECT)
-
-        contact_id = None
-        ref = get("contact")
-        if ref:
-            contact_id = contacts.get(ref_text(ref))
-            if contact_id is None and not text.get("anonymous_id"):
-                errs.add("contact", "unknown_contact", M.UNKNOWN_CONTACT)
-        elif not text.get("anonymous_id") and "anonymous_id" not in errs:
-            errs.add("contact", "required", M.CONTACT_OR_ANON)
-
-        campaign_id = channel_of_campaign = None
-        ref = get("campaign")
-        if ref:
-            hit = campaigns.get(ref_text(ref))
-            if hit is None:
-                errs.add("campaign", "unknown_campaign", M.UNKNOWN_CAMPAIGN)
-            else:
-                campaign_id, channel_of_campaign = hit
-        elif text.get("utm_campaign"):
-            hit = campaigns.get(text["utm_campaign"])
-            if hit is not None:
-                campaign_id, channel_of_campaign = hit
-
-        ref = get("channel")
-        if ref:
-            channel_id = channels.get(ref_text(ref))
-            if channel_id is None:
-                errs.add("channel", "unknown_channel", M.UNKNOWN_CHANNEL)
-        else:
-            channel_id = (by_utm_source.get(text.get("utm_source", "").lower())
-                          or channel_of_campaign)
-
-        if errs:
-            result.reject(i, errs)
-            continue
-        if sender_id:
-            if sender_id in seen:
-                result.ok(i, "duplicate")
-                continue
-            seen.add(sender_id)
-
-        if plan:
-            required = plan.get(name)
-            if required is None:
-                issues = ("unknown_event",)
-            else:
-                issues = tuple([f"missing:{p}" for p in required if p not in properties])
-        else:
-            issues = ()
-        issues_json = issues_text.get(issues)
-        if issues_json is None:  # few distinct lists per request: encode each once
-            issues_json = issues_text[issues] = _json(list(issues))
-        out.append((ws_pk, contact_id, text["anonymous_id"], name, channel_id, campaign_id,
-                    text["utm_source"], text["utm_medium"], text["utm_campaign"],
-                    text["utm_term"], text["utm_content"], occurred_at.isoformat(), now_iso,
-                    properties_json, issues_json, sender_id))
-        out_index.append(i)
-
+    refs = _References.load(ws, rows)
+    out, out_index = _validate_rows(ws, rows, refs, now, result)
     with transaction.atomic():
         stored = _store_events(ws, out, out_index, result)
         for i in stored:
@@ -258,6 +124,173 @@ def events_bulk(*, actor: Actor, rows: list, now=None) -> BulkResult:
             audit_many(actor, "event.bulk_ingest", "crm.event", len(stored),
                        rejected=s["rejected"], duplicates=s["duplicates"])
     return result
+
+
+class _References:
+    """Everything a request's rows may name, resolved with a few IN queries up front."""
+
+    __slots__ = ("channels", "by_utm_source", "plan", "contacts", "campaigns")
+
+    @classmethod
+    def load(cls, ws, rows: list) -> _References:
+        refs = cls()
+        refs.channels, refs.by_utm_source, refs.plan = event_reference_data(ws)
+        contact_refs, campaign_refs = set(), set()
+        for row in rows:
+            if type(row) is dict:
+                ref = row.get("contact")
+                if ref:
+                    contact_refs.add(ref_text(ref))
+                ref = row.get("campaign") or row.get("utm_campaign")
+                if ref:
+                    campaign_refs.add(ref_text(ref))
+        refs.contacts = contact_refs_resolve(ws, contact_refs)
+        refs.campaigns = campaign_refs_resolve(ws, campaign_refs)
+        return refs
+
+
+def _validate_rows(ws, rows: list, refs: _References, now,
+                   result: BulkResult) -> tuple[list[tuple], list[int]]:
+    """Each valid row as a tuple in EVENT_COLUMNS order (and its index); the others go to
+    `result` (rejected, or 'duplicate' for a sender id repeated within the request)."""
+    horizon, tz, now_iso, ws_pk = now + timedelta(days=1), workspace_tz(ws), now.isoformat(), ws.pk
+    seen: set[str] = set()  # ids stored before are found by _store_events
+    issues_text: dict[tuple, str] = {(): "[]"}
+    out: list[tuple] = []
+    out_index: list[int] = []
+    for i, row in enumerate(rows):
+        errs = RowErrors()
+        if type(row) is not dict:
+            errs.add("non_field_errors", "invalid", M.ROW_OBJECT)
+            result.reject(i, errs)
+            continue
+        name, text, sender_id = _text_fields(row, errs)
+        occurred_at = _occurred_at(row.get("occurred_at"), tz, horizon, errs)
+        properties, properties_json = _properties(row.get("properties"), errs)
+        contact_id, campaign_id, channel_id = _links(row, text, refs, errs)
+        if errs:
+            result.reject(i, errs)
+            continue
+        if sender_id:
+            if sender_id in seen:
+                result.ok(i, "duplicate")
+                continue
+            seen.add(sender_id)
+        issues = _plan_issues(refs.plan, name, properties)
+        issues_json = issues_text.get(issues)
+        if issues_json is None:  # few distinct lists per request: encode each once
+            issues_json = issues_text[issues] = _json(list(issues))
+        out.append((ws_pk, contact_id, text["anonymous_id"], name, channel_id, campaign_id,
+                    text["utm_source"], text["utm_medium"], text["utm_campaign"],
+                    text["utm_term"], text["utm_content"], occurred_at.isoformat(), now_iso,
+                    properties_json, issues_json, sender_id))
+        out_index.append(i)
+    return out, out_index
+
+
+def _text_fields(row: dict, errs: RowErrors) -> tuple[str, dict, str]:
+    """The event name, the text fields and the sender id. The common case (a short clean
+    string) is checked inline; anything else takes parse_text's slow path."""
+    get = row.get
+    name = get("name")
+    if type(name) is str and len(name) <= 100 and "\x00" not in name:
+        name = name.strip()
+    else:
+        name = _slow_text(name, 100, "name", errs)
+    if not name and "name" not in errs:
+        errs.add("name", "required", M.REQUIRED)
+    text = {}
+    for field, length in EVENT_TEXT:
+        value = get(field)
+        if value is None:
+            text[field] = ""
+        elif type(value) is str and len(value) <= length and "\x00" not in value:
+            text[field] = value.strip()
+        else:
+            text[field] = _slow_text(value, length, field, errs)
+    sender_id = get("id")
+    if sender_id is None:
+        sender_id = ""
+    elif not (type(sender_id) is str and len(sender_id) <= 100 and "\x00" not in sender_id):
+        sender_id = _slow_text(sender_id, 100, "id", errs)
+    return name, text, sender_id
+
+
+def _occurred_at(value, tz, horizon, errs: RowErrors):
+    if value is None or value == "":
+        errs.add("occurred_at", "required", M.REQUIRED)
+        return None
+    try:
+        occurred_at = parse_datetime(value, tz)
+    except FieldError as e:
+        errs.add("occurred_at", e.code, e.message)
+        return None
+    if occurred_at > horizon:
+        errs.add("occurred_at", "future_date", M.FUTURE)
+    return occurred_at
+
+
+def _properties(properties, errs: RowErrors) -> tuple[dict, str]:
+    """The properties and their JSON text (the COPY/INSERT writes the text)."""
+    if properties is None or properties == {}:
+        return {}, "{}"
+    if type(properties) is not dict:
+        errs.add("properties", "invalid", M.OBJECT)
+        return {}, "{}"
+    try:
+        properties_json = _json(properties)
+    except ValueError:  # NaN / Infinity: not JSON
+        properties_json = "\\u0000"
+    if "\\u0000" in properties_json:  # PostgreSQL's jsonb refuses NUL characters
+        errs.add("properties", "invalid", M.OBJECT)
+    return properties, properties_json
+
+
+def _links(row: dict, text: dict, refs: _References, errs: RowErrors) -> tuple:
+    """(contact_id, campaign_id, channel_id): named explicitly, or found from the UTM tags."""
+    get = row.get
+    contact_id = None
+    ref = get("contact")
+    if ref:
+        contact_id = refs.contacts.get(ref_text(ref))
+        if contact_id is None and not text.get("anonymous_id"):
+            errs.add("contact", "unknown_contact", M.UNKNOWN_CONTACT)
+    elif not text.get("anonymous_id") and "anonymous_id" not in errs:
+        errs.add("contact", "required", M.CONTACT_OR_ANON)
+
+    campaign_id = channel_of_campaign = None
+    ref = get("campaign")
+    if ref:
+        hit = refs.campaigns.get(ref_text(ref))
+        if hit is None:
+            errs.add("campaign", "unknown_campaign", M.UNKNOWN_CAMPAIGN)
+        else:
+            campaign_id, channel_of_campaign = hit
+    elif text.get("utm_campaign"):
+        hit = refs.campaigns.get(text["utm_campaign"])
+        if hit is not None:
+            campaign_id, channel_of_campaign = hit
+
+    channel_id = None
+    ref = get("channel")
+    if ref:
+        channel_id = refs.channels.get(ref_text(ref))
+        if channel_id is None:
+            errs.add("channel", "unknown_channel", M.UNKNOWN_CHANNEL)
+    else:
+        channel_id = (refs.by_utm_source.get(text.get("utm_source", "").lower())
+                      or channel_of_campaign)
+    return contact_id, campaign_id, channel_id
+
+
+def _plan_issues(plan: dict, name: str, properties: dict) -> tuple:
+    """The tracking plan's verdict: unknown event, or the required properties it lacks."""
+    if not plan:
+        return ()
+    required = plan.get(name)
+    if required is None:
+        return ("unknown_event",)
+    return tuple([f"missing:{p}" for p in required if p not in properties])
 
 
 # A request of up to this many rows is written with one INSERT … ON CONFLICT DO NOTHING, which

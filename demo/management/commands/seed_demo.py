@@ -1,4 +1,4 @@
-"""Build the demo workspace: a team with every role, then (crm.demo) 18 months of data,
+"""Build the demo workspace: a team with every role, then (demo.generator) 18 months of data,
 then the metrics. Deterministic for a given --seed."""
 
 from __future__ import annotations
@@ -6,11 +6,15 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from crm.models import Campaign, Spend
+from engines.services import metric_run_start
 from mos.models import Membership, User, Workspace
 from mos.roles import Role
+
+from ...generator import build_demo_data
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-password"
@@ -51,33 +55,21 @@ class Command(BaseCommand):
             return
         if existing:
             if not opts["replace"]:
-                self.stderr.write(f"Workspace '{slug}' exists: use --replace or --if-empty.")
-                return
-            from crm.models import Campaign, Spend
-
+                raise CommandError(f"Workspace '{slug}' exists: use --replace or --if-empty.")
             # spend and campaigns protect their channel: delete them first
             Spend.objects.filter(workspace=existing).delete()
             Campaign.objects.filter(workspace=existing).delete()
             existing.delete()
         t0 = time.monotonic()
         ws = self._team(slug)
-        try:
-            from crm.demo import build_demo_data
-        except ImportError:
-            build_demo_data = None
-        if build_demo_data is not None:
-            stats = build_demo_data(ws, seed=opts["seed"], contacts=opts["contacts"],
-                                    months=opts["months"], end=opts["end"],
-                                    log=self.stdout.write)
-            self.stdout.write(f"Demo data: {stats}")
+        stats = build_demo_data(ws, seed=opts["seed"], contacts=opts["contacts"],
+                                months=opts["months"], end=opts["end"], log=self.stdout.write)
+        self.stdout.write(f"Demo data: {stats}")
         if not opts["no_metrics"]:
-            try:
-                from engines.services import metric_run_start
-            except ImportError:
-                metric_run_start = None
-            if metric_run_start is not None:
-                run = metric_run_start(workspace=ws, trigger="seed")
-                self.stdout.write(f"Metrics: {run.status}, {run.rows_written} values")
+            run = metric_run_start(workspace=ws, trigger="seed")
+            if run.status != run.Status.SUCCEEDED:
+                raise CommandError(f"The demo metrics failed: {run.error or run.status}")
+            self.stdout.write(f"Metrics: {run.status}, {run.rows_written} values")
         self.stdout.write(f"Built in {time.monotonic() - t0:.1f} s.")
         self._print_login(slug)
 

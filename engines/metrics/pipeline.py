@@ -22,12 +22,12 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .metrics import attribution, clv, crm, economics, funnel, retention
-from .metrics import acquisition
-from .metrics.economics import ATTRIBUTED_COLUMNS, empty_attributed
-from .metrics.loaders import Window, load_frames
-from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
-from .models import MetricRun, MetricValue
+from . import attribution, clv, crm, economics, funnel, retention
+from . import acquisition
+from .economics import ATTRIBUTED_COLUMNS, empty_attributed
+from .loaders import Window, load_frames
+from .registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
+from engines.models import MetricRun, MetricValue
 
 DEFAULT_WINDOW_DAYS = 400
 UNIQUE_FIELDS = ["key", "grain", "period", "dimension", "dimension_value"]
@@ -253,7 +253,7 @@ def replace_values(run: MetricRun, values: pd.DataFrame, *, keys: set[str], sinc
     written: a value that vanished is deleted, a changed one replaced, a new one inserted, an
     unchanged one left alone (a nightly run mostly changes the recent periods). Returns the
     number of rows written."""
-    from .metrics.loaders import read_rows
+    from .loaders import read_rows
 
     key_list = sorted(keys)
     if not key_list:

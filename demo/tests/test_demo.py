@@ -8,13 +8,13 @@ from collections import Counter, defaultdict
 import pytest
 from django.db.models import Count, Max, Sum
 
-from crm.demo import build_demo_data
+from demo.generator import build_demo_data
 from crm.models import (
     Consent, Contact, Event, LeadFeedback, Order, Segment, StageChange, TrackedEvent,
 )
 from engines.models import KPI
 from crm.models import Campaign, Channel, Spend
-from mos.management.commands.seed_demo import TEAM, Command
+from demo.management.commands.seed_demo import TEAM, Command
 from mos.models import Membership, User, Workspace
 from mos.roles import Role
 

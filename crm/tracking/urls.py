@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_quality as views
+from . import views
 
 urlpatterns = [
     path("data-quality/", views.data_quality, name="data_quality"),

@@ -1,8 +1,8 @@
-"""CSV imports of contacts, orders and ad spend. crm.import_formats reads the file and maps its
+"""CSV imports of contacts, orders and ad spend. crm.importing.formats reads the file and maps its
 columns; this module turns the rows into the bulk functions' row dicts and hands them to the
-same functions the API uses (crm.bulk) — so a preview, an import and an API call can never
+same functions the API uses (crm.ingest) — so a preview, an import and an API call can never
 disagree about a row. The services below create, preview, confirm, cancel and process an
-ImportJob; crm.tasks.import_run calls `import_job_process`. See docs/imports.md."""
+ImportJob; crm.importing.tasks.import_run calls `import_job_process`. See docs/imports.md."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ from mos.actors import Actor
 from mos.audit import audit
 from mos.models import Membership
 
-from . import bulk
-from .import_formats import (  # noqa: F401  (re-exported: the views and tests use them)
+from crm.ingest.contacts import contacts_bulk
+from crm.ingest.orders import orders_bulk
+from crm.ingest.spend import spend_bulk
+from .formats import (  # noqa: F401  (re-exported: the views and tests use them)
     AUTO,
     LAYOUTS,
     FileShape,
@@ -43,7 +45,7 @@ from .import_formats import (  # noqa: F401  (re-exported: the views and tests u
     layout_choices,
     read_row,
 )
-from .models import ImportJob
+from crm.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -163,10 +165,10 @@ class ImportContext:
 
 
 def _bulk_write(ctx: ImportContext, kind: str, rows: list[dict]):
-    """The API's bulk function for `kind` (crm.bulk): the same validation and upsert."""
+    """The API's bulk function for `kind` (crm.ingest): the same validation and upsert."""
     if kind == "spend":
-        return bulk.spend_bulk(actor=ctx.actor, rows=rows, source=f"import:{ctx.layout_key}")
-    return {"contacts": bulk.contacts_bulk, "orders": bulk.orders_bulk}[kind](
+        return spend_bulk(actor=ctx.actor, rows=rows, source=f"import:{ctx.layout_key}")
+    return {"contacts": contacts_bulk, "orders": orders_bulk}[kind](
         actor=ctx.actor, rows=rows)
 
 

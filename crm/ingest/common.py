@@ -14,7 +14,8 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Contact
+from crm.models import Contact
+from mos.audit import audit_many
 
 MAX_ROWS = 10_000
 
@@ -299,3 +300,64 @@ def workspace_tz(workspace):
         return ZoneInfo(workspace.timezone or "UTC")
     except (ValueError, KeyError):
         return ZoneInfo("UTC")
+
+
+# --- row loop, references and the audit line shared by every *_bulk ---------------------------
+
+def rows_with_errors(rows, result: BulkResult, clean_row) -> list[tuple[int, dict]]:
+    """Run `clean_row(row, errs)` on each row; rejected rows go to `result` at once."""
+    valid = []
+    for i, row in enumerate(rows):
+        errs = RowErrors()
+        if type(row) is not dict:
+            errs.add("non_field_errors", "invalid", M.ROW_OBJECT)
+            result.reject(i, errs)
+            continue
+        data = clean_row(row, errs)
+        if errs:
+            result.reject(i, errs)
+        else:
+            valid.append((i, data))
+    return valid
+
+
+def parse_field(errs: RowErrors, data: dict, row: dict, field: str, parse, *args,
+           required: bool = False) -> None:
+    """Parse row[field] into data[field] when given (None = not given); errors go to errs."""
+    value = row.get(field)
+    if value is None or value == "":
+        if required:
+            errs.add(field, "required", M.REQUIRED)
+        elif value == "" and (parse in (parse_text, parse_email) or (
+                parse is parse_choice and "" in args[0])):
+            data[field] = ""  # an explicit blank clears a text field (CSV: empty cell)
+        return
+    try:
+        data[field] = parse(value, *args)
+    except FieldError as e:
+        errs.add(field, e.code, e.message)
+
+
+def contacts_of(ws, rows: list) -> dict[str, int]:
+    """The contacts the rows name (by code, external id or e-mail), resolved in one query."""
+    return contact_refs_resolve(ws, {ref_text(r["contact"]) for r in rows
+                                     if type(r) is dict and r.get("contact")})
+
+
+def contact_field(errs, d: dict, row: dict, contacts: dict[str, int]) -> None:
+    """d["contact_id"] from the row's contact reference, or the row's error."""
+    ref = ref_text(row.get("contact"))
+    if not ref:
+        errs.add("contact", "required", M.REQUIRED)
+    elif ref not in contacts:
+        errs.add("contact", "unknown_contact", M.UNKNOWN_CONTACT)
+    else:
+        d["contact_id"] = contacts[ref]
+
+
+def finish_bulk(actor, result: BulkResult, action: str, object_type: str) -> None:
+    result.finish()
+    if result.written:
+        s = result.summary
+        audit_many(actor, action, object_type, result.written, created=s["created"],
+                   updated=s["updated"], rejected=s["rejected"])

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from mos.actors import Actor
 from mos.audit import audit, diff, snapshot
 
-from .models import Consent, Contact, Event, TrackedEvent
+from crm.models import Consent, Contact, Event, TrackedEvent
 
 MAX_REQUIRED_PROPERTIES = 50
 PROPERTY_MAX_LENGTH = 100

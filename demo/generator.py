@@ -26,11 +26,11 @@ from mos.audit import audit_many
 from mos.models import Membership
 from mos.roles import Role
 
-from . import demo_activity as A
-from . import demo_config as C
-from . import demo_sim as S
-from .demo_write import NULL_ID, is_postgres, new_uuids, reserve_ids, write_rows
-from .models import (
+from . import activity as A
+from . import config as C
+from . import sim as S
+from .write import NULL_ID, is_postgres, new_uuids, reserve_ids, write_rows
+from crm.models import (
     Account, Consent, Contact, Event, LeadFeedback, LifecycleStage, Order, Persona, Segment, Stage,
     StageChange, TrackedEvent,
 )
@@ -294,7 +294,6 @@ def _segments(ws, personas) -> int:
 
 def _kpis(ws, end: dt.datetime, monthly, spend_total: float, channels) -> int:
     """NSM, supporting KPIs and guardrails, with targets set from the recent months."""
-    import engines.metrics  # noqa: F401  (registers every metric key)
     from engines.metrics.registry import REGISTRY
 
     this_month = str(np.datetime64(end.date(), "M"))

@@ -2,7 +2,7 @@
 without BOM, UTF-16, Windows-1252), the delimiter, title lines above the header, report footers,
 the layouts MOS recognises (generic contacts / orders / spend, Google Ads, Meta Ads) and their
 column mapping, and the number and date formats — turning each record into a Row of field
-values. No database here: crm.imports hands the rows to the bulk functions.
+values. No database here: crm.importing.jobs hands the rows to the bulk functions.
 Supported layouts are described in docs/imports.md."""
 
 from __future__ import annotations

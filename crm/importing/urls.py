@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_imports as v
+from . import views as v
 
 urlpatterns = [
     path("imports/", v.imports_page, name="imports"),

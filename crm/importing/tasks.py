@@ -1,4 +1,4 @@
-"""Celery tasks of the CRM: they take ids, load the objects and call a service."""
+"""Celery tasks of the CSV import: they take ids, load the objects and call a service."""
 
 from __future__ import annotations
 
@@ -10,6 +10,6 @@ def import_run(job_id: int) -> None:
     """Process a confirmed CSV import (ImportJob) in chunks, recording progress. Safe to
     deliver twice: the service claims the job with a conditional UPDATE and returns if another
     run already has it."""
-    from .imports import import_job_process
+    from .jobs import import_job_process
 
     import_job_process(job_id)
