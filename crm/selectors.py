@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from mos.models import User, Workspace
 from mos.pagination import capped_count
 
+from .lifecycle import default_stages
 from .models import (
     Account,
     Channel,
@@ -95,8 +96,11 @@ def get_segment(workspace: Workspace, code) -> Segment:
 
 
 def get_lifecycle_stage(workspace: Workspace, key: str) -> LifecycleStage:
-    lifecycle_stages(workspace)  # make sure the row exists
-    return get_object_or_404(LifecycleStage, workspace=workspace, key=key)
+    """The workspace's stage with this key (its default when never edited), or 404."""
+    for stage in lifecycle_stages(workspace):
+        if stage.key == key:
+            return stage
+    raise Http404
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -375,20 +379,14 @@ def lead_feedback_list(workspace: Workspace, *, contact: Contact | None = None) 
 
 
 def lifecycle_stages(workspace: Workspace) -> list[LifecycleStage]:
-    """The workspace's nine stages in funnel order (default rows are created when missing)."""
+    """The workspace's nine stages in funnel order; a stage it never edited is its default
+    (unsaved: a selector only reads, services.lifecycle_stage_update stores it)."""
     rows = list(LifecycleStage.objects.filter(workspace=workspace).order_by("position", "id"))
     if len(rows) < len(Stage.values):
-        from .services import ensure_lifecycle_stages
-
-        ensure_lifecycle_stages(workspace)
-        rows = list(LifecycleStage.objects.filter(workspace=workspace)
-                    .order_by("position", "id"))
+        stored = {r.key for r in rows}
+        rows += default_stages(workspace, [s for s in Stage if s.value not in stored])
+        rows.sort(key=lambda r: (r.position, r.pk or 0))
     return rows
-
-
-def stage_names(workspace: Workspace) -> dict[str, str]:
-    """{stage key: the workspace's name for it}."""
-    return {s.key: s.name for s in lifecycle_stages(workspace)}
 
 
 # --- for the pages -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mos.actors import Actor
@@ -20,6 +20,7 @@ from mos.writes import reject_unknown as _reject_unknown
 from mos.audit import audit, diff, snapshot
 from mos.models import Membership, Workspace
 
+from .lifecycle import default_stages
 from .models import (
     Account,
     Consent,
@@ -377,38 +378,24 @@ def segment_delete(*, actor: Actor, segment: Segment) -> None:
 
 # --- lifecycle stage definitions -------------------------------------------------------------
 
-def _default_definitions() -> dict[str, str]:
-    return {
-        Stage.LEAD: _("Gave us a way to reach them (e-mail or phone) through a form, a "
-                      "download, an event or a trial, and fits our market."),
-        Stage.MQL: _("A lead who fits a persona and showed buying intent: visited pricing, "
-                     "asked for a demo or reached the engagement threshold marketing and "
-                     "sales agreed on."),
-        Stage.SQL: _("An MQL sales has contacted and accepted: a real need, budget and a "
-                     "decision maker are confirmed, and a next step is booked."),
-    }
-
-
 def ensure_lifecycle_stages(workspace: Workspace) -> None:
-    """Create the workspace's missing LifecycleStage rows (English names, default lead/MQL/SQL
-    definitions). Idempotent; called lazily by selectors.lifecycle_stages."""
+    """Store the workspace's missing LifecycleStage rows (English names, default lead/MQL/SQL
+    definitions). Idempotent; the first edit of a stage calls it."""
     existing = set(LifecycleStage.objects.filter(workspace=workspace)
                    .values_list("key", flat=True))
     missing = [s for s in Stage if s.value not in existing]
-    if not missing:
-        return
-    with translation.override("en"):
-        definitions = _default_definitions()
-        rows = [LifecycleStage(workspace=workspace, key=s.value, name=str(s.label),
-                               definition=str(definitions.get(s, "")),
-                               position=list(Stage).index(s))
-                for s in missing]
-    LifecycleStage.objects.bulk_create(rows, ignore_conflicts=True)
+    if missing:
+        LifecycleStage.objects.bulk_create(default_stages(workspace, missing),
+                                           ignore_conflicts=True)
 
 
 @transaction.atomic
 def lifecycle_stage_update(*, actor: Actor, stage: LifecycleStage, name: str,
                            definition: str) -> LifecycleStage:
-    """Rename a stage and write what it means (the unified lead definition)."""
+    """Rename a stage and write what it means (the unified lead definition). A default
+    stage not stored yet (see selectors.lifecycle_stages) is stored first."""
+    if stage.pk is None:
+        ensure_lifecycle_stages(stage.workspace)
+        stage = LifecycleStage.objects.get(workspace=stage.workspace, key=stage.key)
     return _update(actor, stage, ["name", "definition"], "lifecycle_stage.update",
                    {"name": (name or "").strip(), "definition": definition or ""})

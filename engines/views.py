@@ -35,7 +35,6 @@ def home(request):
         dashboard.trend(ws, ["revenue", "new_customers"], end),
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
     data["fig_cohorts"] = charts.cohort_figure(dashboard.cohort_matrix(ws, end))
-    data["month_choices"] = dashboard.recent_months(12)
     return render(request, "engines/dashboard.html", data)
 
 
@@ -57,7 +56,7 @@ def run_status(request, run_code):
 
 @workspace_view("metrics.view")
 def kpis(request):
-    items = selectors.kpi_status(request.workspace, dashboard.parse_period({})[0])
+    items = selectors.kpi_status(request.workspace, dashboard.default_period(request.workspace))
     return render(request, "engines/kpis.html", {"items": items})
 
 

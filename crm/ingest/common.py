@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact
 from mos.audit import audit_many
+from mos.periods import workspace_tz  # noqa: F401  (the ingest modules take it from here)
 
 MAX_ROWS = 10_000
 
@@ -291,15 +292,6 @@ def campaign_refs_resolve(workspace, refs: set[str]) -> dict[str, tuple[int, int
         if hit is not None:
             out[r] = hit
     return out
-
-
-def workspace_tz(workspace):
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(workspace.timezone or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
 
 
 # --- row loop, references and the audit line shared by every *_bulk ---------------------------
