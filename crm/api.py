@@ -304,8 +304,8 @@ class LifecycleStageViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, Work
         rows = selectors.lifecycle_stages(request.workspace)
         return Response(self.get_serializer(rows, many=True).data)
 
-    def get_object(self):
-        return selectors.get_lifecycle_stage(self.request.workspace, self.kwargs["key"])
+    def find_object(self, workspace, lookup):
+        return selectors.get_lifecycle_stage(workspace, lookup)  # a default stage is unsaved
 
     def perform_update(self, serializer):
         stage = serializer.instance
