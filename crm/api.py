@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from mos.api import ServiceWritesMixin, WorkspaceModelViewSet, WorkspaceViewSet
 from mos.api_base import CodeCursorPagination
+from mos.codes import as_code
 
 from . import selectors, services
 from .models import Account, Contact, LeadFeedback, LifecycleStage, Persona, Segment
@@ -377,8 +378,8 @@ class LeadFeedbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         qs = qs.select_related("contact", "rep")
         if self.action == "list" and (code := self.request.query_params.get("contact")):
             contact = Contact.objects.filter(workspace=self.request.workspace,
-                                             code=selectors._as_uuid(code)).first() \
-                if selectors._as_uuid(code) else None
+                                             code=as_code(code)).first() \
+                if as_code(code) else None
             qs = qs.filter(contact=contact) if contact else qs.none()
         return qs
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mos.actors import Actor
+from mos.writes import audited_create, audited_update
 from mos.writes import reject_unknown as _reject_unknown
 from mos.audit import audit, diff, snapshot
 from mos.models import Membership, Workspace
@@ -287,37 +288,15 @@ def contacts_merge(*, actor: Actor, survivor: Contact, merged: Contact,
 
 # --- accounts, personas, segments ------------------------------------------------------------
 
-def _create(actor: Actor, model, allowed: list[str], action: str, fields: dict):
-    _reject_unknown(fields, allowed, model._meta.model_name)
-    obj = model(workspace=actor.workspace, **fields)
-    obj.full_clean()
-    obj.save()
-    audit(actor, action, obj, changes=snapshot(obj, allowed))
-    return obj
-
-
-def _update(actor: Actor, obj, allowed: list[str], action: str, fields: dict):
-    _reject_unknown(fields, allowed, obj._meta.model_name)
-    before = snapshot(obj, allowed)
-    for k, v in fields.items():
-        setattr(obj, k, v)
-    obj.full_clean()
-    obj.save(update_fields=list(fields) or None)
-    changes = diff(before, snapshot(obj, allowed))
-    if changes:
-        audit(actor, action, obj, changes=changes)
-    return obj
-
-
 @transaction.atomic
 def account_create(*, actor: Actor, **fields) -> Account:
     """A new company account."""
-    return _create(actor, Account, ACCOUNT_FIELDS, "account.create", fields)
+    return audited_create(actor, Account, ACCOUNT_FIELDS, "account.create", fields)
 
 
 @transaction.atomic
 def account_update(*, actor: Actor, account: Account, **fields) -> Account:
-    return _update(actor, account, ACCOUNT_FIELDS, "account.update", fields)
+    return audited_update(actor, account, ACCOUNT_FIELDS, "account.update", fields)
 
 
 @transaction.atomic
@@ -329,12 +308,12 @@ def account_delete(*, actor: Actor, account: Account) -> None:
 
 @transaction.atomic
 def persona_create(*, actor: Actor, **fields) -> Persona:
-    return _create(actor, Persona, PERSONA_FIELDS, "persona.create", fields)
+    return audited_create(actor, Persona, PERSONA_FIELDS, "persona.create", fields)
 
 
 @transaction.atomic
 def persona_update(*, actor: Actor, persona: Persona, **fields) -> Persona:
-    return _update(actor, persona, PERSONA_FIELDS, "persona.update", fields)
+    return audited_update(actor, persona, PERSONA_FIELDS, "persona.update", fields)
 
 
 @transaction.atomic
@@ -360,13 +339,13 @@ def _clean_segment_filters(fields: dict) -> dict:
 @transaction.atomic
 def segment_create(*, actor: Actor, **fields) -> Segment:
     """A saved filter over contacts (filters checked by validate_segment_filters)."""
-    return _create(actor, Segment, SEGMENT_FIELDS, "segment.create",
+    return audited_create(actor, Segment, SEGMENT_FIELDS, "segment.create",
                    _clean_segment_filters(dict(fields)))
 
 
 @transaction.atomic
 def segment_update(*, actor: Actor, segment: Segment, **fields) -> Segment:
-    return _update(actor, segment, SEGMENT_FIELDS, "segment.update",
+    return audited_update(actor, segment, SEGMENT_FIELDS, "segment.update",
                    _clean_segment_filters(dict(fields)))
 
 
@@ -397,5 +376,5 @@ def lifecycle_stage_update(*, actor: Actor, stage: LifecycleStage, name: str,
     if stage.pk is None:
         ensure_lifecycle_stages(stage.workspace)
         stage = LifecycleStage.objects.get(workspace=stage.workspace, key=stage.key)
-    return _update(actor, stage, ["name", "definition"], "lifecycle_stage.update",
+    return audited_update(actor, stage, ["name", "definition"], "lifecycle_stage.update",
                    {"name": (name or "").strip(), "definition": definition or ""})

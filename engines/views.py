@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from . import charts, dashboard, selectors, services
@@ -83,8 +84,7 @@ def _kpi_form_page(request, kpi: KPI | None):
             else:
                 services.kpi_update(actor=request.actor, kpi=kpi, **fields)
         except ValidationError as e:
-            for field, errs in e.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, e)
         else:
             messages.success(request, _("KPI saved."))
             return redirect("kpis", slug=ws.slug)
