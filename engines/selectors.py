@@ -1,4 +1,5 @@
-"""Reads for metric values, runs and KPIs; every lookup starts from the workspace (404 otherwise)."""
+"""Reads for metric values, runs and KPIs; every lookup starts from the workspace (404
+otherwise)."""
 
 from __future__ import annotations
 

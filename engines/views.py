@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,7 +50,7 @@ def recompute(request):
 
 @workspace_view("metrics.view")
 def run_status(request, run_code):
-    run = get_object_or_404(MetricRun, workspace=request.workspace, code=run_code)
+    run = selectors.get_metric_run(request.workspace, run_code)
     return render(request, "engines/partials/run_status.html",
                   {"run": run, "freshness": dashboard.freshness(request.workspace)})
 

@@ -87,7 +87,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class _ServiceViewSet(ServiceWritesMixin, WorkspaceModelViewSet):
-    """Channels and campaigns: no DELETE (spend keeps them), writes through crm.channels.services."""
+    """Channels and campaigns: no DELETE (spend keeps them); writes through the services."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_perm = "metrics.view"

@@ -53,7 +53,8 @@ def lead_feedback(request, contact_code):
             messages.error(request, _("The feedback was not saved: %(errors)s") % {
                 "errors": "; ".join(str(m) for errs in form.errors.values() for m in errs)})
         return redirect("my_leads", slug=ws.slug)
-    card = {"lead": contact, "last": selectors.last_feedback_by_contact(ws, [contact]).get(contact.id),
+    last = selectors.last_feedback_by_contact(ws, [contact]).get(contact.id)
+    card = {"lead": contact, "last": last,
             "form": LeadFeedbackForm(prefix=f"fb-{contact.code}") if saved else form,
             "saved": saved}
     return render(request, "crm/partials/lead_card.html", {

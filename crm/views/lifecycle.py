@@ -1,4 +1,5 @@
-"""The lifecycle stages with the workspace's names and definitions (the unified lead definition)."""
+"""The lifecycle stages with the workspace's names and definitions (the unified lead
+definition)."""
 
 from __future__ import annotations
 

@@ -12,18 +12,25 @@ from django.utils.translation import gettext_lazy as _
 from .registry import Ratio, register
 
 # --- acquisition (engines/metrics/acquisition.py)
-register("impressions", label=_("Impressions"), unit="count", direction="up", family="acquisition", additive=True)
-register("clicks", label=_("Clicks"), unit="count", direction="up", family="acquisition", additive=True)
-register("spend", label=_("Ad spend"), unit="currency", direction="neutral", family="acquisition", additive=True)
-register("ctr", label=_("Click-through rate (CTR)"), unit="ratio", direction="up", family="acquisition",
+register("impressions", label=_("Impressions"), unit="count", direction="up",
+         family="acquisition", additive=True)
+register("clicks", label=_("Clicks"), unit="count", direction="up",
+         family="acquisition", additive=True)
+register("spend", label=_("Ad spend"), unit="currency", direction="neutral",
+         family="acquisition", additive=True)
+register("ctr", label=_("Click-through rate (CTR)"), unit="ratio", direction="up",
+         family="acquisition",
          ratio=Ratio("clicks", "impressions"))
-register("cpc", label=_("Cost per click (CPC)"), unit="currency", direction="down", family="acquisition",
+register("cpc", label=_("Cost per click (CPC)"), unit="currency", direction="down",
+         family="acquisition",
          ratio=Ratio("spend", "clicks"))
 register("cpm", label=_("Cost per 1,000 impressions (CPM)"), unit="currency", direction="down",
          family="acquisition",
          ratio=Ratio("spend", "impressions", scale=1000.0))
-register("leads", label=_("New leads"), unit="count", direction="up", family="acquisition", additive=True)
-register("cpl", label=_("Cost per lead (CPL)"), unit="currency", direction="down", family="acquisition",
+register("leads", label=_("New leads"), unit="count", direction="up",
+         family="acquisition", additive=True)
+register("cpl", label=_("Cost per lead (CPL)"), unit="currency", direction="down",
+         family="acquisition",
          ratio=Ratio("spend", "leads"))
 
 # --- funnel (engines/metrics/funnel.py)
@@ -35,10 +42,12 @@ register("funnel_days_to_next", label=_("Median days to next stage"), unit="days
          direction="down", family="funnel")
 
 # --- economics (engines/metrics/economics.py)
-register("new_customers", label=_("New customers"), unit="count", direction="up", family="economics", additive=True)
+register("new_customers", label=_("New customers"), unit="count", direction="up",
+         family="economics", additive=True)
 register("revenue", label=_("Revenue (net of refunds)"), unit="currency", direction="up",
          family="economics", additive=True)
-register("orders", label=_("Orders"), unit="count", direction="up", family="economics", additive=True)
+register("orders", label=_("Orders"), unit="count", direction="up",
+         family="economics", additive=True)
 register("paying_customers", label=_("Paying customers"), unit="count", direction="up",
          family="economics")
 register("aov", label=_("Average order value (AOV)"), unit="currency", direction="up",
@@ -54,7 +63,8 @@ register("cac", label=_("CAC"), unit="currency", direction="down", family="econo
          ratio=Ratio("spend", "attributed_conversions.{model}", when_positive="spend"))
 register("roas", label=_("Blended ROAS"), unit="multiple", direction="up", family="economics",
          ratio=Ratio("revenue", "spend", when_positive="spend"))
-register("roas", label=_("ROAS"), unit="multiple", direction="up", family="economics", per_model=True,
+register("roas", label=_("ROAS"), unit="multiple", direction="up",
+         family="economics", per_model=True,
          ratio=Ratio("attributed_revenue.{model}", "spend", when_positive="spend"))
 register("ltv_subscription", label=_("LTV (ARPA × margin / churn)"), unit="currency",
          direction="up", family="economics")
@@ -69,7 +79,8 @@ register("cac_payback_months", label=_("CAC payback"), unit="months", direction=
 register("cohort_retention", label=_("Cohort retention"), unit="ratio", direction="up",
          family="retention")
 register("cohort_size", label=_("Cohort size"), unit="count", direction="up", family="retention")
-register("retention_d7", label=_("Day-7 retention"), unit="ratio", direction="up", family="retention")
+register("retention_d7", label=_("Day-7 retention"), unit="ratio", direction="up",
+         family="retention")
 register("retention_d30", label=_("Day-30 retention"), unit="ratio", direction="up",
          family="retention")
 register("churn", label=_("Customer churn (monthly)"), unit="ratio", direction="down",
@@ -100,10 +111,12 @@ register("campaign_response_rate", label=_("Campaign response rate"), unit="rati
 # --- attribution (engines/metrics/attribution.py)
 register("attributed_conversions", label=_("Attributed conversions"), unit="count",
          direction="up", family="attribution", per_model=True,
-         description=_("Conversions credited to the channel by the attribution model."), additive=True)
+         description=_("Conversions credited to the channel by the attribution model."),
+         additive=True)
 register("attributed_revenue", label=_("Attributed revenue"), unit="currency",
          direction="up", family="attribution", per_model=True,
-         description=_("First-order revenue credited to the channel by the attribution model."), additive=True)
+         description=_("First-order revenue credited to the channel by the attribution model."),
+         additive=True)
 
 # --- clv (engines/metrics/clv.py)
 register("ltv_predicted", label=_("Predicted LTV (12 months)"), unit="currency", direction="up",
