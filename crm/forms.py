@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from engines.models import Campaign, Channel
+from crm.models import Campaign, Channel
 from mos.models import User
 
 from .models import (Account, Consent, ConsentChannel, Contact, CustomerType, LeadFeedback,
@@ -33,16 +33,6 @@ COMMON_REASONS = [
     _("Chose a competitor"),
     _("Ready to buy"),
 ]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: field errors on their fields when the
-    form has them, everything else as a non-field error."""
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _members(workspace):

@@ -13,19 +13,24 @@ word-start trigrams) instead of by substring."""
 from __future__ import annotations
 
 import re
-import uuid
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from mos.codes import as_code
 from mos.models import User, Workspace
+from mos.pagination import capped_count
 
+from .lifecycle import default_stages
 from .models import (
     Account,
+    Channel,
     Consent,
     ConsentChannel,
     Contact,
@@ -55,18 +60,9 @@ CONTACT_SORTS = {
 }
 
 
-def _as_uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 def _get(qs, code):
     """The row of `qs` with this code, or 404 (a malformed code is simply not found)."""
-    code = _as_uuid(code)
+    code = as_code(code)
     if code is None:
         raise Http404
     return get_object_or_404(qs, code=code)
@@ -91,8 +87,11 @@ def get_segment(workspace: Workspace, code) -> Segment:
 
 
 def get_lifecycle_stage(workspace: Workspace, key: str) -> LifecycleStage:
-    lifecycle_stages(workspace)  # make sure the row exists
-    return get_object_or_404(LifecycleStage, workspace=workspace, key=key)
+    """The workspace's stage with this key (its default when never edited), or 404."""
+    for stage in lifecycle_stages(workspace):
+        if stage.key == key:
+            return stage
+    raise Http404
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -144,7 +143,7 @@ def contact_filter(qs: QuerySet, workspace: Workspace, *, q: str = "", stage=Non
     if persona not in (None, "", []):
         items = _listify(persona)
         ids = [p.pk for p in items if isinstance(p, Persona)]
-        codes = [c for c in (_as_uuid(p) for p in items if not isinstance(p, Persona)) if c]
+        codes = [c for c in (as_code(p) for p in items if not isinstance(p, Persona)) if c]
         qs = qs.filter(Q(persona_id__in=ids) | Q(persona__code__in=codes))
     if types := _listify(customer_type):
         qs = qs.filter(customer_type__in=types)
@@ -159,7 +158,7 @@ def contact_filter(qs: QuerySet, workspace: Workspace, *, q: str = "", stage=Non
             qs = qs.filter(owner__email=str(owner).strip().lower())
     if segment not in (None, ""):
         if not isinstance(segment, Segment):
-            code = _as_uuid(segment)
+            code = as_code(segment)
             segment = Segment.objects.filter(workspace=workspace, code=code).first() if code \
                 else None
         if segment is None or segment.workspace_id != workspace.pk:
@@ -201,7 +200,7 @@ def validate_segment_filters(filters) -> dict:
         elif key == "customer_type":
             bad = [v for v in values if v not in CustomerType.values]
         elif key == "persona":
-            bad = [v for v in values if _as_uuid(v) is None]
+            bad = [v for v in values if as_code(v) is None]
         elif key == "country":
             values = [v.upper() for v in values]
             bad = [v for v in values if not re.fullmatch(r"[A-Z]{2}", v)]
@@ -242,7 +241,7 @@ def segment_queryset(workspace: Workspace | int, filters: dict) -> QuerySet:
     if f.get("stage"):
         qs = qs.filter(stage__in=f["stage"])
     if f.get("persona"):
-        codes = [c for c in (_as_uuid(v) for v in f["persona"]) if c]
+        codes = [c for c in (as_code(v) for v in f["persona"]) if c]
         qs = qs.filter(persona__code__in=codes)
     if f.get("customer_type"):
         qs = qs.filter(customer_type__in=f["customer_type"])
@@ -371,17 +370,94 @@ def lead_feedback_list(workspace: Workspace, *, contact: Contact | None = None) 
 
 
 def lifecycle_stages(workspace: Workspace) -> list[LifecycleStage]:
-    """The workspace's nine stages in funnel order (default rows are created when missing)."""
+    """The workspace's nine stages in funnel order; a stage it never edited is its default
+    (unsaved: a selector only reads, services.lifecycle_stage_update stores it)."""
     rows = list(LifecycleStage.objects.filter(workspace=workspace).order_by("position", "id"))
     if len(rows) < len(Stage.values):
-        from .services import ensure_lifecycle_stages
-
-        ensure_lifecycle_stages(workspace)
-        rows = list(LifecycleStage.objects.filter(workspace=workspace)
-                    .order_by("position", "id"))
+        stored = {r.key for r in rows}
+        rows += default_stages(workspace, [s for s in Stage if s.value not in stored])
+        rows.sort(key=lambda r: (r.position, r.pk or 0))
     return rows
 
 
-def stage_names(workspace: Workspace) -> dict[str, str]:
-    """{stage key: the workspace's name for it}."""
-    return {s.key: s.name for s in lifecycle_stages(workspace)}
+# --- for the pages -------------------------------------------------------------------------
+
+def stage_names(workspace) -> dict[str, str]:
+    """{stage key: the workspace's name for it}, in funnel order. A name the workspace never
+    changed is shown translated (the stored default is the English label)."""
+    with translation.override("en"):
+        english = {key: str(label) for key, label in Stage.choices}
+    names = {}
+    for ls in lifecycle_stages(workspace):
+        if ls.key in Stage.values and ls.name in ("", english[ls.key]):
+            names[ls.key] = str(Stage(ls.key).label)
+        else:
+            names[ls.key] = ls.name
+    for key, label in Stage.choices:
+        names.setdefault(key, str(label))
+    return names
+
+
+def contact_orders_summary(contact) -> dict:
+    """Number of orders and net revenue (refunds subtracted) of one contact."""
+    rows = (Order.objects.filter(workspace=contact.workspace, contact=contact)
+            .values("kind").annotate(n=Count("id"), total=Sum("amount")))
+    count, revenue, currency = 0, Decimal("0"), contact.workspace.currency
+    for r in rows:
+        if r["kind"] == Order.Kind.REFUND:
+            revenue -= r["total"] or 0
+        else:
+            count += r["n"]
+            revenue += r["total"] or 0
+    return {"count": count, "revenue": revenue, "currency": currency}
+
+
+def last_feedback_by_contact(workspace, contacts) -> dict:
+    """{contact id: the latest LeadFeedback by anyone} for the cards (one query)."""
+    latest = {}
+    for fb in (LeadFeedback.objects.filter(workspace=workspace, contact__in=contacts)
+               .select_related("rep").order_by("contact_id", "-at", "-id")):
+        latest.setdefault(fb.contact_id, fb)
+    return latest
+
+
+def segment_filter_lines(ws, filters: dict, stage_names: dict) -> list[tuple[str, str]]:
+    """The segment's filters as (label, values) lines a person can read."""
+    out = []
+    if filters.get("stage"):
+        out.append((_("Stages"), ", ".join(stage_names.get(s, s) for s in filters["stage"])))
+    if filters.get("persona"):
+        names = Persona.objects.filter(workspace=ws, code__in=filters["persona"]) \
+            .values_list("name", flat=True)
+        out.append((_("Personas"), ", ".join(names) or "—"))
+    if filters.get("customer_type"):
+        labels = dict(CustomerType.choices)
+        out.append((_("Customer types"), ", ".join(str(labels.get(c, c))
+                                                   for c in filters["customer_type"])))
+    if filters.get("country"):
+        out.append((_("Countries"), ", ".join(filters["country"])))
+    if filters.get("channel"):
+        names = Channel.objects.filter(workspace=ws, key__in=filters["channel"]) \
+            .values_list("name", flat=True)
+        out.append((_("Source channels"), ", ".join(names) or ", ".join(filters["channel"])))
+    if filters.get("plan"):
+        out.append((_("Account plans"), ", ".join(filters["plan"])))
+    if filters.get("owner"):
+        out.append((_("Owner"), filters["owner"]))
+    for key, value in (filters.get("properties") or {}).items():
+        out.append((key, str(value)))
+    return out
+
+
+def segment_rows(workspace: Workspace) -> list[dict]:
+    """Every segment with its member count (counted no further than COUNT_CAP)."""
+    rows = []
+    for seg in workspace.segments.all():
+        n, capped = capped_count(segment_queryset(workspace, seg.filters))
+        rows.append({"segment": seg, "count": n, "capped": capped})
+    return rows
+
+
+def persona_list(workspace: Workspace) -> QuerySet:
+    """The workspace's personas with their member count (`members`)."""
+    return workspace.personas.annotate(members=Count("contacts")).order_by("name")
