@@ -155,8 +155,8 @@ class ConsentStateSerializer(serializers.Serializer):
 
 
 class EventBriefSerializer(serializers.ModelSerializer):
-    channel = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    campaign = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    channel = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
+    campaign = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Event
@@ -300,7 +300,10 @@ class LifecycleStageSerializer(serializers.ModelSerializer):
 class LeadSerializer(serializers.ModelSerializer):
     """A lead as a sales rep sees it on their phone."""
 
-    source_channel = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    email = serializers.CharField(read_only=True,
+                                  help_text="The lead's e-mail address, or \"\" when unknown.")
+    source_channel = serializers.SlugRelatedField(slug_field="key", read_only=True,
+                                                  allow_null=True)
     source_channel_name = serializers.CharField(source="source_channel.name", read_only=True,
                                                 default="")
     account = serializers.CharField(source="account.name", read_only=True, default="")
