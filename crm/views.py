@@ -33,7 +33,7 @@ COUNT_CAP = 10_000
 # Editing stage names and the unified lead definition: the permission closest to "admins and
 # growth leads" in mos.roles.PERMISSIONS is metrics.configure (admin, growth lead, analyst):
 # the definitions decide what the funnel metrics count as a lead, MQL and SQL.
-LIFECYCLE_EDIT_PERM = "metrics.configure"
+LIFECYCLE_EDIT_PERM = "lifecycle.define"  # the API (crm.api) uses the same
 
 
 # --- helpers ---------------------------------------------------------------------------------

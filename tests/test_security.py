@@ -186,3 +186,22 @@ def test_invitation_link_uses_site_url(owner_client, workspace, settings,
         owner_client.post(f"/w/{workspace.slug}/settings/members/",
                           {"email": "new@acme.test", "role": "viewer"})
     assert re.search(r"https://mos\.example\.com/invite/\S+", mail.outbox[-1].body)
+
+
+# --- lifecycle-stage definitions: one permission for page and API ------------------------
+
+@pytest.mark.parametrize("role, allowed", [("marketer", False), ("analyst", True),
+                                           ("growth_lead", True), ("viewer", False)])
+def test_lifecycle_definitions_page_and_api_agree(workspace, add_member, client_for, role,
+                                                  allowed):
+    from crm.models import LifecycleStage
+
+    c = client_for(add_member(role))
+    page = c.post(f"/w/{workspace.slug}/lifecycle/", {"stage": "mql", "mql-name": "MQL",
+                                                          "mql-definition": "page"})
+    api = c.patch("/api/v1/lifecycle-stages/mql/", {"definition": "api"},
+                  content_type="application/json", HTTP_X_WORKSPACE=workspace.slug)
+    assert (page.status_code != 403) is allowed
+    assert (api.status_code == 200) is allowed, api.content[:200]
+    stage = LifecycleStage.objects.filter(workspace=workspace, key="mql").first()
+    assert (stage is not None and stage.definition == "api") is allowed
