@@ -317,11 +317,11 @@ class LeadSerializer(serializers.ModelSerializer):
 
 class LeadFeedbackSerializer(serializers.ModelSerializer):
     contact = CodeField(Contact, required=True, allow_null=False)
-    rep = serializers.EmailField(source="rep.email", read_only=True, allow_null=True,
-                                 default=None)
+    rep = MemberEmailField(help_text="The sales rep whose verdict this is, by e-mail: an API "
+                                     "key must name one; a person signed in is the rep.")
     quality = serializers.IntegerField(min_value=1, max_value=5)
 
     class Meta:
         model = LeadFeedback
         fields = ["code", "contact", "rep", "quality", "outcome", "reason", "note", "at"]
-        read_only_fields = ["code", "rep", "at"]
+        read_only_fields = ["code", "at"]
