@@ -4,6 +4,7 @@ request's workspace, so an unknown or foreign reference is a 400 field error."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +93,9 @@ CONTACT_WRITE_FIELDS = ["external_id", "email", "phone", "name", "account", "com
                         "source_channel", "source_campaign", "properties"]
 
 
+MAX_PROPERTIES_BYTES = 64 * 1024  # a contact's free-form properties, as JSON
+
+
 class ContactSerializer(serializers.ModelSerializer):
     """A contact's profile. `stage` may be given on create (its first stage change); afterwards
     it changes only through POST /contacts/{code}/stage."""
@@ -113,6 +117,15 @@ class ContactSerializer(serializers.ModelSerializer):
 
     def validate_email(self, value):
         return (value or "").strip().lower()
+
+    def validate_properties(self, value):
+        size = len(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8",
+                                                                            "surrogatepass"))
+        if size > MAX_PROPERTIES_BYTES:
+            raise serializers.ValidationError(
+                _("Properties may take at most %(max)d KB as JSON (these take %(size)d KB).")
+                % {"max": MAX_PROPERTIES_BYTES // 1024, "size": -(-size // 1024)})
+        return value
 
     def validate(self, attrs):
         if self.instance is not None and "stage" in self.initial_data:

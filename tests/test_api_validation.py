@@ -1,4 +1,4 @@
-"""Issue 8 §6: a write-scoped API key records lead feedback by naming the rep."""
+"""Issue 8 §6: API validation gaps — a write key names the lead-feedback rep; contact properties are capped."""
 
 from crm.models import Contact, LeadFeedback, Stage
 
@@ -41,3 +41,17 @@ def test_a_person_is_their_own_rep(workspace, add_member, client_for):
                                           "outcome": "accepted"},
                content_type="application/json", HTTP_X_WORKSPACE=workspace.slug)
     assert r.status_code == 201 and r.json()["rep"] == rep.email
+
+
+def test_huge_contact_properties_are_refused(api, workspace):
+    from crm.models import Contact
+
+    big = {"blob": "x" * (65 * 1024)}
+    r = api.post("/api/v1/contacts/", {"email": "p@example.com", "properties": big},
+                 format="json")
+    assert r.status_code == 400
+    assert "at most 64 KB" in r.json()["error"]["fields"]["properties"][0]
+    assert not Contact.objects.filter(workspace=workspace, email="p@example.com").exists()
+    ok = api.post("/api/v1/contacts/", {"email": "p@example.com",
+                                        "properties": {"plan": "pro"}}, format="json")
+    assert ok.status_code == 201
