@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from mos.wsgi import application
 
-EXAMPLES_PER_OPERATION = 4
+EXAMPLES_PER_OPERATION = 3
 
 
 @pytest.fixture
