@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 setup: $(VENV)/.installed
 
 migrate: setup
+	mkdir -p var
 	$(PY) manage.py migrate --noinput -v 0
 
 ## First command: install, migrate, load the demo workspace, compute its metrics, serve.

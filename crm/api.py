@@ -299,7 +299,7 @@ class LifecycleStageViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, Work
     pagination_class = None
     http_method_names = ["get", "patch", "head", "options"]
     read_perm = "crm.view"
-    write_perm = "crm.edit"
+    write_perm = "lifecycle.define"  # the lifecycle page checks the same
 
     def list(self, request, *args, **kwargs):
         rows = selectors.lifecycle_stages(request.workspace)

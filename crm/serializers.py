@@ -4,6 +4,7 @@ request's workspace, so an unknown or foreign reference is a 400 field error."""
 
 from __future__ import annotations
 
+import json
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -77,6 +78,9 @@ CONTACT_WRITE_FIELDS = ["external_id", "email", "phone", "name", "account", "com
                         "source_channel", "source_campaign", "properties"]
 
 
+MAX_PROPERTIES_BYTES = 64 * 1024  # a contact's free-form properties, as JSON
+
+
 class ContactSerializer(serializers.ModelSerializer):
     """A contact's profile. `stage` may be given on create (its first stage change); afterwards
     it changes only through POST /contacts/{code}/stage."""
@@ -98,6 +102,15 @@ class ContactSerializer(serializers.ModelSerializer):
 
     def validate_email(self, value):
         return (value or "").strip().lower()
+
+    def validate_properties(self, value):
+        size = len(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8",
+                                                                            "surrogatepass"))
+        if size > MAX_PROPERTIES_BYTES:
+            raise serializers.ValidationError(
+                _("Properties may take at most %(max)d KB as JSON (these take %(size)d KB).")
+                % {"max": MAX_PROPERTIES_BYTES // 1024, "size": -(-size // 1024)})
+        return value
 
     def validate(self, attrs):
         if self.instance is not None and "stage" in self.initial_data:
@@ -140,8 +153,8 @@ class ConsentStateSerializer(serializers.Serializer):
 
 
 class EventBriefSerializer(serializers.ModelSerializer):
-    channel = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    campaign = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    channel = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
+    campaign = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Event
@@ -285,7 +298,10 @@ class LifecycleStageSerializer(serializers.ModelSerializer):
 class LeadSerializer(serializers.ModelSerializer):
     """A lead as a sales rep sees it on their phone."""
 
-    source_channel = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    email = serializers.CharField(read_only=True,
+                                  help_text="The lead's e-mail address, or \"\" when unknown.")
+    source_channel = serializers.SlugRelatedField(slug_field="key", read_only=True,
+                                                  allow_null=True)
     source_channel_name = serializers.CharField(source="source_channel.name", read_only=True,
                                                 default="")
     account = serializers.CharField(source="account.name", read_only=True, default="")
@@ -299,11 +315,11 @@ class LeadSerializer(serializers.ModelSerializer):
 
 class LeadFeedbackSerializer(serializers.ModelSerializer):
     contact = CodeField(Contact, required=True, allow_null=False)
-    rep = serializers.EmailField(source="rep.email", read_only=True, allow_null=True,
-                                 default=None)
+    rep = MemberEmailField(help_text="The sales rep whose verdict this is, by e-mail: an API "
+                                     "key must name one; a person signed in is the rep.")
     quality = serializers.IntegerField(min_value=1, max_value=5)
 
     class Meta:
         model = LeadFeedback
         fields = ["code", "contact", "rep", "quality", "outcome", "reason", "note", "at"]
-        read_only_fields = ["code", "rep", "at"]
+        read_only_fields = ["code", "at"]

@@ -20,6 +20,7 @@ from mos.writes import audited_create, audited_update
 from mos.writes import reject_unknown as _reject_unknown
 from mos.audit import audit, diff, snapshot
 from mos.models import Membership, Workspace
+from mos.roles import role_has_perm
 
 from .lifecycle import default_stages
 from .models import (
@@ -209,9 +210,20 @@ def consent_record(*, actor: Actor, contact: Contact, channel: str, status: str,
 
 @transaction.atomic
 def lead_feedback_create(*, actor: Actor, contact: Contact, quality: int, outcome: str,
-                         reason: str = "", note: str = "") -> LeadFeedback:
+                         reason: str = "", note: str = "", rep=None) -> LeadFeedback:
     """A sales rep's verdict on a lead. Someone who sees only their assigned leads (a sales
-    rep) may judge only leads they own; CRM users may record feedback on any lead."""
+    rep) may judge only leads they own; CRM users may record feedback on any lead. A person
+    is the rep of their own feedback; an integration (API key) names the rep, a member of the
+    workspace who may give feedback."""
+    if actor.user is None:
+        membership = rep and rep.memberships.filter(workspace=contact.workspace).first()
+        if membership is None or not role_has_perm(membership.role, "leads.feedback"):
+            raise ValidationError({"rep": [_("Name the sales rep (a member's e-mail) whose "
+                                             "feedback this is.")]})
+    else:
+        if rep is not None and rep.pk != actor.user.pk:
+            raise ValidationError({"rep": [_("You can only record your own feedback.")]})
+        rep = actor.user
     if not actor.can("crm.view") and (actor.user is None
                                       or contact.owner_id != actor.user.pk):
         raise PermissionDenied(_("You can only give feedback on your own leads."))
@@ -221,7 +233,7 @@ def lead_feedback_create(*, actor: Actor, contact: Contact, quality: int, outcom
         raise ValidationError({"quality": [_("Give a quality from 1 to 5.")]}) from None
     if not 1 <= quality <= 5:
         raise ValidationError({"quality": [_("Give a quality from 1 to 5.")]})
-    fb = LeadFeedback(workspace=contact.workspace, contact=contact, rep=actor.user,
+    fb = LeadFeedback(workspace=contact.workspace, contact=contact, rep=rep,
                       quality=quality, outcome=outcome, reason=reason or "", note=note or "")
     fb.full_clean()
     fb.save()

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +30,8 @@ from .models import KPI, MetricRun, MetricValue
 
 GRAINS = [c for c, _ in MetricValue.Grain.choices]
 DIMENSIONS = ["", "channel", "campaign", "segment", "cohort", "stage", "age"]
+
+logger = logging.getLogger(__name__)
 
 
 def _registry():
@@ -176,9 +179,20 @@ class MetricRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspa
     write_perm = "metrics.recompute"
 
     def create(self, request, *args, **kwargs):
+        from rest_framework.exceptions import APIException
+
+        from .views import BROKER_ERRORS
+
         by = request.actor
-        run = services.metric_run_start(workspace=request.workspace,
-                                        trigger=MetricRun.Trigger.API, by=by)
+        try:
+            run = services.metric_run_start(workspace=request.workspace,
+                                            trigger=MetricRun.Trigger.API, by=by)
+        except BROKER_ERRORS:
+            logger.exception("metric run: the task broker is unreachable")
+            exc = APIException("The job queue cannot be reached right now; try again shortly.",
+                               code="queue_unavailable")
+            exc.status_code = 503
+            raise exc from None
         return Response(MetricRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

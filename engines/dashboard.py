@@ -54,9 +54,14 @@ class Period:
         return Period(self.kind, start, end, "")
 
 
+# Periods a hand-edited query string may ask for: pandas cannot represent dates before 1677,
+# and no marketing data is older than this or further ahead.
+PERIOD_YEARS = range(1970, 2201)
+
+
 def _month(value: str) -> date | None:
     m = re.fullmatch(r"(\d{4})-(\d{2})", value or "")
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) not in PERIOD_YEARS:
         return None
     return date(int(m.group(1)), int(m.group(2)), 1)
 
@@ -73,7 +78,7 @@ def parse_period(params, today: date) -> tuple[Period, list[str]]:
         kind = "month"
     if kind == "quarter":
         m = re.fullmatch(r"(\d{4})-Q([1-4])", params.get("quarter") or "")
-        if m:
+        if m and int(m.group(1)) in PERIOD_YEARS:
             start = date(int(m.group(1)), 3 * int(m.group(2)) - 2, 1)
         else:
             if params.get("quarter"):

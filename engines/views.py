@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -14,6 +20,11 @@ from mos.tenancy import workspace_view
 from . import charts, dashboard, selectors, services
 from .forms import KPIForm, KPITargetFormSet
 from .models import KPI, MetricRun
+
+logger = logging.getLogger(__name__)
+
+# What sending a task raises when the broker (Redis) is down or unreachable.
+BROKER_ERRORS = (BrokerError, RedisConnectionError, RedisTimeoutError, ConnectionError)
 
 
 @workspace_view()
@@ -42,8 +53,16 @@ def home(request):
 @workspace_view("metrics.recompute")
 @require_POST
 def recompute(request):
-    run = services.metric_run_start(workspace=request.workspace, trigger=MetricRun.Trigger.MANUAL,
-                                    by=request.user)
+    try:
+        run = services.metric_run_start(workspace=request.workspace,
+                                        trigger=MetricRun.Trigger.MANUAL, by=request.user)
+    except BROKER_ERRORS:
+        logger.exception("recompute: the task broker is unreachable")
+        return render(request, "engines/partials/run_status.html", {
+            "run": None, "freshness": dashboard.freshness(request.workspace),
+            "run_error": _("The job queue cannot be reached right now, so the metrics were not "
+                           "recomputed. Try again in a minute; the nightly run will also pick "
+                           "them up.")})
     return render(request, "engines/partials/run_status.html",
                   {"run": run, "freshness": dashboard.freshness(request.workspace)})
 

@@ -64,6 +64,14 @@ class WorkspaceScopedMixin:
         qs = self.model._default_manager.filter(workspace=self.request.workspace)
         return self.scope_queryset(qs)
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authenticates, binds request.workspace
+        if request.method == "POST" and hasattr(self, "post"):
+            # every POST honours Idempotency-Key (create and actions alike)
+            from .idempotency import idempotent_handler
+
+            self.post = idempotent_handler(self, self.post)
+
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
         ctx["workspace"] = getattr(self.request, "workspace", None)

@@ -6,6 +6,8 @@ named in its settings while it builds those modules."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -20,6 +22,8 @@ from .actors import Actor
 from .models import ApiKey
 from .selectors import get_membership, user_workspaces
 from .services import api_key_authenticate
+
+logger = logging.getLogger(__name__)
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -118,6 +122,15 @@ class PrincipalRateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view):
         if self.rate is None:
             return True
+        try:
+            return self._allow_request(request, view)
+        except Exception as e:  # noqa: BLE001 — the cache (Redis) is down or unreachable
+            # fail open: a rate limit is a guard rail, not worth refusing every request for
+            logger.warning("rate limiter cache unavailable, request allowed unthrottled: %s: %s",
+                           e.__class__.__name__, e)
+            return True
+
+    def _allow_request(self, request, view):
         key = self.get_cache_key(request, view)
         if key is None:
             return True

@@ -1,6 +1,9 @@
 """/api/v1/: every app registers its viewsets on this one router."""
 
-from django.urls import include, path
+import re
+
+from django.urls import URLPattern, path, re_path
+from django.urls.resolvers import RoutePattern
 from rest_framework.routers import SimpleRouter
 
 from .api import MeView, WorkspaceView
@@ -33,9 +36,23 @@ def build():
         mod = import_module(name)
         extra = mod.register(router)
         if extra:
-            urlpatterns.extend(extra)
+            urlpatterns.extend(with_trailing_slash(extra))
     urlpatterns.extend(router.urls)
     return urlpatterns
+
+
+def with_trailing_slash(patterns):
+    """Each slash-less route (`contacts/bulk`) also answers with a trailing slash, like the
+    router's routes (`/?`). The route keeps its name; reversing gives the slash-less form."""
+    out = []
+    for p in patterns:
+        route = str(p.pattern)
+        if isinstance(p, URLPattern) and isinstance(p.pattern, RoutePattern) and route and \
+                not route.endswith("/") and "<" not in route:
+            p = re_path(rf"^{re.escape(route)}/?$", p.callback, kwargs=p.default_args,
+                        name=p.name)
+        out.append(p)
+    return out
 
 
 urlpatterns = build()

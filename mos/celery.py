@@ -20,4 +20,9 @@ app.conf.beat_schedule = {
         "task": "engines.tasks.compute_all_workspaces",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Idempotency-Key answers are kept 24 hours (mos.idempotency.KEY_TTL).
+    "purge-idempotency-keys-hourly": {
+        "task": "mos.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=40),
+    },
 }

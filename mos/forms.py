@@ -25,10 +25,8 @@ class SignupForm(forms.Form):
     workspace_name = forms.CharField(label=_("Company or workspace name"), max_length=120)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail already exists."))
-        return email
+        # whether the address has an account is never said here (mos.views.signup)
+        return self.cleaned_data["email"].lower()
 
     def clean(self):
         data = super().clean()

@@ -18,7 +18,14 @@ endpoint, key) does the locking for us:
 
 There is no "pending" state to clean up and no window where the writes are committed but the
 answer is not (which a claim in a separate transaction, or select_for_update on a row that
-does not exist yet, would have). The same key with a different body answers 422.
+does not exist yet, would have).
+
+As Stripe does it: the request is compared as parsed JSON (the same JSON with other
+whitespace or key order is the same request; another body with the same key answers 422); a
+request refused as a whole (any 4xx: bad envelope, no permission) rolls back with its claim,
+so nothing is stored and a corrected retry with the same key does the work; every POST of the
+API honours the header (WorkspaceScopedMixin wraps viewsets' POST handlers); keys are
+forgotten after KEY_TTL (the beat schedule runs `purge_idempotency_keys`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http.request import RawPostDataException
@@ -35,6 +43,7 @@ from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+KEY_TTL = timedelta(hours=24)
 
 
 def _error(code: str, message: str, status: int) -> Response:
@@ -57,12 +66,23 @@ def _find(workspace, endpoint: str, key: str) -> IdempotencyRecord | None:
 
 
 def request_fingerprint(request) -> str:
-    """SHA-256 of the raw request body (read before DRF parses it, so it stays available)."""
+    """SHA-256 of the request as parsed JSON in a canonical form (sorted keys, no whitespace),
+    so the same JSON written differently is the same request; a body that is not JSON is
+    compared byte for byte."""
     try:
         raw = request._request.body
-    except RawPostDataException:  # the body stream was consumed: fall back to the parsed data
-        raw = json.dumps(request.data, sort_keys=True, default=str).encode()
-    return hashlib.sha256(raw).hexdigest()
+    except RawPostDataException:  # the body stream was consumed: use the parsed data
+        raw = None
+    if raw is not None:
+        try:
+            parsed = json.loads(raw) if raw.strip() else None
+        except (ValueError, RecursionError):
+            return hashlib.sha256(raw).hexdigest()
+    else:
+        parsed = request.data
+    canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"), default=str,
+                           ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def idempotent(view_method):
@@ -70,6 +90,9 @@ def idempotent(view_method):
 
     Without the header the method runs as usual. The view's own writes must not commit on
     their own (they run inside the transaction opened here, as nested atomic blocks)."""
+
+    if getattr(view_method, "_idempotent", False):
+        return view_method
 
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
@@ -92,8 +115,9 @@ def idempotent(view_method):
                     workspace=workspace, endpoint=endpoint, key=key,
                     request_hash=request_hash, status_code=0, response={})
                 response = view_method(self, request, *args, **kwargs)
-                if response.status_code >= 500:
-                    # not an answer worth repeating: roll back the claim (and any write)
+                if response.status_code >= 400:
+                    # refused as a whole (4xx) or failed (5xx): not an answer to repeat. Roll
+                    # back the claim (and any write), so a corrected retry with this key works
                     transaction.set_rollback(True)
                     return response
                 IdempotencyRecord.objects.filter(pk=record.pk).update(
@@ -106,7 +130,22 @@ def idempotent(view_method):
                 raise
             return _replay(record, request_hash)
 
+    wrapper._idempotent = True
     return wrapper
+
+
+def idempotent_handler(view, handler):
+    """`handler` (a bound POST handler of `view`) honouring the Idempotency-Key header."""
+    if getattr(handler, "_idempotent", False):
+        return handler
+
+    @functools.wraps(handler)
+    def call(request, *args, **kwargs):
+        return idempotent(lambda _view, req, *a, **k: handler(req, *a, **k))(
+            view, request, *args, **kwargs)
+
+    call._idempotent = True
+    return call
 
 
 def idempotency_records_purge(*, older_than) -> int:

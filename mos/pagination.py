@@ -26,9 +26,36 @@ def _decode_cursor(token: str) -> list | None:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         values = json.loads(raw)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return None
     return values if isinstance(values, list) else None
+
+
+def _clean_cursor(model, ordering, values: list) -> list | None:
+    """The cursor's values as the sort fields' Python values, or None when it does not fit
+    them (a hand-edited or forged `?after=`: the list then starts at its first page)."""
+    from django.core.exceptions import FieldDoesNotExist, ValidationError
+    from django.db import models as m
+
+    if len(values) != len(ordering):
+        return None
+    cleaned = []
+    for (name, _desc), value in zip(ordering, values):
+        if value is None or isinstance(value, (list, dict, bool)):
+            return None
+        try:
+            field = model._meta.get_field(name)
+            value = field.to_python(value)
+        except (FieldDoesNotExist, ValidationError, TypeError, ValueError, OverflowError):
+            return None
+        if isinstance(field, m.IntegerField) and not -2**63 <= value < 2**63:
+            return None
+        if isinstance(value, str) and "\x00" in value:
+            return None
+        if value is None:
+            return None
+        cleaned.append(value)
+    return cleaned
 
 
 def keyset_ordering(qs) -> list[tuple[str, bool]] | None:
@@ -80,7 +107,9 @@ class KeysetPage:
             self.start = 1
         ordering = keyset_ordering(qs)
         cursor = _decode_cursor(params.get("after", "")) if params.get("after") else None
-        if ordering and cursor is not None and len(cursor) == len(ordering):
+        if ordering and cursor is not None:
+            cursor = _clean_cursor(qs.model, ordering, cursor)
+        if ordering and cursor is not None:
             qs_page = qs.filter(_keyset_filter(ordering, cursor))
         elif ordering:
             qs_page, self.start = qs, 1

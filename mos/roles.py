@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "crm.view": frozenset({A, G, M, N, V}),
     "crm.edit": frozenset({A, G, M}),
     "crm.import": frozenset({A, G, M}),
+    # the lifecycle stages' names and definitions (the unified lead / MQL / SQL definitions):
+    # they define the funnel metrics, so those who configure metrics write them — page and API
+    "lifecycle.define": frozenset({A, G, N}),
     "leads.view_assigned": frozenset({A, G, M, S}),
     "leads.feedback": frozenset({A, G, S}),
     # metrics, KPIs, dashboards

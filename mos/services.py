@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from .models import ApiKey, Invitation, Membership, User, Workspace
 from .roles import Role
 from .selectors import api_key_for_secret
 
+logger = logging.getLogger(__name__)
+
 API_KEY_PREFIX = "mos_"
 
 
@@ -34,14 +37,71 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def user_signup(*, email: str, password: str, name: str = "", workspace_name: str) -> User:
-    """Create a person and their first workspace, where they are admin."""
+def user_signup(*, email: str, password: str, name: str = "", workspace_name: str,
+                is_active: bool = True) -> User:
+    """Create a person and their first workspace, where they are admin (inactive until they
+    confirm their address when `is_active` is False)."""
     user = User(email=User.objects.normalize_email(email).lower(), username=email.lower(),
-                name=name)
+                name=name, is_active=is_active)
     user.set_password(password)
     user.full_clean()
     user.save()
     workspace_create(user=user, name=workspace_name)
+    return user
+
+
+@transaction.atomic
+def signup_request(*, email: str, password: str, name: str, workspace_name: str,
+                   next_url: str = "") -> None:
+    """A sign-up asked for `email`. Whatever the address, the same thing happens on the page
+    ("check your inbox"); the mail says what happened: a link to confirm a new account, or,
+    when the address already has one, a note with the log-in and reset links. So the form
+    never tells a stranger whether an e-mail has an account."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlencode, urlsafe_base64_encode
+
+    email = User.objects.normalize_email(email).lower()
+    site = settings.SITE_URL.rstrip("/")
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None and existing.is_active:
+        subject = _("You already have a MOS account")
+        body = _("Someone (maybe you) tried to create a MOS account with this address, which "
+                 "already has one. Log in: %(login)s\nForgot your password? %(reset)s\nIf it "
+                 "was not you, ignore this e-mail.") % {
+            "login": site + reverse("login"), "reset": site + reverse("password_reset")}
+    else:
+        if existing is not None:  # a sign-up not confirmed yet: the latest one counts
+            user = existing
+            user.name = name
+            user.set_password(password)  # also voids the links sent before (their token)
+            user.save(update_fields=["name", "password"])
+        else:
+            user = user_signup(email=email, password=password, name=name,
+                               workspace_name=workspace_name, is_active=False)
+        link = site + reverse("signup_confirm", args=[
+            urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)])
+        if next_url:
+            link += "?" + urlencode({"next": next_url})
+        subject = _("Confirm your MOS account")
+        body = _("Confirm your address to start using MOS: %(link)s\nIf it was not you, "
+                 "ignore this e-mail.") % {"link": link}
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+
+
+def signup_confirm(*, uidb64: str, token: str) -> User | None:
+    """The person the confirmation link names, now active; None for a wrong or used link."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+    if user.is_active or not default_token_generator.check_token(user, token):
+        return None
+    user.is_active = True
+    user.save(update_fields=["is_active"])
     return user
 
 
@@ -166,9 +226,14 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
         audit(actor, "apikey.revoke", key)
         # drop the cached key now, and again after commit in case a request that read it
         # before the revoke was visible has just cached it again
-        cache.delete(_api_key_cache_key(key.prefix))
-        transaction.on_commit(lambda: cache.delete(_api_key_cache_key(key.prefix)))
+        api_key_forget(key)
+        transaction.on_commit(lambda: api_key_forget(key))
     return key
+
+
+def api_key_forget(key: ApiKey) -> None:
+    """Drop a key's cached copy, so a change (revocation, in the admin too) applies at once."""
+    _cache_call("delete", _api_key_cache_key(key.prefix))
 
 
 def api_key_touch(key: ApiKey) -> bool:
@@ -193,19 +258,31 @@ def _api_key_cache_key(prefix: str) -> str:
     return f"mos:apikey:{prefix}"
 
 
+def _cache_call(method: str, *args):
+    """One call to the shared cache that survives Redis being down: the cache is a speed-up
+    here, never a dependency. Returns None (and logs) when the cache cannot be reached."""
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as e:  # noqa: BLE001 — redis' ConnectionError/TimeoutError and kin
+        logger.warning("cache unavailable (%s on %s), using the database: %s",
+                       e.__class__.__name__, method, e)
+        return None
+
+
 def api_key_authenticate(secret: str) -> ApiKey | None:
-    """The active key (with its workspace) whose secret this is, or None; records its use."""
+    """The active key (with its workspace) whose secret this is, or None; records its use.
+    With the cache down every request reads the key from the database."""
     cache_key = _api_key_cache_key(secret.split(".", 1)[0])
-    key = cache.get(cache_key)
+    key = _cache_call("get", cache_key)
     if key is None:
         key = api_key_for_secret(secret)
         if key is None:
             return None
         api_key_touch(key)
-        cache.set(cache_key, key, API_KEY_CACHE_SECONDS)
+        _cache_call("set", cache_key, key, API_KEY_CACHE_SECONDS)
         return key
     if not hmac.compare_digest(key.hashed_secret, ApiKey.hash_secret(secret)):
         return None
     if api_key_touch(key):  # keep the cached copy's last use current, or every hit writes
-        cache.set(cache_key, key, API_KEY_CACHE_SECONDS)
+        _cache_call("set", cache_key, key, API_KEY_CACHE_SECONDS)
     return key

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "mos",
     "crm",
     "engines",
@@ -88,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "mos.security.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "mos.errors.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "mos.urls"
@@ -122,13 +127,18 @@ else:
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
         }
     }
+    # var/ is git-ignored: a fresh clone has none, and SQLite cannot create the folder.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "mos.User"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Short socket timeouts: with Redis down a cache call fails fast and the caller falls
+    # back (API keys from the database, the rate limiter fails open) instead of hanging.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -144,7 +154,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 
 # --- auth ---------------------------------------------------------------------------------
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["mos.security.LoginThrottleBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, or
+# from one IP address, that account / address is refused for AXES_COOLOFF_TIME, with a message
+# on the login page. A successful login resets the account's count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "mos.security.login_username"  # the e-mail typed, case-folded
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "mos.views.login_locked_out"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # behind a proxy: set in the environment
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -158,6 +180,14 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# With DEBUG off, mail printed to the console is lost: mos.checks refuses to start unless
+# EMAIL_BACKEND is set explicitly (set it to the console backend to accept that knowingly).
+EMAIL_BACKEND_CONFIGURED = bool(env_str("EMAIL_BACKEND"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MOS <mos@localhost>")
 
 # --- i18n ---------------------------------------------------------------------------------
@@ -232,6 +262,28 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+# --- web security -------------------------------------------------------------------------
+# With DEBUG off everything is on by default (check --deploy is clean); each switch can be
+# turned off from the environment for a local plain-http run (docker-compose.yml does).
+SECURE_HTTPS = not DEBUG and env_bool("SECURE_HTTPS", True)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SECURE_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", SECURE_HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("SECURE_PROXY_SSL_HEADER", False):  # behind a TLS-terminating proxy
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HTTPS or DEBUG else [
+    "security.W004", "security.W008", "security.W012", "security.W016"]  # chosen: plain http
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy and Permissions-Policy (mos.security.SecurityHeadersMiddleware):
+# every script, style and font is served from static/, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; "
+                           "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+                           "font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                           "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()")

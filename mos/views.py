@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -28,6 +31,26 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset (it answers the same whether or not the e-mail has an account), with
+    the link built from SITE_URL, never from the request's Host header."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer once an account or an address is locked out: the login page, with
+    the reason, and 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    locked_out = _("Too many failed log-ins for this account or from this network. Try again "
+                   "in %(minutes)d minutes, or reset your password.") % {"minutes": minutes}
+    return render(request, "registration/login.html",
+                  {"form": AuthenticationForm(request), "locked_out": locked_out,
+                   "next": request.POST.get("next", "")}, status=429)
+
+
 def home(request):
     """Send a signed-in person to their last workspace, a newcomer to sign in."""
     if not request.user.is_authenticated:
@@ -46,10 +69,22 @@ def signup(request):
         return redirect("home")
     form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
-        user = services.user_signup(**form.cleaned_data)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(_safe_next(request, reverse("home")))
+        # the same answer whether or not the address has an account: the e-mail tells
+        services.signup_request(**form.cleaned_data, next_url=_safe_next(request, ""))
+        return render(request, "registration/signup_sent.html",
+                      {"email": form.cleaned_data["email"]})
     return render(request, "registration/signup.html", {"form": form})
+
+
+def signup_confirm(request, uidb64, token):
+    """The link in the confirmation e-mail: activates the account and signs the person in."""
+    user = services.signup_confirm(uidb64=uidb64, token=token)
+    if user is None:
+        messages.error(request, _("This confirmation link is not valid any more. Log in, or "
+                                  "sign up again to get a new one."))
+        return redirect("login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(_safe_next(request, reverse("home")))
 
 
 @login_required
@@ -139,17 +174,29 @@ def member_remove(request, member_code):
     return redirect("members", slug=request.workspace.slug)
 
 
+NEW_KEY_SESSION = "mos:new_api_key"
+
+
 @workspace_view("apikeys.manage")
 def api_keys(request):
+    """POST creates a key and redirects; the GET after it shows the secret once (taken out of
+    the session), so reloading the page never creates a second key nor shows it again."""
     form = ApiKeyForm(request.POST or None)
-    new_secret = None
     if request.method == "POST" and form.is_valid():
-        _key, new_secret = services.api_key_create(actor=request.actor, **form.cleaned_data)
-        form = ApiKeyForm()
-    return render(request, "mos/api_keys.html", {
+        _key, secret = services.api_key_create(actor=request.actor, **form.cleaned_data)
+        request.session[NEW_KEY_SESSION] = {"workspace": request.workspace.slug,
+                                            "secret": secret}
+        return redirect("api_keys", slug=request.workspace.slug)
+    new_secret = None
+    pending = request.session.get(NEW_KEY_SESSION)
+    if pending and pending.get("workspace") == request.workspace.slug:
+        new_secret = request.session.pop(NEW_KEY_SESSION)["secret"]
+    response = render(request, "mos/api_keys.html", {
         "form": form, "keys": selectors.workspace_api_keys(request.workspace),
         "new_secret": new_secret,
     })
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @workspace_view("apikeys.manage")

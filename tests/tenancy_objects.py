@@ -161,6 +161,7 @@ KWARG_FACTORIES.setdefault("kpi_code", _kpi)
 PUBLIC_ROUTES = {
     "home": "redirects to your own workspace",
     "signup": "creates a new account",
+    "signup_confirm": "secret token in URL; a wrong token redirects to log in",
     "login": "auth", "logout": "auth",
     "password_reset": "auth", "password_reset_done": "auth",
     "password_reset_confirm": "auth", "password_reset_complete": "auth",

@@ -10,12 +10,20 @@ from mos.models import AuditEntry, Membership, User, Workspace
 pytestmark = pytest.mark.django_db
 
 
-def test_signup_creates_user_and_admin_workspace(client):
-    r = client.post("/accounts/signup/", {"name": "Nadia", "email": "Nadia@Example.com",
-                                          "password": "correct-horse-battery",
-                                          "workspace_name": "Nadia's Shop"})
-    assert r.status_code == 302
+def test_signup_creates_user_and_admin_workspace(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post("/accounts/signup/", {"name": "Nadia", "email": "Nadia@Example.com",
+                                              "password": "correct-horse-battery",
+                                              "workspace_name": "Nadia's Shop"})
+    assert r.status_code == 200 and "Check your inbox" in r.content.decode()
     user = User.objects.get(email="nadia@example.com")
+    assert not user.is_active  # until the address is confirmed
+    assert client.get("/").status_code == 302 and not client.session.get("_auth_user_id")
+    link = re.search(r"https?://[^/]+(/accounts/signup/confirm/\S+)", mail.outbox[0].body)
+    assert client.get(link.group(1))["Location"] == "/"
+    user.refresh_from_db()
+    assert user.is_active
+    assert client.get(link.group(1))["Location"] == "/accounts/login/"  # works once
     m = Membership.objects.get(user=user)
     assert m.role == "admin" and m.workspace.name == "Nadia's Shop"
     # signed in, landing in the new workspace
@@ -29,7 +37,8 @@ def test_signup_rejects_weak_password_and_duplicate_email(client, owner):
                                           "password": "123", "workspace_name": "W"})
     assert r.status_code == 200
     form = r.context["form"]
-    assert "email" in form.errors and "password" in form.errors
+    # the password is refused; whether the address has an account is not said
+    assert "password" in form.errors and "email" not in form.errors
     assert User.objects.count() == 1 and Workspace.objects.count() == 0
 
 

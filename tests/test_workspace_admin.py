@@ -21,9 +21,12 @@ def test_invite_new_person_by_email_and_they_join_with_the_role(
     # the invitee signs up through the link and accepts
     page = client.get(link).content.decode()
     assert "nour@acme.test" in page
-    client.post(f"/accounts/signup/?next={link}", {
-        "name": "Nour", "email": "nour@acme.test", "password": "x-strong-pass-42",
-        "workspace_name": "Nour's own", "next": link})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/accounts/signup/?next={link}", {
+            "name": "Nour", "email": "nour@acme.test", "password": "x-strong-pass-42",
+            "workspace_name": "Nour's own", "next": link})
+    confirm = re.search(r"https?://[^/]+(/accounts/signup/confirm/\S+)", mail.outbox[-1].body)
+    assert client.get(confirm.group(1))["Location"] == link  # back to the invitation
     r = client.post(link)
     assert r["Location"] == f"/w/{workspace.slug}/"
     m = Membership.objects.get(user__email="nour@acme.test", workspace=workspace)
@@ -81,7 +84,7 @@ def test_last_admin_cannot_be_demoted_or_removed(owner_client, owner, workspace)
 
 def test_api_key_lifecycle(owner_client, workspace, client):
     r = owner_client.post(f"/w/{workspace.slug}/settings/api-keys/",
-                          {"name": "Billing sync", "scope": "write"})
+                          {"name": "Billing sync", "scope": "write"}, follow=True)
     secret = r.context["new_secret"]
     key = ApiKey.objects.get(workspace=workspace)
     # shown once, stored hashed, prefix visible

@@ -157,7 +157,8 @@ def layout_choices() -> list[tuple[str, object]]:
 
 def detect_encoding(head: bytes) -> str:
     """The text encoding of a file from its first bytes: BOMs first, then UTF-16 without BOM
-    (NUL bytes), then UTF-8, then Windows-1252 (what Excel writes on many systems)."""
+    (NUL bytes), then UTF-8, then what charset-normalizer finds (Windows-1252, what Excel
+    writes on many systems, for Western text)."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -169,7 +170,28 @@ def detect_encoding(head: bytes) -> str:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return "utf-8"
     except UnicodeDecodeError:
-        return "cp1252"
+        return _detect_legacy_encoding(head)
+
+
+# Multi-byte encodings charset-normalizer tells apart reliably (a short Western sample gets a
+# different single-byte guess each time, so those stay Windows-1252, what Excel writes).
+_MULTIBYTE = {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp",
+              "iso2022_jp", "gb18030", "gb2312", "gbk", "hz", "big5", "big5hkscs", "cp950",
+              "cp949", "euc_kr", "johab", "iso2022_kr"}
+
+
+def _detect_legacy_encoding(head: bytes) -> str:
+    """Neither UTF-8 nor UTF-16: Windows-1256 when the bytes read as Arabic (Excel on an
+    Arabic system), a CJK encoding when charset-normalizer finds one (Shift-JIS, GBK, Big5,
+    EUC-KR), else Windows-1252."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(head))
+    if any(m.encoding == "cp1256" and m.language == "Arabic" for m in matches):
+        return "cp1256"
+    if matches and matches[0].encoding in _MULTIBYTE:
+        return matches[0].encoding
+    return "cp1252"
 
 
 def open_text(binary) -> tuple[io.TextIOWrapper, str]:
@@ -321,6 +343,13 @@ def iter_records(binary, shape: FileShape) -> Iterator[tuple[int, list[str]]]:
                     continue
                 if shape.layout.from_ad_platform and _is_footer(cells):
                     continue
+                if len(cells) < len(shape.headers) and any("\n" in c or "\r" in c
+                                                           for c in cells):
+                    # an opening quote never closed: the lines after it became one cell
+                    raise ImportFileError(_(
+                        "Line %(line)d has a quote (\") that is never closed, so the lines "
+                        "after it were read as part of this row. Close or remove the quote "
+                        "and upload the file again.") % {"line": line})
                 if line - shape.header_line > MAX_ROWS + 1:
                     raise ImportFileError(_("The file has more than %(n)s rows; split it into "
                                             "smaller files.") % {"n": f"{MAX_ROWS:,}"})

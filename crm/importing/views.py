@@ -3,8 +3,6 @@ and the rejected rows as CSV."""
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.models import Channel
+from mos import csv_export
 from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
@@ -142,7 +141,7 @@ class _Echo:
 def import_errors_csv(request, import_code):
     """The rejected rows, as they were in the file, with their line numbers and errors."""
     job = imports.get_import_job(request.workspace, import_code)
-    writer = csv.writer(_Echo())
+    writer = csv_export.writer(_Echo())  # cells a spreadsheet would run are escaped
     rows = imports.rejected_rows_csv(job)
     response = StreamingHttpResponse(
         (("\ufeff" if i == 0 else "") + writer.writerow(r) for i, r in enumerate(rows)),

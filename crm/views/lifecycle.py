@@ -18,9 +18,9 @@ from ..models import Stage
 
 
 # Editing stage names and the unified lead definition: the permission closest to "admins and
-# growth leads" in mos.roles.PERMISSIONS is metrics.configure (admin, growth lead, analyst):
+# growth leads" is lifecycle.define (admin, growth lead, analyst), one permission for page and API:
 # the definitions decide what the funnel metrics count as a lead, MQL and SQL.
-LIFECYCLE_EDIT_PERM = "metrics.configure"
+LIFECYCLE_EDIT_PERM = "lifecycle.define"  # the API (crm.api) uses the same
 
 
 @workspace_view("crm.view")
