@@ -17,4 +17,10 @@ app.conf.beat_schedule = {
         "task": "engines.tasks.compute_all_workspaces",
         "schedule": crontab(hour=2, minute=15),
     },
+    # The month that just closed gets its report drafted once that night's metrics are in
+    # (reports.tasks): people edit and publish it.
+    "draft-monthly-reports": {
+        "task": "reports.tasks.draft_closed_month_all",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
+    },
 }

@@ -45,6 +45,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.view": frozenset({A, G, M, N, V}),
     "reports.draft": frozenset({A, G, M}),
     "reports.publish": frozenset({A, G}),
+    "reports.supersede": frozenset({A, G}),
 }
 
 # An API key is an integration, not a person: its scope maps onto a role's permissions.

@@ -139,6 +139,36 @@ def _kpi(ws):
     return kpi.code
 
 
+def _report(ws):
+    """A draft report of the last closed month (the page URL names the month)."""
+    from reports.models import MonthlyReport
+    from reports.selectors import last_closed_month
+
+    r = MonthlyReport.objects.filter(workspace=ws).first() or MonthlyReport.objects.create(
+        workspace=ws, month=last_closed_month())
+    return r
+
+
+def _report_month(ws):
+    return _report(ws).slug
+
+
+def _report_code(ws):
+    return _report(ws).code
+
+
+def _decision(ws):
+    from reports.models import ReportDecision
+
+    d = ReportDecision.objects.filter(workspace=ws).first() or ReportDecision.objects.create(
+        workspace=ws, report=_report(ws), kind="stop", subject="Tenancy decision")
+    return d.code
+
+
+KWARG_FACTORIES["month"] = _report_month
+KWARG_FACTORIES["decision_code"] = _decision
+
+
 # API detail routes: DRF basename → factory(workspace) → lookup value (the object's code)
 API_FACTORIES: dict = {
     "tracked-event": _tracked_event,
@@ -152,6 +182,8 @@ API_FACTORIES: dict = {
     "campaign": _campaign,
     "metric-run": _metric_run,
     "kpi": _kpi,
+    "report": _report_code,
+    "report-decision": _decision,
 }
 # the metrics pages (run status, KPI edit/delete) name the same objects
 KWARG_FACTORIES.setdefault("run_code", _metric_run)

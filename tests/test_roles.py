@@ -37,6 +37,7 @@ EXPECTED = {
     "reports.view": {A, G, M, N, V},
     "reports.draft": {A, G, M},
     "reports.publish": {A, G},
+    "reports.supersede": {A, G},
 }
 
 

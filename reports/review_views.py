@@ -1,0 +1,63 @@
+"""The weekly review on a projector: full screen, keyboard-driven; decisions recorded and
+experiments moved from the screen (htmx)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mos.tenancy import workspace_view
+
+from . import review as review_data
+from . import selectors, services
+from .forms import DecisionForm
+
+
+def _context(request) -> dict:
+    ws = request.workspace
+    return {
+        "screens": review_data.review_screens(ws),
+        "week": review_data.week_start(),
+        "can_decide": request.actor.can("reports.draft"),
+        "can_run": request.actor.can("experiments.edit"),
+        "members": list(ws.memberships.select_related("user").order_by("user__name")),
+        "engines": selectors.engine_choices(ws),
+    }
+
+
+@workspace_view("reports.view")
+def review(request):
+    """/w/<slug>/review/: the meeting's screens, no app chrome."""
+    return render(request, "reports/review.html", _context(request))
+
+
+@workspace_view("reports.view", write_perm="reports.draft")
+@require_POST
+def review_decision(request):
+    """Record a decision during the meeting; answers the decisions list of the screen."""
+    ws = request.workspace
+    form = DecisionForm(request.POST, workspace=ws, engines=selectors.engine_choices(ws))
+    error = None
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.decision_create(actor=request.actor, report=None, kind=d["kind"],
+                                     subject=d["subject"], rationale=d["rationale"],
+                                     owner=d["owner"], due_date=d["due_date"],
+                                     engine_code=d.get("engine_code"))
+        except ValidationError as e:
+            error = " ".join(e.messages)
+    else:
+        error = " ".join(f"{form.fields[f].label if f in form.fields else ''} "
+                         f"{' '.join(v)}".strip() for f, v in form.errors.items())
+    engine_code = request.POST.get("engine_code") or None
+    decisions = selectors.open_decisions(ws)
+    if engine_code:
+        decisions = [d for d in decisions if str(d.engine_code) == engine_code][:4]
+    else:
+        decisions = decisions[:6]
+    return render(request, "reports/review/decision_list.html", {
+        "decisions": decisions, "error": error,
+        "saved": _("Decision recorded.") if not error else ""})
