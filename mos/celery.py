@@ -17,4 +17,9 @@ app.conf.beat_schedule = {
         "task": "engines.tasks.compute_all_workspaces",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Experiment results from exposure events, one task per workspace (experiments.tasks).
+    "compute-experiment-results-nightly": {
+        "task": "experiments.tasks.compute_all_experiment_results",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
