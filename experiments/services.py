@@ -207,12 +207,12 @@ def _clean_metrics(fields: dict) -> None:
 
 def plan_sample(experiment: Experiment, daily_traffic: float | None = None) -> None:
     """Fill required_sample (per variant) and, given daily traffic, the expected duration."""
-    from .stats import expected_duration_days, required_sample_size
-
     exp = experiment
     exp.required_sample = None
     kind = (exp.primary_metric or {}).get("kind", "proportion")
     if exp.baseline and exp.mde:
+        from .stats import required_sample_size
+
         try:
             n = required_sample_size(exp.baseline, exp.mde, alpha=exp.alpha, power=exp.power,
                                      relative=True, kind=kind, std=exp.baseline_std)
@@ -220,6 +220,8 @@ def plan_sample(experiment: Experiment, daily_traffic: float | None = None) -> N
             n = None
         exp.required_sample = int(n) if n else None
     if exp.required_sample and daily_traffic:
+        from .stats import expected_duration_days
+
         pending = getattr(exp, "_variants", None)
         variants = len(pending) if pending else (exp.variants.count() if exp.pk else 2)
         exp.expected_duration_days = int(expected_duration_days(

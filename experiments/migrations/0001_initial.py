@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0007_contact_filter_sort_indexes'),
-        ('engines', '0004_growthengine_enginecheckin_kpi_engine_and_more'),
+        ('engines', '0004_growth_engines'),
         ('mos', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
