@@ -110,9 +110,10 @@ def load_inputs(workspace: Workspace, experiments: list[Experiment], now=None) -
     since = since.replace(hour=0, minute=0, second=0, microsecond=0)
     exposures = _frame(
         Event.objects.filter(workspace=workspace, name=EXPOSURE_EVENT, contact__isnull=False,
-                             occurred_at__gte=since, occurred_at__lte=now)
+                             occurred_at__gte=since, occurred_at__lte=now,
+                             properties__experiment_id__in=list(by_key))
         .annotate(exp_key=KT("properties__experiment_id"), var_key=KT("properties__variation_id"))
-        .filter(exp_key__in=list(by_key)).order_by()
+        .order_by()
         .values_list("exp_key", "var_key", "contact_id").annotate(first_at=Min("occurred_at")),
         ["experiment", "variant", "contact", "first_at"])
     metric_rows = [(e.key, m["key"], m["kind"], m["event"]) for e in experiments
@@ -158,8 +159,8 @@ def compute_workspace_results(*, workspace: Workspace, now=None) -> dict:
     experiments from its events and orders; replaces the previous computed rows in one
     transaction (running it twice gives the same rows)."""
     started = time.perf_counter()
-    experiments = list(Experiment.objects.filter(workspace=workspace, status__in=ACTIVE)
-                       .exclude(primary_metric={}))
+    experiments = [e for e in Experiment.objects.filter(workspace=workspace, status__in=ACTIVE)
+                   if e.primary_metric]
     if not experiments:
         return {"experiments": 0, "rows": 0, "seconds": 0.0}
     inputs = load_inputs(workspace, experiments, now=now)
