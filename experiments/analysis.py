@@ -51,35 +51,25 @@ def _correction(workspace_id: int) -> str:
     return row or ExperimentSettings.Correction.HOLM
 
 
-GATE_MESSAGES = {
-    "sample": _("Not enough data yet: %(n)s of the planned %(planned)s users per variant."),
-    "date": _("The test is planned to run until %(end)s."),
-}
-
-
 def gate_message(reason: str, *, current_n, planned_n, planned_end) -> str:
-    """The sentence the screen shows for a can_decide reason code."""
+    """The sentence the screen shows for a stats.can_decide reason code."""
     ctx = {"n": f"{current_n:,}", "planned": f"{planned_n or 0:,}",
            "end": planned_end.isoformat() if planned_end else "—"}
-    r = str(reason or "")
-    if r in ("ok", "sample_reached", "ready", "") :
-        return _("The planned sample and end date are reached: the result may be called.")
-    if "sequential" in r or "boundary" in r:
-        return _("The sequential boundary is crossed: the result holds even before the "
-                 "planned sample.")
-    parts = []
-    if "sample" in r or "n" == r:
-        parts.append(_("Not enough data yet: %(n)s of the planned %(planned)s users per "
-                       "variant.") % ctx)
-    if "date" in r or "end" in r or "time" in r:
-        parts.append(_("The test is planned to run until %(end)s.") % ctx)
-    if not parts:
-        parts.append(_("Not enough data yet: %(n)s of the planned %(planned)s users per "
-                       "variant.") % ctx)
-        parts.append(_("The test is planned to run until %(end)s.") % ctx)
-    return " ".join(parts) + " " + _("No early calls: a win or a loss can be recorded once "
-                                     "both are reached, or when the sequential boundary is "
-                                     "crossed.")
+    messages = {
+        "sample_reached": _("The planned sample per variant is reached: the result may be "
+                            "called."),
+        "end_date_reached": _("The planned end date is reached: the result may be called."),
+        "sequential_boundary_crossed": _("The sequential boundary is crossed: the result holds "
+                                         "even before the planned sample."),
+        "srm_unacknowledged": _("The traffic split does not match the plan (sample-ratio "
+                                "mismatch): acknowledge it before deciding."),
+        "no_plan": _("No planned sample or end date: set them before calling a result."),
+        "too_early": _("Too early: %(n)s of the planned %(planned)s users per variant, and the "
+                       "test is planned to run until %(end)s. No early calls: a win or a loss "
+                       "can be recorded once either is reached, or when the sequential "
+                       "boundary is crossed.") % ctx,
+    }
+    return str(messages.get(reason, messages["too_early"]))
 
 
 def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
@@ -146,7 +136,7 @@ def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
                         "p_adjusted": _f(fr.p_value),
                         "significant": bool(fr.significant),
                         "chance_to_win": _f(getattr(by, "chance_to_win", None)),
-                        "expected_loss": _f(getattr(by, "expected_loss", None)),
+                        "expected_loss": _f(getattr(by, "expected_loss_treatment", None)),
                         "cred_low": _f(getattr(by, "ci_low", None)),
                         "cred_high": _f(getattr(by, "ci_high", None)),
                         "seq_low": _f(sq.ci_low), "seq_high": _f(sq.ci_high),
@@ -185,8 +175,11 @@ def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
                                       "status": status})
 
     current_n = min(exposures.values()) if exposures else 0
-    allowed, reason = stats.can_decide(exp.required_sample or 0, current_n, exp.planned_end,
-                                       today, crossed)
+    srm = out["srm"] or {}
+    allowed, reason = stats.can_decide(exp.required_sample, list(exposures.values()),
+                                       exp.planned_end, today, sequential_crossed=crossed,
+                                       srm_flagged=bool(srm.get("flagged")),
+                                       srm_acknowledged=bool(srm.get("acknowledged")))
     out["gate"] = {"allowed": bool(allowed), "reason": str(reason), "crossed": crossed,
                    "current_n": current_n, "planned_n": exp.required_sample,
                    "message": gate_message(str(reason), current_n=current_n,
