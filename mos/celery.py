@@ -23,4 +23,9 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.draft_closed_month_all",
         "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
+    # Experiment results from exposure events, one task per workspace (experiments.tasks).
+    "compute-experiment-results-nightly": {
+        "task": "experiments.tasks.compute_all_experiment_results",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }

@@ -120,14 +120,25 @@ class MemberEmailField(serializers.SlugRelatedField):
         return User.objects.filter(memberships__workspace=self.context["workspace"])
 
 
+class EngineCodeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=MonthlyReport.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        from engines.selectors import engine_list
+
+        return engine_list(self.context["workspace"])
+
+
 class DecisionSerializer(serializers.ModelSerializer):
     report = ReportCodeField(required=False, allow_null=True)
+    engine = EngineCodeField(required=False, allow_null=True)
     owner = MemberEmailField(required=False, allow_null=True)
 
     class Meta:
         model = ReportDecision
         fields = ["code", "report", "kind", "subject", "rationale", "owner", "due_date",
-                  "status", "result_note", "engine_code", "source", "carried_from",
+                  "status", "result_note", "engine", "source", "carried_from",
                   "created_at"]
         read_only_fields = ["code", "source", "carried_from", "created_at"]
 
@@ -176,7 +187,7 @@ class DecisionViewSet(ServiceWritesMixin, WorkspaceModelViewSet):
             if p.get("status"):
                 qs = qs.filter(status=p["status"])
             if p.get("engine"):
-                qs = qs.filter(engine_code=p["engine"])
+                qs = qs.filter(engine__code=p["engine"])
             if p.get("report"):
                 qs = qs.filter(report__code=p["report"])
         return qs

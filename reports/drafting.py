@@ -79,7 +79,7 @@ def channel_decisions(numbers: dict) -> list[dict]:
 
 def start_decisions(backlog: list[dict]) -> list[dict]:
     """Start the top of the ICE backlog. `backlog`: [{"code", "name", "ice", "engine"}]."""
-    return [{"kind": "start", "subject": e["name"], "engine_code": e.get("engine"),
+    return [{"kind": "start", "subject": e["name"], "engine": e.get("engine"),
              "source": {"experiment": e["code"], "ice": e.get("ice"),
                         "impact": e.get("impact"), "confidence": e.get("confidence"),
                         "ease": e.get("ease")}}

@@ -20,13 +20,15 @@ class DecisionForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ReportDecision.Status.choices,
                                required=False)
     result_note = forms.CharField(label=_("Result"), required=False, max_length=2000)
-    engine_code = forms.TypedChoiceField(label=_("Growth engine"), required=False,
-                                         empty_value=None)
+    engine = forms.ModelChoiceField(label=_("Growth engine"), required=False,
+                                    queryset=User.objects.none(), to_field_name="code")
 
-    def __init__(self, *args, workspace=None, engines=(), partial=False, **kwargs):
+    def __init__(self, *args, workspace=None, partial=False, **kwargs):
+        from engines.selectors import engine_list
+
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(memberships__workspace=workspace)
-        self.fields["engine_code"].choices = [("", "—"), *engines]
+        self.fields["engine"].queryset = engine_list(workspace)
         self.partial = partial
         if partial:  # an inline edit sends only the fields it changed
             for name in list(self.fields):

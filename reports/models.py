@@ -49,6 +49,8 @@ class MonthlyReport(models.Model):
     wins = models.JSONField(_("top wins"), default=list, blank=True)
     problems = models.JSONField(_("top problems"), default=list, blank=True)
     snapshot = models.JSONField(default=dict, blank=True)  # every number shown, at publish
+    next_experiments = models.ManyToManyField("experiments.Experiment", blank=True,
+                                              through="ReportExperiment", related_name="+")
     supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="superseded_by")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -116,7 +118,9 @@ class ReportDecision(models.Model):
     # the numbers the proposal came from, e.g. {"channel": "google_ads", "cac": 212.5, ...}
     source = models.JSONField(default=dict, blank=True)
     proposed = models.BooleanField(default=False)  # drafted by MOS, not yet touched by a person
-    engine_code = models.UUIDField(null=True, blank=True)  # the owning growth engine, if any
+    engine = models.ForeignKey("engines.GrowthEngine", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="decisions",
+                               verbose_name=_("growth engine"))
     carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="carried_to")
     position = models.PositiveSmallIntegerField(default=0)
@@ -146,3 +150,18 @@ class ReportEdit(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class ReportExperiment(models.Model):
+    """Next month's experiments on a report, in order (the top of the ICE backlog when drafted)."""
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE,
+                               related_name="experiment_links")
+    experiment = models.ForeignKey("experiments.Experiment", on_delete=models.CASCADE,
+                                   related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["report", "experiment"],
+                                               name="report_experiment_unique")]

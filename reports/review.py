@@ -67,9 +67,10 @@ def trend_chart(points: list[dict], target: float | None, width: int = 800,
 def _experiments_of(workspace: Workspace, engine, since: date) -> dict:
     """This week's experiments of the engine: started, running, decided (when experiments
     exist)."""
-    Experiment = selectors._model("experiments", "Experiment")
+    from experiments.models import Experiment
+
     out = {"started": [], "running": [], "decided": []}
-    if Experiment is None or engine is None:
+    if engine is None:
         return out
     fields = {f.name for f in Experiment._meta.get_fields()}
     qs = Experiment.objects.filter(workspace=workspace, engine=engine).select_related(
@@ -132,7 +133,7 @@ def review_screens(workspace: Workspace, today: date | None = None) -> list[dict
             "kpi": main, "trend": trend,
             "chart": trend_chart(trend, _weekly_target(main)),
             "experiments": _experiments_of(workspace, e, since),
-            "decisions": [d for d in decisions if d.engine_code == e.code][:4],
+            "decisions": [d for d in decisions if d.engine_id == e.pk][:4],
             "commitment": getattr(e, "weekly_commitment", ""),
         })
     trend = weekly_trend(workspace, nsm["kpi"], today) if nsm else []

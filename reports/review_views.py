@@ -38,7 +38,7 @@ def review(request):
 def review_decision(request):
     """Record a decision during the meeting; answers the decisions list of the screen."""
     ws = request.workspace
-    form = DecisionForm(request.POST, workspace=ws, engines=selectors.engine_choices(ws))
+    form = DecisionForm(request.POST, workspace=ws)
     error = None
     if form.is_valid():
         d = form.cleaned_data
@@ -46,16 +46,16 @@ def review_decision(request):
             services.decision_create(actor=request.actor, report=None, kind=d["kind"],
                                      subject=d["subject"], rationale=d["rationale"],
                                      owner=d["owner"], due_date=d["due_date"],
-                                     engine_code=d.get("engine_code"))
+                                     engine=d.get("engine"))
         except ValidationError as e:
             error = " ".join(e.messages)
     else:
         error = " ".join(f"{form.fields[f].label if f in form.fields else ''} "
                          f"{' '.join(v)}".strip() for f, v in form.errors.items())
-    engine_code = request.POST.get("engine_code") or None
+    engine = form.cleaned_data.get("engine") if form.is_valid() else None
     decisions = selectors.open_decisions(ws)
-    if engine_code:
-        decisions = [d for d in decisions if str(d.engine_code) == engine_code][:4]
+    if engine is not None:
+        decisions = [d for d in decisions if d.engine_id == engine.pk][:4]
     else:
         decisions = decisions[:6]
     return render(request, "reports/review/decision_list.html", {

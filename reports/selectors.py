@@ -7,7 +7,6 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -87,7 +86,7 @@ def month_draft(workspace: Workspace, month: date) -> MonthlyReport | None:
 
 def decision_list(workspace: Workspace) -> QuerySet:
     return (ReportDecision.objects.filter(workspace=workspace)
-            .select_related("owner", "report", "carried_from__report"))
+            .select_related("owner", "report", "engine", "carried_from__report"))
 
 
 def get_decision(workspace: Workspace, code) -> ReportDecision:
@@ -100,20 +99,20 @@ def get_decision(workspace: Workspace, code) -> ReportDecision:
     return d
 
 
-def open_decisions(workspace: Workspace, *, engine_code=None) -> list[ReportDecision]:
+def open_decisions(workspace: Workspace, *, engine=None) -> list[ReportDecision]:
     """Open decisions, the oldest due first, latest row of each chain (a decision carried into
     a new report is the same decision: show it once)."""
     qs = decision_list(workspace).filter(status=ReportDecision.Status.OPEN,
                                          carried_to__isnull=True)
-    if engine_code is not None:
-        qs = qs.filter(engine_code=engine_code)
+    if engine is not None:
+        qs = qs.filter(engine=engine)
     return sorted(qs, key=lambda d: (d.due_date or date.max, d.pk))
 
 
 def engine_decisions(workspace: Workspace, engine) -> list[ReportDecision]:
     """For the engine page: its open decisions (include reports/partials/engine_decisions.html
     with `decisions`)."""
-    return open_decisions(workspace, engine_code=engine.code)
+    return open_decisions(workspace, engine=engine)
 
 
 def previous_report(report: MonthlyReport) -> MonthlyReport | None:
@@ -125,34 +124,29 @@ def previous_report(report: MonthlyReport) -> MonthlyReport | None:
 
 # --- engines and experiments (the floor below; models may not exist yet) -------------------
 
-def _model(app: str, name: str):
-    try:
-        return apps.get_model(app, name)
-    except LookupError:
-        return None
-
-
 def growth_engines(workspace: Workspace) -> list:
-    GrowthEngine = _model("engines", "GrowthEngine")
-    if GrowthEngine is None:
-        return []
-    qs = GrowthEngine.objects.filter(workspace=workspace).select_related("owner", "main_kpi")
-    if any(f.name == "is_active" for f in GrowthEngine._meta.fields):
-        qs = qs.filter(is_active=True)
-    return list(qs.order_by("name", "id"))
+    """The workspace's active growth engines."""
+    from engines.selectors import engine_list
+
+    return list(engine_list(workspace, active_only=True))
 
 
 def engine_choices(workspace: Workspace) -> list[tuple[str, str]]:
     return [(str(e.code), e.name) for e in growth_engines(workspace)]
 
 
+def engine_queryset(workspace: Workspace):
+    from engines.selectors import engine_list
+
+    return engine_list(workspace)
+
+
 def ice_backlog(workspace: Workspace, n: int = 3) -> list:
-    """The top of the ICE backlog: experiments not yet started, highest ICE score first."""
-    Experiment = _model("experiments", "Experiment")
-    if Experiment is None:
-        return []
-    return list(Experiment.objects.filter(workspace=workspace, status="backlog")
-                .order_by("-ice_score", "id")[:n])
+    """The top of the ICE backlog: experiments not yet planned, highest ICE first."""
+    from experiments.selectors import experiment_list
+
+    return list(experiment_list(workspace, status="backlog")
+                .select_related("workspace")[:n])
 
 
 # --- the report's numbers --------------------------------------------------------------------
@@ -225,7 +219,8 @@ def decision_dict(d: ReportDecision) -> dict:
             "owner": _person(d.owner), "owner_id": d.owner_id,
             "due_date": d.due_date.isoformat() if d.due_date else None, "status": d.status,
             "result_note": d.result_note, "source": d.source, "proposed": d.proposed,
-            "engine": str(d.engine_code) if d.engine_code else None,
+            "engine": str(d.engine.code) if d.engine_id else None,
+            "engine_name": d.engine.name if d.engine_id else "",
             "carried_from": (f"{d.carried_from.report.month:%Y-%m}"
                              if d.carried_from_id and d.carried_from.report_id else None)}
 
@@ -245,7 +240,7 @@ def experiment_dict(e) -> dict:
                                                    "experiment_code": e.code})
     except NoReverseMatch:
         url = ""
-    return {"code": str(e.code), "name": str(name)[:200], "ice": _f(ice),
+    return {"code": str(e.code), "pk": e.pk, "name": str(name)[:200], "ice": _f(ice),
             "impact": getattr(e, "impact", None), "confidence": getattr(e, "confidence", None),
             "ease": getattr(e, "ease", None),
             "status": getattr(e, "status", ""),
@@ -258,13 +253,13 @@ def experiment_dict(e) -> dict:
 def next_experiments(report: MonthlyReport) -> list[dict]:
     """Next month's three experiments: the ones chosen on the report, else the ICE backlog's
     top three."""
-    through = _model("reports", "ReportExperiment")
-    if through is not None:
-        chosen = list(through.objects.filter(report=report)
-                      .select_related("experiment__engine", "experiment__workspace")
-                      .order_by("position", "id"))
-        if chosen:
-            return [experiment_dict(c.experiment) for c in chosen]
+    chosen = list(report.experiment_links.select_related(
+        "experiment__engine", "experiment__workspace").order_by("position", "id")) \
+        if report.pk else []
+    if chosen:
+        return [experiment_dict(c.experiment) for c in chosen]
+    if report.is_frozen or report.pk is None:
+        return []
     return [experiment_dict(e) for e in ice_backlog(report.workspace)]
 
 
@@ -278,13 +273,13 @@ def report_content(report: MonthlyReport) -> dict:
     prev_decisions = []
     if prev is not None:
         prev_decisions = [decision_dict(d) for d in prev.decisions.select_related(
-            "owner", "carried_from__report")]
+            "owner", "engine", "carried_from__report")]
     return {
         "month": f"{report.month:%Y-%m}", "version": report.version,
         "summary": report.summary, "wins": report.wins, "problems": report.problems,
         "numbers": numbers,
         "decisions": [decision_dict(d) for d in report.decisions.select_related(
-            "owner", "carried_from__report")],
+            "owner", "engine", "carried_from__report")],
         "previous_decisions": prev_decisions,
         "previous_month": f"{previous_month(report.month):%Y-%m}",
         "experiments": next_experiments(report),

@@ -20,11 +20,11 @@ from mos.audit import audit
 from mos.models import Membership
 
 from . import drafting, selectors
-from .models import HIGHLIGHTS, MonthlyReport, ReportDecision, ReportEdit
+from .models import HIGHLIGHTS, MonthlyReport, ReportDecision, ReportEdit, ReportExperiment
 
 EDITABLE_TEXT = ("summary", "wins", "problems")
 DECISION_FIELDS = ("kind", "subject", "rationale", "owner", "due_date", "status",
-                   "result_note", "engine_code")
+                   "result_note", "engine")
 TRACKING_FIELDS = ("status", "result_note")  # still editable once the report is published
 
 
@@ -89,13 +89,14 @@ def report_draft(*, workspace, month: date, actor: Actor, refresh: bool = False
     # proposals nobody touched are proposed again from today's numbers
     draft.decisions.filter(proposed=True).delete()
     position = draft.decisions.count()
-    proposals = drafting.channel_decisions(numbers) + drafting.start_decisions(
-        _backlog(workspace))
+    backlog = _backlog(workspace)
+    proposals = drafting.channel_decisions(numbers) + drafting.start_decisions(backlog)
+    engines = {str(e.code): e.pk for e in selectors.engine_queryset(workspace)}
     rows = []
     for p in proposals:
         rows.append(ReportDecision(workspace=workspace, report=draft, kind=p["kind"],
                                    subject=p["subject"][:200], source=p["source"],
-                                   engine_code=p.get("engine_code"), proposed=True,
+                                   engine_id=engines.get(p.get("engine")), proposed=True,
                                    position=position))
         position += 1
     if created:
@@ -106,13 +107,18 @@ def report_draft(*, workspace, month: date, actor: Actor, refresh: bool = False
                 rows.append(ReportDecision(
                     workspace=workspace, report=draft, kind=d.kind, subject=d.subject,
                     rationale=d.rationale, owner_id=d.owner_id, due_date=d.due_date,
-                    source=d.source, engine_code=d.engine_code, carried_from=d,
+                    source=d.source, engine_id=d.engine_id, carried_from=d,
                     position=position))
                 position += 1
         # decisions taken in the month's weekly reviews
         ReportDecision.objects.filter(workspace=workspace, report__isnull=True,
                                       created_at__date__gte=month).update(report=draft)
     ReportDecision.objects.bulk_create(rows)
+    if not any(f.startswith("experiments") for f in edited):  # next month's three
+        draft.experiment_links.all().delete()
+        ReportExperiment.objects.bulk_create([
+            ReportExperiment(report=draft, experiment_id=e["pk"], position=i)
+            for i, e in enumerate(backlog[:HIGHLIGHTS])])
     return draft
 
 
@@ -158,14 +164,14 @@ def _owner_in_workspace(workspace, owner):
 @transaction.atomic
 def decision_create(*, actor: Actor, report: MonthlyReport | None = None, kind: str,
                     subject: str, rationale: str = "", owner=None, due_date=None,
-                    engine_code=None, source: dict | None = None) -> ReportDecision:
+                    engine=None, source: dict | None = None) -> ReportDecision:
     """A decision on a draft report, or (report None) one taken in a weekly review."""
     if report is not None:
         _require_draft(report)
     _owner_in_workspace(actor.workspace, owner)
     d = ReportDecision(workspace=actor.workspace, report=report, kind=kind, subject=subject,
                        rationale=rationale, owner=owner, due_date=due_date,
-                       engine_code=engine_code, source=source or {}, created_by=actor.user,
+                       engine=engine, source=source or {}, created_by=actor.user,
                        position=report.decisions.count() if report else 0)
     d.full_clean(exclude=["report", "carried_from", "owner", "created_by"])
     d.save()
@@ -268,13 +274,11 @@ def report_supersede(*, report: MonthlyReport, actor: Actor) -> MonthlyReport:
         ReportDecision.objects.create(
             workspace=d.workspace, report=new, kind=d.kind, subject=d.subject,
             rationale=d.rationale, owner_id=d.owner_id, due_date=d.due_date, status=d.status,
-            result_note=d.result_note, source=d.source, engine_code=d.engine_code,
+            result_note=d.result_note, source=d.source, engine_id=d.engine_id,
             carried_from=d, position=d.position)
-    through = selectors._model("reports", "ReportExperiment")
-    if through is not None:
-        for link in through.objects.filter(report=report):
-            through.objects.create(report=new, experiment_id=link.experiment_id,
-                                   position=link.position)
+    ReportExperiment.objects.bulk_create([
+        ReportExperiment(report=new, experiment_id=link.experiment_id, position=link.position)
+        for link in report.experiment_links.all()])
     _edit(new, actor, "version", str(report.version), str(new.version))
     audit(actor, "report.supersede", new)
     return new

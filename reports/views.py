@@ -157,7 +157,7 @@ def _decisions_section(request, report):
 def decision_add(request, month):
     report = _report_for(request, month)
     ws = request.workspace
-    form = DecisionForm(request.POST, workspace=ws, engines=selectors.engine_choices(ws))
+    form = DecisionForm(request.POST, workspace=ws)
     error = None
     if form.is_valid():
         d = form.cleaned_data
@@ -165,7 +165,7 @@ def decision_add(request, month):
             services.decision_create(actor=request.actor, report=report, kind=d["kind"],
                                      subject=d["subject"], rationale=d["rationale"],
                                      owner=d["owner"], due_date=d["due_date"],
-                                     engine_code=d.get("engine_code"))
+                                     engine=d.get("engine"))
         except ValidationError as e:
             error = " ".join(_errors(e))
     else:
@@ -199,8 +199,7 @@ def decision_edit(request, decision_code):
             if report is None:
                 return HttpResponse("")
             return _decisions_section(request, report)
-        form = DecisionForm(request.POST, workspace=ws, engines=selectors.engine_choices(ws),
-                            partial=True)
+        form = DecisionForm(request.POST, workspace=ws, partial=True)
         if form.is_valid():
             try:
                 services.decision_update(actor=request.actor, decision=decision,

@@ -58,7 +58,7 @@
     document.querySelectorAll("[data-open-decision]").forEach(function (b) {
       b.addEventListener("click", function () {
         var engine = b.dataset.engine || "";
-        form.elements.engine_code.value = engine;
+        form.elements.engine.value = engine;
         form.setAttribute("hx-target", engine ? "#decisions-" + engine : "#decisions-all");
         dialog.showModal();
         form.elements.subject.focus();
