@@ -64,38 +64,47 @@ def trend_chart(points: list[dict], target: float | None, width: int = 800,
             "axis_y": height - pad_bottom + 28}
 
 
-def _experiments_of(workspace: Workspace, engine, since: date) -> dict:
-    """This week's experiments of the engine: started, running, decided (when experiments
-    exist)."""
+def engine_experiments(workspace: Workspace, engine, since: date | None = None) -> dict:
+    """The engine's experiments for the meeting: running/analysing (with days run and the
+    planned end: their live status), started this week, decided this week, next planned."""
     from experiments.models import Experiment
 
-    out = {"started": [], "running": [], "decided": []}
+    since = since or week_start()
+    out = {"started": [], "running": [], "decided": [], "planned": []}
     if engine is None:
         return out
-    fields = {f.name for f in Experiment._meta.get_fields()}
     qs = Experiment.objects.filter(workspace=workspace, engine=engine).select_related(
         "engine", "workspace")
-    running = list(qs.filter(status__in=["running", "analysing"]).order_by("-id")[:6])
-    started_field = next((f for f in ("started_at", "started_on", "actual_start")
-                          if f in fields), None)
-    decided_field = next((f for f in ("decided_at", "decided_on") if f in fields), None)
-    started_codes = set()
-    if started_field:
-        lookup = f"{started_field}__date__gte" if started_field.endswith("_at") else \
-            f"{started_field}__gte"
-        started_codes = set(qs.filter(**{lookup: since}).values_list("code", flat=True))
-    out["running"] = [{**selectors.experiment_dict(e), "new": e.code in started_codes}
-                      for e in running]
-    if decided_field:
-        lookup = f"{decided_field}__date__gte" if decided_field.endswith("_at") else \
-            f"{decided_field}__gte"
-        out["decided"] = [{**selectors.experiment_dict(e),
-                           "decision": getattr(e, "decision", ""),
-                           "decision_label": (e.get_decision_display()
-                                              if hasattr(e, "get_decision_display") else "")}
-                          for e in qs.filter(**{lookup: since}).order_by("-id")[:4]]
+    today = timezone.localdate()
+    for e in qs.filter(status__in=["running", "analysing"]).order_by("-started_at", "-id")[:4]:
+        started = timezone.localdate(e.started_at) if e.started_at else None
+        out["running"].append({
+            **selectors.experiment_dict(e), "new": bool(started and started >= since),
+            "days": (today - started).days if started else None,
+            "planned_end": e.planned_end, "transitions": _transitions(e.status)})
     out["started"] = [e for e in out["running"] if e["new"]]
+    out["decided"] = [{**selectors.experiment_dict(e), "decision": e.decision,
+                       "decision_label": e.get_decision_display()}
+                      for e in qs.filter(status="decided", decided_at__date__gte=since)
+                      .order_by("-decided_at")[:2]]
+    out["planned"] = [{**selectors.experiment_dict(e), "transitions": _transitions(e.status)}
+                      for e in qs.filter(status="planned").order_by("planned_start", "id")[:2]]
     return out
+
+
+def _transitions(status: str) -> list[tuple[str, str]]:
+    """Where an experiment may go from the review screen (the experiments app guards it)."""
+    from experiments.models import Experiment
+    from experiments.services import TRANSITIONS
+
+    allowed = {"planned": ["running"], "running": ["analysing"], "analysing": ["running"]}
+    labels = dict(Experiment.Status.choices)
+    return [(to, labels[to]) for to in allowed.get(status, []) if to in TRANSITIONS[status]]
+
+
+def week_checkin(engine, today: date | None = None):
+    """The engine's check-in for this week, if the meeting has kept one."""
+    return engine.checkins.filter(week=week_start(today)).order_by("-id").first()
 
 
 def _weekly_target(k: dict | None) -> float | None:
@@ -132,7 +141,8 @@ def review_screens(workspace: Workspace, today: date | None = None) -> list[dict
             "owner": (e.owner.name or e.owner.email) if e.owner_id else "",
             "kpi": main, "trend": trend,
             "chart": trend_chart(trend, _weekly_target(main)),
-            "experiments": _experiments_of(workspace, e, since),
+            "experiments": engine_experiments(workspace, e, since),
+            "checkin": week_checkin(e, today),
             "decisions": [d for d in decisions if d.engine_id == e.pk][:4],
             "commitment": getattr(e, "weekly_commitment", ""),
         })

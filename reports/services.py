@@ -227,6 +227,7 @@ def decision_delete(*, actor: Actor, decision: ReportDecision) -> None:
 def report_publish(*, report: MonthlyReport, actor: Actor) -> MonthlyReport:
     """Freeze the draft: store everything it shows, retire the version it supersedes, and tell
     the members by e-mail once the transaction has committed."""
+    given = report
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     _require_draft(report)
     report.full_clean(exclude=["supersedes"])
@@ -253,6 +254,8 @@ def report_publish(*, report: MonthlyReport, actor: Actor) -> MonthlyReport:
     _edit(report, actor, "status", "draft", "published")
     audit(actor, "report.publish", report)
     transaction.on_commit(lambda: report_notify_members(report=report))
+    given.__dict__.update({f: getattr(report, f) for f in (
+        "snapshot", "status", "published_at", "published_by_id")})
     return report
 
 
@@ -260,6 +263,7 @@ def report_publish(*, report: MonthlyReport, actor: Actor) -> MonthlyReport:
 def report_supersede(*, report: MonthlyReport, actor: Actor) -> MonthlyReport:
     """Start a new version of a published report: a draft with its text and decisions, which
     replaces the published one when it is published (the difference is shown then)."""
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     if report.status != MonthlyReport.Status.PUBLISHED:
         raise ValidationError(_("Only the published version can be superseded."),
                               code="not_published")

@@ -14,4 +14,8 @@ urlpatterns = [
     path("reports/<str:month>/supersede/", views.report_supersede, name="report_supersede"),
     path("review/", review_views.review, name="weekly_review"),
     path("review/decisions/", review_views.review_decision, name="review_decision"),
+    path("review/experiments/<uuid:experiment_code>/status/",
+         review_views.review_experiment_status, name="review_experiment_status"),
+    path("review/engines/<uuid:engine_code>/checkin/", review_views.review_checkin,
+         name="review_checkin"),
 ]

@@ -69,4 +69,26 @@
       if (e.detail.successful && !e.detail.target.querySelector(".rv-error")) { form.reset(); dialog.close(); }
     });
   }
+
+  // the week's check-in of an engine: posted to that engine, answered in place
+  var cdialog = document.getElementById("checkin-dialog");
+  if (cdialog) {
+    var cform = cdialog.querySelector("[data-checkin-form]");
+    document.addEventListener("click", function (e) {
+      var b = e.target.closest && e.target.closest("[data-open-checkin]");
+      if (!b) return;
+      cform.dataset.url = b.dataset.url;
+      cform.dataset.target = "#checkin-" + b.dataset.engine;
+      cdialog.showModal();
+      cform.elements.what_changed.focus();
+    });
+    cdialog.querySelector("[data-close]").addEventListener("click", function () { cdialog.close(); });
+    cform.addEventListener("submit", function (e) {
+      e.preventDefault();
+      htmx.ajax("POST", cform.dataset.url, {source: cform, target: cform.dataset.target,
+                                            swap: "outerHTML"}).then(function () {
+        cform.reset(); cdialog.close();
+      });
+    });
+  }
 })();
