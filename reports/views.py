@@ -65,10 +65,10 @@ def _report_for(request, month: str) -> MonthlyReport:
     return selectors.get_report(request.workspace, selectors.parse_month(month), version)
 
 
-def _page_context(request, report: MonthlyReport) -> dict:
+def _page_context(request, report: MonthlyReport, *, printing: bool = False) -> dict:
     ws = request.workspace
     content = selectors.report_content(report)
-    editable = not report.is_frozen and request.actor.can("reports.draft")
+    editable = not printing and not report.is_frozen and request.actor.can("reports.draft")
     parts = []
     for field, title, placeholder in (("wins", _("Wins"), _("A win, in one line")),
                                       ("problems", _("Problems"), _("A problem, in one line"))):
@@ -112,8 +112,8 @@ def report_pdf(request, month):
     from .pdf import html_to_pdf
 
     report = _report_for(request, month)
-    ctx = _page_context(request, report)
-    ctx.update(editable=False, for_pdf=True)
+    ctx = _page_context(request, report, printing=True)
+    ctx["for_pdf"] = True
     html = render_to_string("reports/report_pdf.html", ctx, request=request)
     pdf = html_to_pdf(html)
     resp = HttpResponse(pdf, content_type="application/pdf")
