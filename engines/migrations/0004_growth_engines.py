@@ -10,7 +10,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engines', '0003_channel_restrict'),
+        # after Channel moved to crm (layout): the engines' channels are crm's
+        ('crm', '0008_channel_campaign_spend_from_engines'),
+        ('engines', '0004_channel_campaign_spend_to_crm'),
         ('mos', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -27,7 +29,7 @@ class Migration(migrations.Migration):
                 ('weekly_commitment', models.CharField(blank=True, max_length=300, verbose_name='weekly improvement')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('channels', models.ManyToManyField(blank=True, related_name='engines', to='engines.channel', verbose_name='channels')),
+                ('channels', models.ManyToManyField(blank=True, related_name='engines', to='crm.channel', verbose_name='channels')),
                 ('main_kpi', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='engines.kpi', verbose_name='main KPI')),
                 ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='engines', to='mos.workspace')),
