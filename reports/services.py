@@ -224,7 +224,7 @@ def decision_delete(*, actor: Actor, decision: ReportDecision) -> None:
 
 
 @transaction.atomic
-def report_publish(*, report: MonthlyReport, actor: Actor) -> MonthlyReport:
+def report_publish(*, report: MonthlyReport, actor: Actor, notify: bool = True) -> MonthlyReport:
     """Freeze the draft: store everything it shows, retire the version it supersedes, and tell
     the members by e-mail once the transaction has committed."""
     given = report
@@ -253,7 +253,8 @@ def report_publish(*, report: MonthlyReport, actor: Actor) -> MonthlyReport:
     report.decisions.update(proposed=False)
     _edit(report, actor, "status", "draft", "published")
     audit(actor, "report.publish", report)
-    transaction.on_commit(lambda: report_notify_members(report=report))
+    if notify:
+        transaction.on_commit(lambda: report_notify_members(report=report))
     given.__dict__.update({f: getattr(report, f) for f in (
         "snapshot", "status", "published_at", "published_by_id")})
     return report

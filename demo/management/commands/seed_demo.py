@@ -70,6 +70,9 @@ class Command(BaseCommand):
             if run.status != run.Status.SUCCEEDED:
                 raise CommandError(f"The demo metrics failed: {run.error or run.status}")
             self.stdout.write(f"Metrics: {run.status}, {run.rows_written} values")
+            from ...reports import build_demo_reports  # drafted from the metrics
+
+            build_demo_reports(ws, today=opts["end"], log=self.stdout.write)
         self.stdout.write(f"Built in {time.monotonic() - t0:.1f} s.")
         self._print_login(slug)
 
