@@ -126,7 +126,10 @@ def review_screens(workspace: Workspace, today: date | None = None) -> list[dict
 
     today = today or timezone.localdate()
     since = week_start(today)
-    status = {k["kpi"].pk: k for k in eng.kpi_status(workspace, today)}
+    # KPI vs target for the last complete month (a weekly KPI: the last complete week); the
+    # 8-week trend shows this month's weeks so far
+    status = {k["kpi"].pk: k for k in eng.kpi_status(
+        workspace, selectors.month_last_day(selectors.last_closed_month(today)))}
     nsm = next((k for k in status.values() if k["kpi"].is_north_star), None)
     decisions = selectors.open_decisions(workspace)
     screens = []
