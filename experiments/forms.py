@@ -60,7 +60,8 @@ class InsightForm(forms.Form):
     source = forms.ChoiceField(label=_("Source"), choices=Insight.Source.choices)
     text = forms.CharField(label=_("Insight"), max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
-    evidence_url = forms.URLField(label=_("Evidence link"), max_length=500, required=False)
+    evidence_url = forms.URLField(label=_("Evidence link"), max_length=500, required=False,
+                                  assume_scheme="https")
     evidence_file = forms.FileField(label=_("Evidence file"), required=False)
     tags = forms.CharField(label=_("Tags"), max_length=300, required=False,
                            help_text=_("Comma-separated, e.g. pricing, onboarding."))
