@@ -43,7 +43,7 @@ from mos import services
 from mos.actors import Actor
 from mos.models import Membership, User
 from crm.models import Contact, TrackedEvent
-from engines.services import ensure_default_channels
+from crm.channels.services import ensure_default_channels
 user = User.objects.create_user(email="bench@example.com", password="bench-password-123")
 ws = services.workspace_create(user=user, name="Bench")
 actor = Actor.for_member(Membership.objects.get(user=user, workspace=ws))

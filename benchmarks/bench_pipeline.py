@@ -9,7 +9,7 @@ generates with numpy in chunks, loaded with COPY: contacts with stage changes (s
 lead → … → customer), orders (first purchase, renewals, a few refunds), events (40 % carry a
 channel: the attribution touchpoints) and 20 channels × 3 years of daily spend. Then it times
 
-  1. a full recompute (engines.pipeline.compute_workspace, default 400-day window), per step;
+  1. a full recompute (engines.metrics.pipeline.compute_workspace, default 400-day window), per step;
   2. a bare SQL script doing the same core aggregations over the same window: spend per
      channel per month, leads per month from stage changes, new customers per month, revenue
      per month, and the first-touch channel of each converting contact;
@@ -298,9 +298,10 @@ def main() -> None:
     django.setup()
     from django.db import transaction
 
-    from engines import pipeline
+    from engines.metrics import pipeline
     from engines.metrics.loaders import Window
-    from engines.models import Channel, MetricRun
+    from engines.models import MetricRun
+    from crm.models import Channel
     from mos.models import Workspace
 
     ws = Workspace.objects.filter(slug=SLUG).first()

@@ -86,10 +86,11 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from crm import selectors as crm_selectors
-    from crm import views as crm_views
+    from mos.pagination import encode_cursor, keyset_ordering
     from crm.models import Contact, Event, Order, Stage
     from engines import services
-    from engines.models import Channel, MetricRun, MetricValue
+    from engines.models import MetricRun, MetricValue
+    from crm.models import Channel
     from mos.models import Membership, Workspace
     from mos.roles import Role
 
@@ -197,9 +198,9 @@ def main() -> None:
     def deep_cursor(sort: str) -> str:
         """?after= for the page that starts after DEEP_ROW rows, built like the view does."""
         qs = crm_selectors.contact_list(ws, sort=sort)
-        ordering = crm_views._ordering(qs)
+        ordering = keyset_ordering(qs)
         row = qs[DEEP_ROW - 1]
-        return crm_views._encode_cursor([getattr(row, name) for name, _d in ordering])
+        return encode_cursor([getattr(row, name) for name, _d in ordering])
 
     # search terms drawn from the data: a contact in the middle of the table with a Latin
     # name, an e-mail, a phone and a company

@@ -57,8 +57,8 @@ def main() -> None:
     import django
 
     django.setup()
-    from crm.demo import build_demo_data
-    from mos.management.commands.seed_demo import Command
+    from demo.generator import build_demo_data
+    from demo.management.commands.seed_demo import Command
 
     ws = Command()._team("seedbench")
     stats = build_demo_data(ws, seed=args.seed, contacts=args.contacts, months=args.months,

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from engines.models import Campaign, Channel
+from crm.models import Campaign, Channel
 from mos.models import User
 
 from .models import (Account, Consent, ConsentChannel, Contact, CustomerType, LeadFeedback,

@@ -14,18 +14,22 @@ from __future__ import annotations
 
 import re
 import uuid
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mos.models import User, Workspace
+from mos.pagination import capped_count
 
 from .models import (
     Account,
+    Channel,
     Consent,
     ConsentChannel,
     Contact,
@@ -385,3 +389,86 @@ def lifecycle_stages(workspace: Workspace) -> list[LifecycleStage]:
 def stage_names(workspace: Workspace) -> dict[str, str]:
     """{stage key: the workspace's name for it}."""
     return {s.key: s.name for s in lifecycle_stages(workspace)}
+
+
+# --- for the pages -------------------------------------------------------------------------
+
+def stage_names(workspace) -> dict[str, str]:
+    """{stage key: the workspace's name for it}, in funnel order. A name the workspace never
+    changed is shown translated (the stored default is the English label)."""
+    with translation.override("en"):
+        english = {key: str(label) for key, label in Stage.choices}
+    names = {}
+    for ls in lifecycle_stages(workspace):
+        if ls.key in Stage.values and ls.name in ("", english[ls.key]):
+            names[ls.key] = str(Stage(ls.key).label)
+        else:
+            names[ls.key] = ls.name
+    for key, label in Stage.choices:
+        names.setdefault(key, str(label))
+    return names
+
+
+def contact_orders_summary(contact) -> dict:
+    """Number of orders and net revenue (refunds subtracted) of one contact."""
+    rows = (Order.objects.filter(workspace=contact.workspace, contact=contact)
+            .values("kind").annotate(n=Count("id"), total=Sum("amount")))
+    count, revenue, currency = 0, Decimal("0"), contact.workspace.currency
+    for r in rows:
+        if r["kind"] == Order.Kind.REFUND:
+            revenue -= r["total"] or 0
+        else:
+            count += r["n"]
+            revenue += r["total"] or 0
+    return {"count": count, "revenue": revenue, "currency": currency}
+
+
+def last_feedback_by_contact(workspace, contacts) -> dict:
+    """{contact id: the latest LeadFeedback by anyone} for the cards (one query)."""
+    latest = {}
+    for fb in (LeadFeedback.objects.filter(workspace=workspace, contact__in=contacts)
+               .select_related("rep").order_by("contact_id", "-at", "-id")):
+        latest.setdefault(fb.contact_id, fb)
+    return latest
+
+
+def segment_filter_lines(ws, filters: dict, stage_names: dict) -> list[tuple[str, str]]:
+    """The segment's filters as (label, values) lines a person can read."""
+    out = []
+    if filters.get("stage"):
+        out.append((_("Stages"), ", ".join(stage_names.get(s, s) for s in filters["stage"])))
+    if filters.get("persona"):
+        names = Persona.objects.filter(workspace=ws, code__in=filters["persona"]) \
+            .values_list("name", flat=True)
+        out.append((_("Personas"), ", ".join(names) or "—"))
+    if filters.get("customer_type"):
+        labels = dict(CustomerType.choices)
+        out.append((_("Customer types"), ", ".join(str(labels.get(c, c))
+                                                   for c in filters["customer_type"])))
+    if filters.get("country"):
+        out.append((_("Countries"), ", ".join(filters["country"])))
+    if filters.get("channel"):
+        names = Channel.objects.filter(workspace=ws, key__in=filters["channel"]) \
+            .values_list("name", flat=True)
+        out.append((_("Source channels"), ", ".join(names) or ", ".join(filters["channel"])))
+    if filters.get("plan"):
+        out.append((_("Account plans"), ", ".join(filters["plan"])))
+    if filters.get("owner"):
+        out.append((_("Owner"), filters["owner"]))
+    for key, value in (filters.get("properties") or {}).items():
+        out.append((key, str(value)))
+    return out
+
+
+def segment_rows(workspace: Workspace) -> list[dict]:
+    """Every segment with its member count (counted no further than COUNT_CAP)."""
+    rows = []
+    for seg in workspace.segments.all():
+        n, capped = capped_count(segment_queryset(workspace, seg.filters))
+        rows.append({"segment": seg, "count": n, "capped": capped})
+    return rows
+
+
+def persona_list(workspace: Workspace) -> QuerySet:
+    """The workspace's personas with their member count (`members`)."""
+    return workspace.personas.annotate(members=Count("contacts")).order_by("name")

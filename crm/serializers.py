@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from engines.models import Campaign, Channel
+from crm.models import Campaign, Channel
 from mos.models import User
 
 from . import selectors

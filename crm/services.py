@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mos.actors import Actor
+from mos.writes import reject_unknown as _reject_unknown
 from mos.audit import audit, diff, snapshot
 from mos.models import Membership, Workspace
 
@@ -47,12 +48,6 @@ SEGMENT_FIELDS = ["name", "description", "filters"]
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def _reject_unknown(fields: dict, allowed: list[str], what: str) -> None:
-    unknown = sorted(set(fields) - set(allowed))
-    if unknown:
-        raise ValueError(f"not {what} fields: {', '.join(unknown)}")
-
 
 def _check_same_workspace(workspace: Workspace, **related) -> None:
     """Refuse relations to another workspace's rows (full_clean cannot see tenancy)."""

@@ -2,25 +2,26 @@
 
 from django.urls import path
 
-from . import views
+from .views import contacts as c
+from .views import leads, lifecycle, personas, segments
 
 urlpatterns = [
-    path("contacts/", views.contacts, name="contacts"),
-    path("contacts/new/", views.contact_create, name="contact_create"),
-    path("contacts/<uuid:contact_code>/", views.contact_detail, name="contact_detail"),
-    path("contacts/<uuid:contact_code>/edit/", views.contact_edit, name="contact_edit"),
-    path("contacts/<uuid:contact_code>/stage/", views.contact_stage, name="contact_stage"),
-    path("contacts/<uuid:contact_code>/consent/", views.contact_consent,
+    path("contacts/", c.contacts, name="contacts"),
+    path("contacts/new/", c.contact_create, name="contact_create"),
+    path("contacts/<uuid:contact_code>/", c.contact_detail, name="contact_detail"),
+    path("contacts/<uuid:contact_code>/edit/", c.contact_edit, name="contact_edit"),
+    path("contacts/<uuid:contact_code>/stage/", c.contact_stage, name="contact_stage"),
+    path("contacts/<uuid:contact_code>/consent/", c.contact_consent,
          name="contact_consent"),
-    path("leads/", views.my_leads, name="my_leads"),
-    path("leads/<uuid:contact_code>/feedback/", views.lead_feedback, name="lead_feedback"),
-    path("segments/", views.segments, name="segments"),
-    path("segments/new/", views.segment_create, name="segment_create"),
-    path("segments/<uuid:segment_code>/", views.segment_detail, name="segment_detail"),
-    path("segments/<uuid:segment_code>/edit/", views.segment_edit, name="segment_edit"),
-    path("personas/", views.personas, name="personas"),
-    path("personas/new/", views.persona_create, name="persona_create"),
-    path("personas/<uuid:persona_code>/", views.persona_detail, name="persona_detail"),
-    path("personas/<uuid:persona_code>/edit/", views.persona_edit, name="persona_edit"),
-    path("lifecycle/", views.lifecycle, name="lifecycle"),
+    path("leads/", leads.my_leads, name="my_leads"),
+    path("leads/<uuid:contact_code>/feedback/", leads.lead_feedback, name="lead_feedback"),
+    path("segments/", segments.segments, name="segments"),
+    path("segments/new/", segments.segment_create, name="segment_create"),
+    path("segments/<uuid:segment_code>/", segments.segment_detail, name="segment_detail"),
+    path("segments/<uuid:segment_code>/edit/", segments.segment_edit, name="segment_edit"),
+    path("personas/", personas.personas, name="personas"),
+    path("personas/new/", personas.persona_create, name="persona_create"),
+    path("personas/<uuid:persona_code>/", personas.persona_detail, name="persona_detail"),
+    path("personas/<uuid:persona_code>/edit/", personas.persona_edit, name="persona_edit"),
+    path("lifecycle/", lifecycle.lifecycle, name="lifecycle"),
 ]

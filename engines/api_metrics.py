@@ -23,7 +23,7 @@ from mos.api import WorkspaceModelViewSet, WorkspaceViewSet
 from mos.api_base import CodeCursorPagination
 
 from . import selectors, services
-from .api import ChannelKeyField
+from crm.channels.api import ChannelKeyField
 from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY
 from .models import KPI, MetricRun, MetricValue
 

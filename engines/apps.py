@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class EnginesConfig(AppConfig):
     name = "engines"
+
+    def ready(self):
+        # Declarations only (no pandas): fills the metric registry, then hands the keys to mos.
+        from mos import metric_keys
+
+        from .metrics import catalogue  # noqa: F401
+        from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY
+
+        metric_keys.provide(attribution_models=ATTRIBUTION_MODELS, metrics=REGISTRY)

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from mos.models import Workspace
 
 from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY
-from .models import Channel, MetricRun, MetricValue
+from .models import MetricRun, MetricValue
+from crm.models import Channel
 
 # Summable over months; ratios are recomputed from these sums, never averaged.
 ADDITIVE = {"spend", "impressions", "clicks", "leads", "new_customers", "revenue", "orders",

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Segment
 
 from .metrics.registry import metric_choices
-from .models import KPI, Channel
+from .models import KPI
+from crm.models import Channel
 
 
 class KPIForm(forms.Form):

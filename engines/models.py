@@ -1,4 +1,4 @@
-"""Channels, campaigns and daily spend; KPIs with targets; computed metric values and runs."""
+"""KPIs with targets; computed metric values and runs. (Channels, campaigns and spend are crm's.)"""
 
 from __future__ import annotations
 
@@ -10,97 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import Channel
 from mos.models import Workspace
-
-
-class Channel(models.Model):
-    class Kind(models.TextChoices):
-        SEO = "seo", _("SEO")
-        PAID_SEARCH = "paid_search", _("Paid search")
-        PAID_SOCIAL = "paid_social", _("Paid social")
-        ORGANIC_SOCIAL = "organic_social", _("Organic social")
-        EMAIL = "email", _("E-mail")
-        CONTENT = "content", _("Content")
-        REFERRAL = "referral", _("Referral")
-        PARTNERSHIPS = "partnerships", _("Partnerships")
-        DIRECT = "direct", _("Direct")
-        OTHER = "other", _("Other")
-
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
-    key = models.SlugField(_("key"), max_length=50,
-                           help_text=_("Used in the API, UTM mapping and imports, e.g. google_ads."))
-    name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    utm_sources = models.JSONField(_("UTM sources"), default=list, blank=True,
-                                   help_text=_("utm_source values that mean this channel."))
-    is_paid = models.BooleanField(_("paid"), default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "key"],
-                                               name="channel_key_unique")]
-
-    def __str__(self):
-        return self.name
-
-
-class Campaign(models.Model):
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="campaigns")
-    channel = models.ForeignKey(Channel, on_delete=models.RESTRICT, related_name="campaigns")
-    name = models.CharField(_("name"), max_length=200)
-    utm_campaign = models.CharField(_("UTM campaign"), max_length=200, blank=True)
-    external_id = models.CharField(_("ad platform id"), max_length=100, blank=True)
-    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, null=True,
-                                 blank=True)
-    starts_on = models.DateField(_("starts"), null=True, blank=True)
-    ends_on = models.DateField(_("ends"), null=True, blank=True)
-    goal = models.CharField(_("goal"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-starts_on", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "utm_campaign"],
-                                    condition=~Q(utm_campaign=""),
-                                    name="campaign_utm_unique"),
-            models.UniqueConstraint(fields=["workspace", "channel", "external_id"],
-                                    condition=~Q(external_id=""),
-                                    name="campaign_external_id_unique"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-
-class Spend(models.Model):
-    """One day of spend for a channel (and optionally a campaign)."""
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    date = models.DateField(_("date"))
-    channel = models.ForeignKey(Channel, on_delete=models.RESTRICT, related_name="spend")
-    campaign = models.ForeignKey(Campaign, on_delete=models.RESTRICT, null=True, blank=True,
-                                 related_name="spend")
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
-    impressions = models.BigIntegerField(_("impressions"), default=0)
-    clicks = models.BigIntegerField(_("clicks"), default=0)
-    source = models.CharField(_("source"), max_length=30, blank=True)  # api, import:google_ads…
-
-    class Meta:
-        ordering = ["-date"]
-        constraints = [
-            # one row per day × channel × campaign; re-sending a day replaces it
-            models.UniqueConstraint(fields=["workspace", "date", "channel", "campaign"],
-                                    name="spend_day_campaign_unique"),
-            models.UniqueConstraint(fields=["workspace", "date", "channel"],
-                                    condition=Q(campaign__isnull=True),
-                                    name="spend_day_channel_unique"),
-            models.CheckConstraint(condition=Q(amount__gte=0) & Q(impressions__gte=0)
-                                   & Q(clicks__gte=0), name="spend_not_negative"),
-        ]
-        indexes = [models.Index(fields=["workspace", "date"])]
 
 
 class KPI(models.Model):

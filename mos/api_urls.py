@@ -14,8 +14,8 @@ urlpatterns = [
 
 
 # Each module exposes register(router) -> optional list of extra url patterns.
-API_MODULES = ["crm.api", "crm.api_bulk", "engines.api", "engines.api_metrics",
-               "experiments.api", "reports.api", "crm.api_quality"]
+API_MODULES = ["crm.api", "crm.ingest.api", "crm.channels.api", "engines.api_metrics",
+               "experiments.api", "reports.api", "crm.tracking.api"]
 
 
 def build():

@@ -9,10 +9,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mos.settings")
 
 app = Celery("mos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # <app>.tasks of every installed app
+# Task modules that live in a feature package rather than at an app's top level.
+app.autodiscover_tasks(["crm.importing", "engines.metrics"])
 
 app.conf.beat_schedule = {
-    # The nightly metrics pipeline fans out one task per workspace (engines.tasks).
+    # The nightly metrics pipeline fans out one task per workspace (engines/metrics/tasks.py;
+    # the task names keep their first module path so queued messages still find them).
     "compute-all-workspaces-nightly": {
         "task": "engines.tasks.compute_all_workspaces",
         "schedule": crontab(hour=2, minute=15),

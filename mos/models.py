@@ -12,8 +12,7 @@ from django.db import models
 from django.utils import timezone as dj_tz
 from django.utils.translation import gettext_lazy as _
 
-from engines.metrics.registry import ATTRIBUTION_MODELS
-
+from .metric_keys import attribution_model_choices
 from .roles import Role
 
 
@@ -65,7 +64,7 @@ class Workspace(models.Model):
                                          decimal_places=4, default=Decimal("0.7000"))
     activity_window_days = models.PositiveIntegerField(_("activity window (days)"), default=90)
     attribution_model = models.CharField(_("attribution model"), max_length=20,
-                                         choices=list(ATTRIBUTION_MODELS.items()),
+                                         choices=attribution_model_choices,
                                          default="first_touch")
     attribution_lookback_days = models.PositiveIntegerField(_("attribution lookback (days)"),
                                                             default=30)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "engines",
     "experiments",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -8,8 +8,8 @@ from . import views
 
 
 # Page URL modules mounted under /w/<slug>/ (each app may split its pages by feature).
-PAGE_URL_MODULES = ["crm.urls", "crm.urls_imports", "engines.urls", "experiments.urls",
-                    "reports.urls", "crm.urls_quality"]
+PAGE_URL_MODULES = ["crm.urls", "crm.importing.urls", "engines.urls", "experiments.urls",
+                    "reports.urls", "crm.tracking.urls"]
 
 
 def workspace_urls():

@@ -106,7 +106,7 @@ def _lead_feedback(ws):
 
 
 def _channel(ws):
-    from engines.models import Channel
+    from crm.models import Channel
 
     ch = Channel.objects.filter(workspace=ws).first() or Channel.objects.create(
         workspace=ws, key="tenancy", name="Tenancy channel")
@@ -114,7 +114,7 @@ def _channel(ws):
 
 
 def _campaign(ws):
-    from engines.models import Campaign, Channel
+    from crm.models import Campaign, Channel
 
     camp = Campaign.objects.filter(workspace=ws).first()
     if camp is None:

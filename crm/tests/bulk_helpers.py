@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engines.models import Campaign, Channel
+from crm.models import Campaign, Channel
 
 
 def post_rows(client, thing: str, rows, **headers):

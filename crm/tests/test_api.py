@@ -22,7 +22,7 @@ from crm.models import (
     Segment,
     StageChange,
 )
-from engines.services import ensure_default_channels
+from crm.channels.services import ensure_default_channels
 from mos.actors import Actor
 from mos.models import AuditEntry, Membership
 from mos.roles import Role
@@ -182,7 +182,7 @@ def test_consent_action_appends(api, contact):
 def test_list_filters(api, actor, workspace, add_member):
     rep = add_member(Role.SALES_REP)
     ensure_default_channels(workspace)
-    from engines.selectors import channel_by_key
+    from crm.channels.selectors import channel_by_key
 
     seo = channel_by_key(workspace, "seo")
     persona = services.persona_create(actor=actor, name="Ops")
@@ -223,8 +223,8 @@ def test_list_is_cursor_paginated(api, actor):
 
 def _many_contacts(actor, workspace, n):
     ensure_default_channels(workspace)
-    from engines.selectors import channel_by_key
-    from engines.services import campaign_create
+    from crm.channels.selectors import channel_by_key
+    from crm.channels.services import campaign_create
 
     ch = channel_by_key(workspace, "email")
     camp = campaign_create(actor=actor, channel=ch, name="Spring")
@@ -396,7 +396,7 @@ def test_rep_sees_only_their_open_leads(rep, lead, actor, add_member,
     services.contact_create(actor=actor, email="theirs@x.test", owner=other, stage="sql")
     services.contact_create(actor=actor, email="won@x.test", owner=rep, stage="customer")
     ensure_default_channels(actor.workspace)
-    from engines.selectors import channel_by_key
+    from crm.channels.selectors import channel_by_key
 
     for i in range(10):
         services.contact_create(actor=actor, email=f"l{i}@x.test", owner=rep, stage="mql",

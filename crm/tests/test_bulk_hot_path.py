@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from crm import bulk_events
+from crm.ingest import events as bulk_events
 from crm.models import Event
 from mos import services
 from mos.actors import Actor

@@ -66,7 +66,7 @@ def test_first_answer_400_is_replayed_too(api, workspace):
 
 
 def test_failed_request_releases_the_key(api, workspace, monkeypatch):
-    from crm import api_bulk
+    from crm.ingest import api as api_bulk
 
     def boom(**kwargs):
         raise RuntimeError("database went away")

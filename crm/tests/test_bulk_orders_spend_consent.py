@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from crm.models import Consent, Contact, Order
-from engines.models import Spend
+from crm.models import Spend
 
 from .bulk_helpers import make_campaign, make_channel, post_rows, statuses
 

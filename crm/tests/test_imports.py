@@ -11,11 +11,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from crm import import_formats, imports
+from crm.importing import formats as import_formats
+from crm.importing import jobs as imports
 from crm.models import Contact, ImportJob, Order
-from crm.tasks import import_run
-from engines.models import Campaign, Channel, Spend
-from engines.services import ensure_default_channels
+from crm.importing.tasks import import_run
+from crm.models import Campaign, Channel, Spend
+from crm.channels.services import ensure_default_channels
 from mos.actors import Actor
 from mos.models import AuditEntry, Membership
 from mos.roles import Role

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm import quality
+from crm.tracking import quality
 from crm.models import Consent, Contact, Event, TrackedEvent
-from engines.models import Channel
+from crm.models import Channel
 from mos.models import AuditEntry
 from mos.roles import Role
 

@@ -146,10 +146,10 @@ def test_sort_by_name_and_created(owner_client, workspace, contacts):
 
 
 def test_keyset_pages_walk_every_contact_once(owner_client, workspace, monkeypatch):
-    from crm import views
+    from mos import pagination
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
     now = timezone.now()
     # equal created_at for two of them: the id breaks the tie
     for i in range(5):

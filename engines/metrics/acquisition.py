@@ -14,24 +14,12 @@ from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext_lazy as _
 
 from .frames import STAGES, empty_frame
-from .registry import VALUE_COLUMNS, register
+from .registry import VALUE_COLUMNS
 
-FAMILY = "acquisition"
 GRAINS = ("day", "week", "month")
 STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
-
-register("impressions", label=_("Impressions"), unit="count", direction="up", family=FAMILY)
-register("clicks", label=_("Clicks"), unit="count", direction="up", family=FAMILY)
-register("spend", label=_("Ad spend"), unit="currency", direction="neutral", family=FAMILY)
-register("ctr", label=_("Click-through rate (CTR)"), unit="ratio", direction="up", family=FAMILY)
-register("cpc", label=_("Cost per click (CPC)"), unit="currency", direction="down", family=FAMILY)
-register("cpm", label=_("Cost per 1,000 impressions (CPM)"), unit="currency", direction="down",
-         family=FAMILY)
-register("leads", label=_("New leads"), unit="count", direction="up", family=FAMILY)
-register("cpl", label=_("Cost per lead (CPL)"), unit="currency", direction="down", family=FAMILY)
 
 
 # --- helpers shared by every family -------------------------------------------------------

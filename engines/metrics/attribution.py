@@ -22,22 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext_lazy as _
 
-from .registry import ATTRIBUTION_MODELS, VALUE_COLUMNS, register
+from .registry import ATTRIBUTION_MODELS, VALUE_COLUMNS
 
 NO_TOUCH_CHANNEL = "direct"
 GRAINS = ("day", "week", "month")
 CREDIT_COLUMNS = ["contact_id", "converted_at", "channel", "credit", "revenue_credit"]
 PATH_COLUMNS = ["path_id", "contact_id", "channel", "occurred_at", "converted", "converted_at",
                 "revenue"]
-
-register("attributed_conversions", label=_("Attributed conversions"), unit="count",
-         direction="up", family="attribution", per_model=True,
-         description=_("Conversions credited to the channel by the attribution model."))
-register("attributed_revenue", label=_("Attributed revenue"), unit="currency",
-         direction="up", family="attribution", per_model=True,
-         description=_("First-order revenue credited to the channel by the attribution model."))
 
 
 def _cutoff(touchpoints: pd.DataFrame, conversions: pd.DataFrame, as_of) -> pd.Timestamp:
@@ -208,8 +200,6 @@ def credit_paths(paths: pd.DataFrame, model: str, half_life_days: float = 7.0,
     credit["revenue_credit"] = (credit["credit"].to_numpy()
                                 * info["revenue"].reindex(credit["path_id"]).to_numpy())
     return credit[CREDIT_COLUMNS].reset_index(drop=True)
-
-
 
 
 def attribute(touchpoints: pd.DataFrame, conversions: pd.DataFrame, *, model: str,

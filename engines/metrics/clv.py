@@ -16,21 +16,12 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext_lazy as _
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from .registry import VALUE_COLUMNS, register
+from .registry import VALUE_COLUMNS
 
 DAYS_PER_MONTH = 365.25 / 12
-
-register("ltv_predicted", label=_("Predicted LTV (12 months)"), unit="currency", direction="up",
-         family="clv", description=_("Mean expected gross margin over the next 12 months per "
-                                     "active customer (BG/NBD + Gamma-Gamma)."))
-register("expected_purchases_12m", label=_("Expected purchases per customer (12 months)"),
-         unit="count", direction="up", family="clv",
-         description=_("Mean expected number of purchases over the next 12 months per active "
-                       "customer (BG/NBD)."))
 
 
 class BGNBDParams(NamedTuple):

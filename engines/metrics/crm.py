@@ -5,13 +5,10 @@ acceptance rate and mean feedback score), and campaign response rate.
 from __future__ import annotations
 
 import pandas as pd
-from django.utils.translation import gettext_lazy as _
 
 from .acquisition import check_grain, combine, cutoff, frame_or_empty, period_start, to_values
-from .registry import register
 from .retention import purchases
 
-FAMILY = "crm"
 ACCEPTED_OUTCOMES = ("accepted", "converted")
 DECIDED_OUTCOMES = ("accepted", "rejected", "converted")  # "no_answer" is not a verdict
 SEND_EVENTS = ("campaign_sent", "email_sent", "sms_sent", "push_sent")
@@ -20,19 +17,7 @@ RESPONSE_EVENTS = ("email_click", "link_click", "email_reply", "sms_reply", "rep
                    "form_submit", "signup", "purchase")
 RESPONSE_WINDOW_DAYS = 7
 
-register("new_customer_share", label=_("Share of new customers"), unit="ratio",
-         direction="neutral", family=FAMILY)
-register("repeat_customer_share", label=_("Share of repeat customers"), unit="ratio",
-         direction="neutral", family=FAMILY)
-register("lead_acceptance_rate", label=_("Leads accepted by sales"), unit="ratio",
-         direction="up", family=FAMILY)
 # a mean 1–5 score; the registry has no "score" unit yet, so it is shown as a plain number
-register("lead_quality", label=_("Average lead quality (1–5)"), unit="score", direction="up",
-         family=FAMILY, description="mean sales feedback score, 1 (poor) to 5 (excellent)")
-register("campaign_recipients", label=_("Campaign recipients"), unit="count", direction="up",
-         family=FAMILY)
-register("campaign_response_rate", label=_("Campaign response rate"), unit="ratio",
-         direction="up", family=FAMILY)
 
 
 def customer_shares(orders: pd.DataFrame, *, grain: str, as_of) -> pd.DataFrame:

@@ -9,43 +9,16 @@ LTV:CAC and payback are monthly quantities: they are emitted only when grain="mo
 from __future__ import annotations
 
 import pandas as pd
-from django.utils.translation import gettext_lazy as _
 
 from .acquisition import (
     check_grain, combine, cutoff, first_reached, frame_or_empty, period_start, ratio, reused,
     to_values,
 )
-from .registry import register
 from .retention import (
     check_business, first_purchase, month_index, month_start, monthly_churn, signed_amount,
 )
 
-FAMILY = "economics"
 ATTRIBUTED_COLUMNS = ["contact_id", "converted_at", "channel", "credit", "revenue_credit", "model"]
-
-register("new_customers", label=_("New customers"), unit="count", direction="up", family=FAMILY)
-register("revenue", label=_("Revenue (net of refunds)"), unit="currency", direction="up",
-         family=FAMILY)
-register("orders", label=_("Orders"), unit="count", direction="up", family=FAMILY)
-register("paying_customers", label=_("Paying customers"), unit="count", direction="up",
-         family=FAMILY)
-register("aov", label=_("Average order value (AOV)"), unit="currency", direction="up",
-         family=FAMILY)
-register("arpa", label=_("Average revenue per account (ARPA)"), unit="currency", direction="up",
-         family=FAMILY)
-register("gross_margin", label=_("Gross margin"), unit="ratio", direction="up", family=FAMILY)
-register("cac", label=_("Blended CAC"), unit="currency", direction="down", family=FAMILY)
-register("cac", label=_("CAC"), unit="currency", direction="down", family=FAMILY,
-         per_model=True)
-register("roas", label=_("Blended ROAS"), unit="multiple", direction="up", family=FAMILY)
-register("roas", label=_("ROAS"), unit="multiple", direction="up", family=FAMILY, per_model=True)
-register("ltv_subscription", label=_("LTV (ARPA × margin / churn)"), unit="currency",
-         direction="up", family=FAMILY)
-register("ltv_cohort_12m", label=_("Realised 12-month cohort LTV"), unit="currency",
-         direction="up", family=FAMILY)
-register("ltv_cac", label=_("LTV:CAC"), unit="multiple", direction="up", family=FAMILY)
-register("cac_payback_months", label=_("CAC payback"), unit="months", direction="down",
-         family=FAMILY)
 
 
 def empty_attributed() -> pd.DataFrame:

@@ -14,23 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext_lazy as _
 
 from .acquisition import (
     STAGE_RANK, check_grain, combine, cutoff, frame_or_empty, period_start, ratio, reused,
     to_values,
 )
 from .frames import STAGES
-from .registry import register
-
-FAMILY = "funnel"
-
-register("funnel_entries", label=_("Contacts entering stage"), unit="count", direction="up",
-         family=FAMILY)
-register("funnel_conversion", label=_("Step conversion to next stage"), unit="ratio",
-         direction="up", family=FAMILY)
-register("funnel_days_to_next", label=_("Median days to next stage"), unit="days",
-         direction="down", family=FAMILY)
 
 
 @reused

@@ -11,35 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext_lazy as _
 
 from .acquisition import (
     check_grain, combine, cutoff, frame_or_empty, period_start, ratio, reused, to_values,
 )
-from .registry import register
 
-FAMILY = "retention"
 BUSINESSES = ("subscription", "transactional")
 SUBSCRIPTION_KINDS = ("new", "renewal")
 # things the team did *to* a contact; they are not the contact being active
 PASSIVE_EVENTS = ("campaign_sent", "email_sent", "sms_sent", "push_sent")
-
-register("cohort_retention", label=_("Cohort retention"), unit="ratio", direction="up",
-         family=FAMILY)
-register("cohort_size", label=_("Cohort size"), unit="count", direction="up", family=FAMILY)
-register("retention_d7", label=_("Day-7 retention"), unit="ratio", direction="up", family=FAMILY)
-register("retention_d30", label=_("Day-30 retention"), unit="ratio", direction="up",
-         family=FAMILY)
-register("churn", label=_("Customer churn (monthly)"), unit="ratio", direction="down",
-         family=FAMILY)
-register("nrr_monthly", label=_("Net revenue retention (month over month)"), unit="ratio",
-         direction="up", family=FAMILY)
-register("nrr_yearly", label=_("Net revenue retention (year over year)"), unit="ratio",
-         direction="up", family=FAMILY)
-register("new_order_share", label=_("Share of orders from first-time customers"), unit="ratio",
-         direction="neutral", family=FAMILY)
-register("repeat_order_share", label=_("Share of orders from repeat customers"), unit="ratio",
-         direction="neutral", family=FAMILY)
 
 
 # --- order helpers (economics and crm use them too) ---------------------------------------

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from engines import dashboard
-from engines.models import Channel, MetricValue
+from engines.models import MetricValue
+from crm.models import Channel
 
 pytestmark = pytest.mark.django_db
 

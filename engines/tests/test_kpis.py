@@ -10,7 +10,8 @@ import pytest
 
 from crm.models import Segment
 from engines import selectors, services
-from engines.models import KPI, Channel, KPITarget, MetricValue
+from engines.models import KPI, KPITarget, MetricValue
+from crm.models import Channel
 from mos.models import AuditEntry
 from mos.roles import Role
 

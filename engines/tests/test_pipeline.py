@@ -24,11 +24,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import Contact, Event, Order, StageChange
-from engines import pipeline
+from engines.metrics import pipeline
 from engines.metrics import loaders
-from engines.models import Channel, MetricRun, MetricValue, Spend
+from engines.models import MetricRun, MetricValue
+from crm.models import Channel, Spend
 from engines.services import metric_run_start
-from engines.tasks import compute_all_workspaces
+from engines.metrics.tasks import compute_all_workspaces
 from mos.models import Workspace
 
 AS_OF = date(2026, 10, 31)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from crm import services
 from crm.models import Event, Order
-from engines.models import Campaign, Channel
+from crm.models import Campaign, Channel
 from mos.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,9 @@ from datetime import date
 
 import pytest
 
-from engines.models import Channel, MetricValue
+from engines.models import MetricValue
+
+from crm.models import Channel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

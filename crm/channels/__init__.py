@@ -1,0 +1,1 @@
+"""Channels, campaigns and daily spend: the workspace's marketing channels (models in crm.models)."""

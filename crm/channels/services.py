@@ -1,0 +1,139 @@
+"""Writes for channels and campaigns (spend arrives through crm.ingest and crm.importing)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from mos.actors import Actor
+from mos.writes import reject_unknown as _reject_unknown
+from mos.audit import audit, diff, snapshot
+from mos.models import Workspace
+
+from crm.models import Campaign, Channel
+
+CHANNEL_FIELDS = ["key", "name", "kind", "utm_sources", "is_paid"]
+CAMPAIGN_FIELDS = ["channel", "name", "utm_campaign", "external_id", "budget", "starts_on",
+                   "ends_on", "goal"]
+PAID_KINDS = {Channel.Kind.PAID_SEARCH, Channel.Kind.PAID_SOCIAL}
+# utm_source values that usually mean each default channel
+DEFAULT_UTM_SOURCES = {
+    Channel.Kind.SEO: ["google_organic", "bing_organic"],
+    Channel.Kind.PAID_SEARCH: ["google", "google_ads", "bing", "bing_ads"],
+    Channel.Kind.PAID_SOCIAL: ["facebook", "instagram", "meta", "linkedin", "tiktok", "snapchat",
+                               "x", "twitter"],
+    Channel.Kind.ORGANIC_SOCIAL: ["social"],
+    Channel.Kind.EMAIL: ["email", "newsletter"],
+    Channel.Kind.CONTENT: ["blog", "content"],
+    Channel.Kind.REFERRAL: ["referral"],
+    Channel.Kind.PARTNERSHIPS: ["partner"],
+    Channel.Kind.DIRECT: ["direct"],
+    Channel.Kind.OTHER: [],
+}
+
+
+def _clean_utm_sources(fields: dict) -> dict:
+    if "utm_sources" in fields:
+        value = fields["utm_sources"] or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError({"utm_sources": [_("Give a list of utm_source values.")]})
+        fields["utm_sources"] = list(dict.fromkeys(v.strip().lower() for v in value
+                                                   if v.strip()))
+    return fields
+
+
+def _check_key_free(workspace: Workspace, key: str, exclude_pk=None) -> None:
+    qs = Channel.objects.filter(workspace=workspace, key=key)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise ValidationError({"key": [_("This workspace already has a channel with this key.")]})
+
+
+@transaction.atomic
+def channel_create(*, actor: Actor, **fields) -> Channel:
+    """A new marketing channel."""
+    _reject_unknown(fields, CHANNEL_FIELDS, "channel")
+    fields = _clean_utm_sources(dict(fields))
+    channel = Channel(workspace=actor.workspace, **fields)
+    channel.full_clean(validate_constraints=False)
+    _check_key_free(actor.workspace, channel.key)
+    channel.save()
+    audit(actor, "channel.create", channel, changes=snapshot(channel, CHANNEL_FIELDS))
+    return channel
+
+
+@transaction.atomic
+def channel_update(*, actor: Actor, channel: Channel, **fields) -> Channel:
+    _reject_unknown(fields, CHANNEL_FIELDS, "channel")
+    fields = _clean_utm_sources(dict(fields))
+    before = snapshot(channel, CHANNEL_FIELDS)
+    for k, v in fields.items():
+        setattr(channel, k, v)
+    channel.full_clean(validate_constraints=False)
+    if "key" in fields:
+        _check_key_free(channel.workspace, channel.key, exclude_pk=channel.pk)
+    channel.save(update_fields=list(fields) or None)
+    changes = diff(before, snapshot(channel, CHANNEL_FIELDS))
+    if changes:
+        audit(actor, "channel.update", channel, changes=changes)
+    return channel
+
+
+def _check_campaign(workspace: Workspace, campaign: Campaign) -> None:
+    errors = {}
+    if campaign.channel_id and campaign.channel.workspace_id != workspace.pk:
+        errors["channel"] = [_("Not found in this workspace.")]
+    if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
+        errors["ends_on"] = [_("The end date is before the start date.")]
+    if campaign.utm_campaign and Campaign.objects.filter(
+            workspace=workspace, utm_campaign=campaign.utm_campaign).exclude(
+            pk=campaign.pk).exists():
+        errors["utm_campaign"] = [_("Another campaign already uses this UTM campaign.")]
+    if campaign.budget is not None and campaign.budget < 0:
+        errors["budget"] = [_("The budget cannot be negative.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def campaign_create(*, actor: Actor, **fields) -> Campaign:
+    """A new campaign on one of the workspace's channels."""
+    _reject_unknown(fields, CAMPAIGN_FIELDS, "campaign")
+    campaign = Campaign(workspace=actor.workspace, **fields)
+    _check_campaign(actor.workspace, campaign)
+    campaign.full_clean()
+    campaign.save()
+    audit(actor, "campaign.create", campaign, changes=snapshot(campaign, CAMPAIGN_FIELDS))
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, actor: Actor, campaign: Campaign, **fields) -> Campaign:
+    _reject_unknown(fields, CAMPAIGN_FIELDS, "campaign")
+    before = snapshot(campaign, CAMPAIGN_FIELDS)
+    for k, v in fields.items():
+        setattr(campaign, k, v)
+    _check_campaign(campaign.workspace, campaign)
+    campaign.full_clean()
+    campaign.save(update_fields=list(fields) or None)
+    changes = diff(before, snapshot(campaign, CAMPAIGN_FIELDS))
+    if changes:
+        audit(actor, "campaign.update", campaign, changes=changes)
+    return campaign
+
+
+def ensure_default_channels(workspace: Workspace) -> list[Channel]:
+    """Create the ten standard channels (key = kind) that the workspace lacks; idempotent.
+    Returns every channel of the workspace."""
+    existing = set(Channel.objects.filter(workspace=workspace).values_list("key", flat=True))
+    with translation.override("en"):
+        rows = [Channel(workspace=workspace, key=kind.value, name=str(kind.label),
+                        kind=kind.value, is_paid=kind in PAID_KINDS,
+                        utm_sources=DEFAULT_UTM_SOURCES.get(kind, []))
+                for kind in Channel.Kind if kind.value not in existing]
+    if rows:
+        Channel.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(Channel.objects.filter(workspace=workspace))

@@ -1,0 +1,458 @@
+"""Reading CSV files as spreadsheets and ad platforms write them: the encoding (UTF-8 with or
+without BOM, UTF-16, Windows-1252), the delimiter, title lines above the header, report footers,
+the layouts MOS recognises (generic contacts / orders / spend, Google Ads, Meta Ads) and their
+column mapping, and the number and date formats — turning each record into a Row of field
+values. No database here: crm.importing.jobs hands the rows to the bulk functions.
+Supported layouts are described in docs/imports.md."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+MAX_ROWS = 1_000_000
+HEADER_SEARCH_LINES = 15  # title lines an export may put above its header
+DELIMITERS = ("\t", ",", ";")
+csv.field_size_limit(1024 * 1024)
+
+
+class ImportFileError(Exception):
+    """A problem with the whole file (encoding, size, missing columns): shown to the user."""
+
+
+# --- layouts ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: object  # lazy translated text
+    aliases: tuple[str, ...]  # regular expressions over normalised header cells
+    type: str = "text"  # text, int, decimal, date, datetime
+
+    def matches(self, header: str) -> re.Match | None:
+        for alias in self.aliases:
+            m = re.fullmatch(alias, header)
+            if m:
+                return m
+        return None
+
+
+@dataclass(frozen=True)
+class Layout:
+    key: str
+    label: object
+    kind: str  # ImportJob.Kind value
+    fields: tuple[Field, ...]
+    # every tuple is "one of these fields": the header row must have at least one of each
+    required: tuple[tuple[str, ...], ...]
+    # headers that identify this layout when the user leaves it on "detect"
+    signature: tuple[str, ...] = ()
+    from_ad_platform: bool = False
+
+    def field(self, key: str) -> Field:
+        return next(f for f in self.fields if f.key == key)
+
+
+def _f(key, label, *aliases, type="text"):
+    return Field(key, label, tuple(aliases), type)
+
+
+L = gettext_lazy
+CONTACT_FIELDS = (
+    _f("external_id", L("External id"), r"external[ _]?id", r"(contact|customer|record) ?id", r"id"),
+    _f("email", L("E-mail"), r"e-?mail( address)?", r"email_address"),
+    _f("phone", L("Phone"), r"phone( number)?", r"mobile( phone)?", r"telephone"),
+    _f("name", L("Name"), r"(full |contact )?name"),
+    _f("first_name", L("First name"), r"first[ _]?name", r"given name"),
+    _f("last_name", L("Last name"), r"last[ _]?name", r"surname", r"family name"),
+    _f("company", L("Company"), r"company( name)?", r"organi[sz]ation"),
+    _f("country", L("Country"), r"country( code)?"),
+    _f("city", L("City"), r"city"),
+    _f("language", L("Language"), r"language", r"lang"),
+    _f("stage", L("Lifecycle stage"), r"(lifecycle[ _])?stage"),
+    _f("customer_type", L("Customer type"), r"customer[ _]type"),
+    _f("buying_role", L("Buying role"), r"buying[ _]role"),
+)
+ORDER_FIELDS = (
+    _f("external_id", L("Order id"), r"external[ _]?id", r"order[ _]?(id|number|no\.?)", r"id"),
+    _f("contact", L("Contact"), r"contact", r"contact[ _](id|external[ _]id|email)",
+       r"customer([ _](id|email|e-mail))?", r"e-?mail"),
+    _f("amount", L("Amount"), r"amount", r"total", r"revenue", r"order (total|amount|value)",
+       type="decimal"),
+    _f("currency", L("Currency"), r"currency( code)?"),
+    _f("occurred_at", L("Date"), r"occurred[ _]at", r"(order )?date", r"created[ _]at",
+       r"paid[ _]at", type="datetime"),
+    _f("kind", L("Kind"), r"kind", r"(order )?type"),
+    _f("margin", L("Gross margin"), r"(gross )?margin", type="decimal"),
+)
+SPEND_FIELDS = (
+    _f("date", L("Date"), r"date", r"day", type="date"),
+    _f("channel", L("Channel"), r"channel( key)?"),
+    _f("campaign", L("Campaign"), r"campaign( name)?"),
+    _f("campaign_id", L("Campaign id"), r"campaign[ _]id"),
+    _f("amount", L("Amount"), r"amount", r"spend", r"cost", r"amount spent", type="decimal"),
+    _f("impressions", L("Impressions"), r"impressions", r"impr\.?", type="int"),
+    _f("clicks", L("Clicks"), r"clicks", type="int"),
+    _f("currency", L("Currency"), r"currency( code)?"),
+)
+GOOGLE_ADS_FIELDS = (
+    _f("date", L("Date"), r"day", r"date", type="date"),
+    _f("campaign", L("Campaign"), r"campaign"),
+    _f("campaign_id", L("Campaign id"), r"campaign id"),
+    _f("impressions", L("Impressions"), r"impr\.", r"impressions", type="int"),
+    _f("clicks", L("Clicks"), r"clicks", type="int"),
+    _f("amount", L("Amount"), r"cost", type="decimal"),
+    _f("currency", L("Currency"), r"currency code", r"currency"),
+)
+META_ADS_FIELDS = (
+    _f("date", L("Date"), r"day", type="date"),
+    _f("date_start", L("Reporting starts"), r"reporting starts", type="date"),
+    _f("date_end", L("Reporting ends"), r"reporting ends", type="date"),
+    _f("campaign", L("Campaign"), r"campaign name"),
+    _f("campaign_id", L("Campaign id"), r"campaign id"),
+    _f("impressions", L("Impressions"), r"impressions", type="int"),
+    _f("clicks", L("Clicks"), r"link clicks", type="int"),
+    # "Amount spent (USD)": the currency is in the header
+    _f("amount", L("Amount"), r"amount spent(?: \((?P<currency>[a-z]{3})\))?", type="decimal"),
+    _f("currency", L("Currency"), r"currency"),
+)
+
+LAYOUTS: dict[str, Layout] = {layout.key: layout for layout in (
+    Layout("contacts", L("Contacts (CSV)"), "contacts", CONTACT_FIELDS,
+           required=(("external_id", "email", "phone"),)),
+    Layout("orders", L("Orders (CSV)"), "orders", ORDER_FIELDS,
+           required=(("contact",), ("amount",), ("occurred_at",))),
+    Layout("spend", L("Ad spend (CSV)"), "spend", SPEND_FIELDS,
+           required=(("date",), ("amount",))),
+    Layout("google_ads", L("Google Ads campaign report"), "spend", GOOGLE_ADS_FIELDS,
+           required=(("date",), ("campaign", "campaign_id"), ("amount",)),
+           signature=(r"impr\.", r"currency code"), from_ad_platform=True),
+    Layout("meta_ads", L("Meta Ads Manager export"), "spend", META_ADS_FIELDS,
+           required=(("date", "date_start"), ("campaign", "campaign_id"), ("amount",)),
+           signature=(r"amount spent.*", r"reporting starts", r"link clicks"),
+           from_ad_platform=True),
+)}
+GENERIC = {"contacts": "contacts", "orders": "orders", "spend": "spend"}
+AUTO = "auto"
+
+
+def layouts_for(kind: str) -> list[Layout]:
+    return [lay for lay in LAYOUTS.values() if lay.kind == kind]
+
+
+def layout_choices() -> list[tuple[str, object]]:
+    return [(AUTO, L("Detect from the file"))] + [(k, v.label) for k, v in LAYOUTS.items()]
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+def detect_encoding(head: bytes) -> str:
+    """The text encoding of a file from its first bytes: BOMs first, then UTF-16 without BOM
+    (NUL bytes), then UTF-8, then Windows-1252 (what Excel writes on many systems)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head[:200]:
+        odd_nuls = head[1:200:2].count(0)
+        return "utf-16-le" if odd_nuls >= head[0:200:2].count(0) else "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def open_text(binary) -> tuple[io.TextIOWrapper, str]:
+    """A text stream over a binary file object (positioned at its start)."""
+    binary.seek(0)
+    head = binary.read(64 * 1024)
+    binary.seek(0)
+    if not head.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+        raise ImportFileError(_("The file is empty."))
+    encoding = detect_encoding(head)
+    raw = binary
+    while not isinstance(raw, io.IOBase) and getattr(raw, "file", None) is not None:
+        raw = raw.file  # Django File / upload wrappers → the real file object
+    stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    return stream, encoding
+
+
+def norm_header(cell: str) -> str:
+    return re.sub(r"\s+", " ", (cell or "").replace("\ufeff", "").strip().strip('"')).lower()
+
+
+@dataclass
+class FileShape:
+    """What inspecting a file found: how to read it and which column means what."""
+
+    layout: Layout
+    encoding: str
+    delimiter: str
+    header_line: int  # 1-based
+    headers: list[str]
+    mapping: dict[int, str]  # column index → field key
+    header_currency: str = ""
+    total_rows: int = 0
+
+    @property
+    def ignored(self) -> list[str]:
+        return [h for i, h in enumerate(self.headers) if i not in self.mapping and h.strip()]
+
+    def as_report(self) -> dict:
+        return {"encoding": self.encoding, "delimiter": self.delimiter,
+                "header_line": self.header_line, "headers": self.headers,
+                "mapping": [[self.headers[i], k] for i, k in sorted(self.mapping.items())],
+                "ignored": self.ignored, "header_currency": self.header_currency}
+
+
+def _map_headers(layout: Layout, headers: list[str]) -> tuple[dict[int, str], str]:
+    """Column index → field key (the first column matching a field wins), and a currency
+    found in a header such as "Amount spent (EUR)"."""
+    mapping, taken, currency = {}, set(), ""
+    for f in layout.fields:  # field order decides ties: "Campaign ID" is not "Campaign"
+        for i, h in enumerate(headers):
+            if i in mapping or f.key in taken:
+                continue
+            m = f.matches(norm_header(h))
+            if m:
+                mapping[i] = f.key
+                taken.add(f.key)
+                if m.groupdict().get("currency"):
+                    currency = m.group("currency").upper()
+    return mapping, currency
+
+
+def _missing(layout: Layout, mapping: dict[int, str]) -> list[tuple[str, ...]]:
+    have = set(mapping.values())
+    return [group for group in layout.required if not have.intersection(group)]
+
+
+def _signature_score(layout: Layout, headers: list[str]) -> int:
+    normed = [norm_header(h) for h in headers]
+    return sum(any(re.fullmatch(sig, h) for h in normed) for sig in layout.signature)
+
+
+def inspect_file(binary, *, kind: str, layout: str = AUTO) -> FileShape:
+    """Find the encoding, delimiter, header row and layout of an uploaded file, map its
+    columns and count its data rows. Raises ImportFileError with a message for the user."""
+    stream, encoding = open_text(binary)
+    try:
+        try:
+            head_lines = []
+            for line in stream:
+                head_lines.append(line)
+                if len(head_lines) >= HEADER_SEARCH_LINES:
+                    break
+        except UnicodeDecodeError:
+            raise ImportFileError(_("The file's text encoding could not be read. Save it as "
+                                    "CSV UTF-8 and try again.")) from None
+        candidates = [LAYOUTS[layout]] if layout != AUTO else layouts_for(kind)
+        best = None  # (score, -line, delimiter, layout, headers, mapping, currency)
+        for delim in DELIMITERS:
+            rows = list(csv.reader(head_lines, delimiter=delim))
+            for idx, row in enumerate(rows):
+                if len([c for c in row if c.strip()]) < 2:
+                    continue
+                for lay in candidates:
+                    mapping, currency = _map_headers(lay, row)
+                    if _missing(lay, mapping):
+                        continue
+                    score = (_signature_score(lay, row), len(mapping), -idx)
+                    if best is None or score > best[0]:
+                        best = (score, idx, delim, lay, row, mapping, currency)
+        if best is None:
+            lay = candidates[0] if len(candidates) == 1 else LAYOUTS[GENERIC[kind]]
+            raise ImportFileError(_missing_message(lay, head_lines))
+        _score, idx, delim, lay, headers, mapping, currency = best
+        if lay.kind != kind:
+            raise ImportFileError(_("This layout imports %(kind)s, not the kind you chose.")
+                                  % {"kind": lay.kind})
+        shape = FileShape(layout=lay, encoding=encoding, delimiter=delim,
+                          header_line=idx + 1, headers=[h.strip().lstrip("\ufeff")
+                                                        for h in headers],
+                          mapping=mapping, header_currency=currency)
+    finally:
+        stream.detach()
+    shape.total_rows = sum(1 for _ in iter_records(binary, shape))
+    if shape.total_rows == 0:
+        raise ImportFileError(_("The file has a header row but no data rows."))
+    return shape
+
+
+def _missing_message(layout: Layout, head_lines: list[str]) -> str:
+    needed = " · ".join(" / ".join(str(layout.field(k).label) for k in group)
+                        for group in layout.required)
+    first = next((ln.strip() for ln in head_lines if ln.strip()), "")[:120]
+    return _("No header row with the columns MOS needs was found in the first %(n)d lines. "
+             "“%(layout)s” needs the columns: %(needed)s. The file begins with: “%(first)s”.") % {
+        "n": HEADER_SEARCH_LINES, "layout": layout.label, "needed": needed, "first": first}
+
+
+def _is_footer(cells: list[str]) -> bool:
+    """Ad-platform report footers: "Total: Account", "Total: Search", "Total"."""
+    return any(c.strip().lower() == "total" or c.strip().lower().startswith("total:")
+               for c in cells[:3])
+
+
+def iter_records(binary, shape: FileShape) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for each data row, skipping blank rows and report footers
+    ("Total: Account" in Google Ads exports). Line numbers are 1-based and count the title
+    and header lines, as a spreadsheet shows them."""
+    stream, _enc = open_text(binary)
+    try:
+        reader = csv.reader(stream, delimiter=shape.delimiter)
+        line = 0
+        try:
+            for cells in reader:
+                line += 1
+                if line <= shape.header_line:
+                    continue
+                if not any(c.strip() for c in cells):
+                    continue
+                if shape.layout.from_ad_platform and _is_footer(cells):
+                    continue
+                if line - shape.header_line > MAX_ROWS + 1:
+                    raise ImportFileError(_("The file has more than %(n)s rows; split it into "
+                                            "smaller files.") % {"n": f"{MAX_ROWS:,}"})
+                yield line, cells
+        except UnicodeDecodeError:
+            raise ImportFileError(_("Line %(line)d is not valid %(enc)s text. Save the file as "
+                                    "CSV UTF-8 and try again.") % {"line": line + 1,
+                                                                   "enc": _enc}) from None
+        except csv.Error as e:
+            raise ImportFileError(_("Line %(line)d could not be read as CSV: %(error)s")
+                                  % {"line": line + 1, "error": e}) from None
+    finally:
+        stream.detach()
+
+
+# --- values ----------------------------------------------------------------------------------
+
+EMPTY = {"", "--", " --", "-", "n/a", "null"}
+_THOUSANDS = re.compile(r"-?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")
+_CURRENCY_MARKS = re.compile(r"^[A-Za-z]{3}\s+|\s+[A-Za-z]{3}$|[$€£¥₹]")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%a, %b %d, %Y",
+                "%d %b %Y", "%d %B %Y", "%Y%m%d")
+
+
+def clean_number(value: str) -> str:
+    """'1,234' → '1234'; '$1,234.50' → '1234.50'; '12,50' → '12.50'; '--' → ''."""
+    s = _CURRENCY_MARKS.sub("", value.strip()).strip()
+    if s.lower() in EMPTY:
+        return ""
+    if _THOUSANDS.fullmatch(s):
+        s = re.sub(r"[,\u00a0\u202f ]", "", s)
+    elif _DECIMAL_COMMA.fullmatch(s):
+        s = s.replace(",", ".")
+    return s
+
+
+def clean_int(value: str) -> int | None:
+    if value.isdigit():  # the common case, without the regular expressions
+        return int(value)
+    s = clean_number(value)
+    if s == "":
+        return 0  # ad platforms write "--" for "none"
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        return None
+    return int(d) if d == d.to_integral_value() else None
+
+
+_PLAIN_DECIMAL = re.compile(r"\d+(\.\d+)?")
+
+
+def clean_decimal(value: str) -> str | None:
+    if _PLAIN_DECIMAL.fullmatch(value):
+        return value
+    s = clean_number(value)
+    if s == "":
+        return ""
+    try:
+        Decimal(s)
+    except InvalidOperation:
+        return None
+    return s
+
+
+def clean_date(value: str) -> str | None:
+    s = value.strip()
+    if not s:
+        return ""
+    if "T" in s[:11]:
+        s = s[:10]
+    if len(s) == 10 and s[4] == "-":
+        try:
+            return date.fromisoformat(s).isoformat()
+        except ValueError:
+            return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(s, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def clean_datetime(value: str) -> str | None:
+    s = value.strip()
+    if not s:
+        return ""
+    try:
+        return datetime.fromisoformat(s.replace(" UTC", "+00:00").replace("Z", "+00:00")
+                                      ).isoformat()
+    except ValueError:
+        pass
+    d = clean_date(s)
+    return d if d else None
+
+
+@dataclass
+class Row:
+    line: int
+    cells: list[str]
+    values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)  # {field: [messages]}
+    data: dict = field(default_factory=dict)  # the row as sent to the bulk function
+    status: str = ""  # created / updated / duplicate / rejected
+    display: dict | None = None  # what the preview shows, when it differs from `data`
+
+    def error(self, key: str, message) -> None:
+        self.errors.setdefault(key, []).append(str(message))
+
+
+def read_row(shape: FileShape, line: int, cells: list[str]) -> Row:
+    """Map one record onto field keys and normalise spreadsheet formats; the bulk functions
+    do the real validation."""
+    row = Row(line, cells)
+    for i, key in shape.mapping.items():
+        raw = cells[i] if i < len(cells) else ""
+        f = shape.layout.field(key)
+        if f.type == "text":
+            v = raw.strip()
+            row.values[key] = "" if v in ("--", " --") else v
+            continue
+        cleaner = {"int": clean_int, "decimal": clean_decimal, "date": clean_date,
+                   "datetime": clean_datetime}[f.type]
+        v = cleaner(raw)
+        if v is None:
+            msg = {"int": _("“%(v)s” is not a whole number."),
+                   "decimal": _("“%(v)s” is not a number."),
+                   "date": _("“%(v)s” is not a date (use YYYY-MM-DD)."),
+                   "datetime": _("“%(v)s” is not a date or date-time (use YYYY-MM-DD).")}[f.type]
+            row.error(key, msg % {"v": raw.strip()[:40]})
+        else:
+            row.values[key] = v
+    return row

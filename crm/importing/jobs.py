@@ -1,0 +1,423 @@
+"""CSV imports of contacts, orders and ad spend. crm.importing.formats reads the file and maps its
+columns; this module turns the rows into the bulk functions' row dicts and hands them to the
+same functions the API uses (crm.ingest) — so a preview, an import and an API call can never
+disagree about a row. The services below create, preview, confirm, cancel and process an
+ImportJob; crm.importing.tasks.import_run calls `import_job_process`. See docs/imports.md."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Campaign, Channel
+from crm.channels.services import campaign_create
+from mos.actors import Actor
+from mos.audit import audit
+from mos.models import Membership
+
+from crm.ingest.contacts import contacts_bulk
+from crm.ingest.orders import orders_bulk
+from crm.ingest.spend import spend_bulk
+from .formats import (  # noqa: F401  (re-exported: the views and tests use them)
+    AUTO,
+    LAYOUTS,
+    FileShape,
+    ImportFileError,
+    Layout,
+    Row,
+    clean_date,
+    clean_datetime,
+    clean_decimal,
+    clean_int,
+    clean_number,
+    inspect_file,
+    iter_records,
+    layout_choices,
+    read_row,
+)
+from crm.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+CHUNK_ROWS = 2_000  # rows per bulk call and per progress update
+PREVIEW_ROWS = 20  # rows shown as they will be stored
+PREVIEW_CHECK_ROWS = 5_000  # rows validated before confirmation (the whole file if smaller)
+PREVIEW_ERRORS = 50  # errors listed on the preview
+REPORT_ERRORS_MAX = 10_000  # rejected rows kept in the report (and its error CSV)
+
+
+# --- rows → the bulk functions' row dicts ------------------------------------------------------
+
+CONTACT_BULK_KEYS = ("external_id", "email", "phone", "name", "company", "country", "city",
+                     "language", "stage", "customer_type", "buying_role")
+ORDER_BULK_KEYS = ("external_id", "contact", "amount", "currency", "occurred_at", "kind",
+                   "margin")
+
+
+def _only_given(values: dict, keys) -> dict:
+    """Send only the columns the file has, so an import never blanks fields it lacks."""
+    return {k: values[k] for k in keys if k in values and values[k] != ""}
+
+
+def contact_row(row: Row, ctx: "ImportContext") -> dict:
+    v = row.values
+    if not v.get("name") and (v.get("first_name") or v.get("last_name")):
+        v["name"] = " ".join(p for p in (v.get("first_name"), v.get("last_name")) if p)
+    for k in ("stage", "customer_type", "buying_role"):
+        if v.get(k):
+            v[k] = re.sub(r"[\s-]+", "_", v[k].strip().lower())
+    return _only_given(v, CONTACT_BULK_KEYS)
+
+
+def order_row(row: Row, ctx: "ImportContext") -> dict:
+    v = row.values
+    if v.get("kind"):
+        v["kind"] = v["kind"].strip().lower()
+    if "currency" not in v or not v["currency"]:
+        v["currency"] = ctx.workspace.currency
+    return _only_given(v, ORDER_BULK_KEYS)
+
+
+def spend_row(row: Row, ctx: "ImportContext") -> dict:
+    v = row.values
+    if "date" not in v and v.get("date_start"):  # Meta without the "Day" breakdown
+        if v.get("date_end") and v["date_end"] != v["date_start"]:
+            row.error("date", _("This row covers %(start)s to %(end)s; MOS stores spend per "
+                                "day. Export with the “Day” breakdown.")
+                      % {"start": v["date_start"], "end": v["date_end"]})
+        v["date"] = v["date_start"]
+    currency = (v.get("currency") or ctx.header_currency or "").upper()
+    if currency and currency != ctx.workspace.currency.upper():
+        row.error("amount", _("The amounts are in %(file)s but this workspace reports in "
+                              "%(ws)s; convert them before importing.")
+                  % {"file": currency, "ws": ctx.workspace.currency})
+    channel = v.get("channel") or ctx.channel_key
+    out = {"date": v.get("date", ""), "channel": channel, "amount": v.get("amount", ""),
+           "impressions": v.get("impressions", 0), "clicks": v.get("clicks", 0)}
+    if v.get("campaign") or v.get("campaign_id"):
+        out["campaign"] = ctx.campaign_ref(channel, v.get("campaign", ""),
+                                           v.get("campaign_id", ""))
+        row.display = {**out, "campaign": v.get("campaign") or v.get("campaign_id")}
+    if not channel:
+        row.error("channel", _("No channel: choose one on upload or add a channel column."))
+    return out
+
+
+ROW_BUILDERS = {"contacts": contact_row, "orders": order_row, "spend": spend_row}
+
+
+class ImportContext:
+    """What processing rows needs besides the rows: the actor, the chosen channel, and the
+    workspace's campaigns (created on first sight, as ad-platform files name them)."""
+
+    def __init__(self, actor, *, layout_key: str, channel_key: str = "",
+                 header_currency: str = ""):
+        self.actor = actor
+        self.workspace = actor.workspace
+        self.layout_key = layout_key
+        self.channel_key = channel_key
+        self.header_currency = header_currency
+        self.new_campaigns: list[str] = []
+        self._campaigns = None
+
+    def _load_campaigns(self):
+        self.channels = {c.key: c for c in Channel.objects.filter(workspace=self.workspace)}
+        self._campaigns = {}
+        for c in Campaign.objects.filter(workspace=self.workspace).order_by("id"):
+            for key in ((c.channel_id, "ext", c.external_id), (c.channel_id, "name", c.name),
+                        (None, "utm", c.utm_campaign), (None, "code", str(c.code))):
+                if key[2]:
+                    self._campaigns.setdefault(key, c)
+
+    def campaign_ref(self, channel_key: str, name: str, external_id: str) -> str:
+        """The code of the campaign a row names — by ad-platform id, then name, UTM campaign
+        or code — creating it under the row's channel when the workspace lacks it."""
+        if self._campaigns is None:
+            self._load_campaigns()
+        channel = self.channels.get(channel_key)
+        if channel is None:
+            return external_id or name  # the bulk function reports the unknown channel
+        for key in ((channel.pk, "ext", external_id), (channel.pk, "name", name),
+                    (None, "utm", name), (None, "code", name), (channel.pk, "ext", name)):
+            if key[2] and key in self._campaigns:
+                return str(self._campaigns[key].code)
+        try:
+            c = campaign_create(actor=self.actor, channel=channel,
+                                name=(name or external_id)[:200], external_id=external_id[:100])
+        except ValidationError:
+            return external_id or name
+        self.new_campaigns.append(c.name)
+        for key in ((channel.pk, "ext", external_id), (channel.pk, "name", name)):
+            if key[2]:
+                self._campaigns[key] = c
+        return str(c.code)
+
+
+def _bulk_write(ctx: ImportContext, kind: str, rows: list[dict]):
+    """The API's bulk function for `kind` (crm.ingest): the same validation and upsert."""
+    if kind == "spend":
+        return spend_bulk(actor=ctx.actor, rows=rows, source=f"import:{ctx.layout_key}")
+    return {"contacts": contacts_bulk, "orders": orders_bulk}[kind](
+        actor=ctx.actor, rows=rows)
+
+
+@dataclass
+class ChunkOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list = field(default_factory=list)  # [line, {field: [messages]}]
+    stored: list = field(default_factory=list)  # [line, status, row dict] (preview)
+
+
+def run_chunk(ctx: ImportContext, kind: str, shape: FileShape,
+              records: list[tuple[int, list[str]]], *, keep_rows: int = 0) -> ChunkOutcome:
+    """Normalise a chunk of records and write its valid rows through the bulk function.
+    The caller decides the transaction: the preview rolls it back."""
+    build = ROW_BUILDERS[kind]
+    rows = [read_row(shape, line, cells) for line, cells in records]
+    payload, sent = [], []
+    for row in rows:
+        data = build(row, ctx)
+        if not row.errors:
+            payload.append(data)
+            sent.append(row)
+        row.data = data
+    out = ChunkOutcome()
+    if payload:
+        result = _bulk_write(ctx, kind, payload)
+        for row, r in zip(sent, result.results):
+            row.status = r["status"]
+            if r["status"] == "rejected":
+                for key, messages in r.get("errors", {}).items():
+                    for m in messages:
+                        row.error(key, m)
+        s = result.summary
+        out.created, out.updated, out.unchanged = s["created"], s["updated"], s["duplicates"]
+    for row in rows:
+        if row.errors:
+            row.status = "rejected"
+            out.rejected.append([row.line, row.errors])
+        if len(out.stored) < keep_rows:
+            out.stored.append([row.line, row.status, _jsonable(row.display or row.data)])
+    return out
+
+
+def _jsonable(data: dict) -> dict:
+    return {k: (str(v) if isinstance(v, (Decimal, date)) else v) for k, v in data.items()}
+
+
+def batched(iterable, n: int):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --- services ----------------------------------------------------------------------------------
+
+def _shape_from_job(job) -> FileShape:
+    r = job.report
+    headers = r["headers"]
+    index = {h: i for i, h in reversed(list(enumerate(headers)))}
+    return FileShape(layout=LAYOUTS[job.layout], encoding=r["encoding"],
+                     delimiter=r["delimiter"], header_line=r["header_line"], headers=headers,
+                     mapping={index[h]: k for h, k in r["mapping"]},
+                     header_currency=r.get("header_currency", ""), total_rows=job.total_rows)
+
+
+def _context(actor, job, shape: FileShape) -> ImportContext:
+    return ImportContext(actor, layout_key=shape.layout.key,
+                         channel_key=job.report.get("channel", ""),
+                         header_currency=shape.header_currency)
+
+
+def import_job_create(*, actor, kind: str, upload, layout: str = AUTO, channel=None):
+    """Store an uploaded file as an ImportJob waiting for confirmation, with its preview.
+    Nothing but the job is written. Raises ValidationError for a file MOS cannot import."""
+    if upload.size > MAX_FILE_BYTES:
+        raise ValidationError({"file": [_("The file is larger than %(mb)d MB; split it into "
+                                          "smaller files.") % {"mb": MAX_FILE_BYTES // 2**20}]})
+    if layout != AUTO and (layout not in LAYOUTS or LAYOUTS[layout].kind != kind):
+        raise ValidationError({"layout": [_("This layout does not import %(kind)s.")
+                                          % {"kind": kind}]})
+    try:
+        shape = inspect_file(upload, kind=kind, layout=layout)
+        if kind == "spend" and channel is None and "channel" not in shape.mapping.values():
+            raise ValidationError({"channel": [_("Choose the channel this spend belongs "
+                                                 "to.")]})
+        report = shape.as_report()
+        report["channel"] = channel.key if channel is not None else ""
+        report["preview"] = preview_file(actor=actor, kind=kind, shape=shape, binary=upload,
+                                         channel_key=report["channel"])
+    except ImportFileError as e:
+        raise ValidationError({"file": [str(e)]}) from None
+    upload.seek(0)
+    with transaction.atomic():
+        job = ImportJob(workspace=actor.workspace, kind=kind, layout=shape.layout.key,
+                        filename=upload.name[-255:], total_rows=shape.total_rows,
+                        report=report, created_by=actor.user)
+        job.file.save(upload.name[-100:], upload, save=False)
+        job.save()
+        audit(actor, "import.create", job, changes={
+            "kind": kind, "layout": job.layout, "filename": job.filename,
+            "rows": job.total_rows})
+    return job
+
+
+def preview_file(*, actor, kind: str, shape: FileShape, binary, channel_key: str = "") -> dict:
+    """Validate the first rows exactly as the import will — through the bulk functions —
+    inside a transaction that is rolled back, so nothing is written."""
+    ctx = ImportContext(actor, layout_key=shape.layout.key, channel_key=channel_key,
+                        header_currency=shape.header_currency)
+    records = []
+    for rec in iter_records(binary, shape):
+        records.append(rec)
+        if len(records) >= PREVIEW_CHECK_ROWS:
+            break
+    with transaction.atomic():
+        out = run_chunk(ctx, kind, shape, records, keep_rows=PREVIEW_ROWS)
+        transaction.set_rollback(True)
+    return {"checked": len(records), "valid": len(records) - len(out.rejected),
+            "invalid": len(out.rejected), "created": out.created, "updated": out.updated,
+            "unchanged": out.unchanged, "errors": out.rejected[:PREVIEW_ERRORS],
+            "rows": out.stored, "new_campaigns": ctx.new_campaigns[:50]}
+
+
+def import_job_confirm(*, actor, job) -> bool:
+    """Queue a previewed job; the task starts once this transaction commits. False if the job
+    was no longer waiting for confirmation (a double click, another tab)."""
+    from .tasks import import_run  # the task module imports this one
+
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+            status=ImportJob.Status.QUEUED)
+        if not claimed:
+            return False
+        audit(actor, "import.confirm", job, changes={"rows": job.total_rows})
+        job_id = job.pk
+        transaction.on_commit(lambda: import_run.delay(job_id))
+    return True
+
+
+def import_job_cancel(*, actor, job) -> bool:
+    """Cancel a job that has not finished; a running import stops after its current chunk
+    (rows already written stay: they were valid, and re-importing updates them)."""
+    S = ImportJob.Status
+    with transaction.atomic():
+        cancelled = ImportJob.objects.filter(
+            pk=job.pk, status__in=[S.PREVIEW, S.QUEUED, S.RUNNING]).update(
+            status=S.CANCELLED, finished_at=timezone.now())
+        if cancelled:
+            audit(actor, "import.cancel", job)
+    return bool(cancelled)
+
+
+def _actor_for(job):
+    m = (Membership.objects.select_related("workspace", "user")
+         .filter(workspace=job.workspace_id, user=job.created_by_id).first())
+    if m is None:
+        raise ImportFileError(_("The person who started this import is no longer a member of "
+                                "the workspace."))
+    actor = Actor.for_member(m)
+    if not actor.can("crm.import"):
+        raise ImportFileError(_("The person who started this import may no longer import."))
+    return actor
+
+
+def import_job_process(job_id: int) -> None:
+    """Import a confirmed job chunk by chunk, recording progress after each chunk. Runs once:
+    it claims the job (queued → running) with a conditional UPDATE."""
+    S = ImportJob.Status
+    if not ImportJob.objects.filter(pk=job_id, status=S.QUEUED).update(status=S.RUNNING):
+        return
+    job = ImportJob.objects.select_related("workspace").get(pk=job_id)
+    counters = ["processed_rows", "created_rows", "updated_rows", "error_rows", "report"]
+    try:
+        actor = _actor_for(job)
+        shape = _shape_from_job(job)
+        ctx = _context(actor, job, shape)
+        job.report.update(errors=[], errors_truncated=False, unchanged=0, new_campaigns=[])
+        job.processed_rows = job.created_rows = job.updated_rows = job.error_rows = 0
+        with job.file.open("rb") as f:
+            for records in batched(iter_records(f, shape), CHUNK_ROWS):
+                if ImportJob.objects.filter(pk=job.pk, status=S.CANCELLED).exists():
+                    return
+                with transaction.atomic():
+                    out = run_chunk(ctx, job.kind, shape, records)
+                job.processed_rows += len(records)
+                job.created_rows += out.created
+                job.updated_rows += out.updated
+                job.error_rows += len(out.rejected)
+                r = job.report
+                r["unchanged"] += out.unchanged
+                room = REPORT_ERRORS_MAX - len(r["errors"])
+                r["errors"].extend(out.rejected[:max(room, 0)])
+                r["errors_truncated"] = r["errors_truncated"] or len(out.rejected) > room
+                r["new_campaigns"] = ctx.new_campaigns[:200]
+                job.save(update_fields=counters)
+        job.total_rows = job.processed_rows  # the count at upload excluded nothing; keep exact
+        job.save(update_fields=["total_rows"])
+        ImportJob.objects.filter(pk=job.pk, status=S.RUNNING).update(
+            status=S.DONE, finished_at=timezone.now())
+    except Exception as e:  # the job must end as failed, never stay "running"
+        if isinstance(e, ImportFileError):
+            message = str(e)
+        else:
+            logger.exception("import %s failed", job_id)
+            message = _("The import stopped unexpectedly: %(error)s") % {"error": e}
+        job.error = message[:2000]
+        job.save(update_fields=counters + ["error"])
+        ImportJob.objects.filter(pk=job.pk, status=S.RUNNING).update(
+            status=S.FAILED, finished_at=timezone.now())
+
+
+def rejected_rows_csv(job) -> Iterator[list[str]]:
+    """The rejected rows of a finished import as they were in the file, with their line
+    number and errors first: fix them and import this file again."""
+    errors = {line: errs for line, errs in job.report.get("errors", [])}
+    shape = _shape_from_job(job)
+    yield [str(_("line")), str(_("errors"))] + shape.headers
+    if not errors:
+        return
+    last = max(errors)
+    with job.file.open("rb") as f:
+        for line, cells in iter_records(f, shape):
+            if line in errors:
+                yield [str(line), format_errors(errors[line], shape.layout)] + cells
+            if line >= last:
+                break
+
+
+def format_errors(errors: dict, layout: Layout) -> str:
+    labels = {f.key: str(f.label) for f in layout.fields}
+    return "; ".join(f"{labels.get(k, k)}: {' '.join(msgs)}" if k != "non_field_errors"
+                     else " ".join(msgs) for k, msgs in errors.items())
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+def import_jobs(workspace):
+    """The workspace's imports, newest first."""
+    return ImportJob.objects.filter(workspace=workspace).select_related("created_by")
+
+
+def get_import_job(workspace, code):
+    """The workspace's import, or 404 (also for another workspace's code)."""
+    return get_object_or_404(ImportJob.objects.select_related("created_by"),
+                             workspace=workspace, code=code)

@@ -1,0 +1,105 @@
+"""Bulk ingest endpoints: POST {"rows": [...]} (≤ 10,000 rows) to /api/v1/<thing>/bulk.
+
+The answer is 200 whenever the envelope was readable, with one result per row in order
+(created / updated / duplicate / merged / rejected with the row's errors); 400 only for a
+malformed envelope or too many rows. An Idempotency-Key header makes a retry safe."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mos.idempotency import idempotent
+
+from .common import MAX_ROWS
+from .consent import consent_bulk
+from .contacts import contacts_bulk
+from .events import events_bulk
+from .orders import orders_bulk
+from .spend import spend_bulk
+
+_ROW_RESULT = inline_serializer("BulkRowResult", {
+    "index": serializers.IntegerField(),
+    "status": serializers.ChoiceField(
+        choices=["created", "updated", "duplicate", "merged", "rejected"]),
+    "code": serializers.CharField(required=False),
+    "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                    required=False),
+})
+_RESPONSE = inline_serializer("BulkResponse", {
+    "summary": inline_serializer("BulkSummary", {
+        f: serializers.IntegerField()
+        for f in ("received", "created", "updated", "rejected", "duplicates")}),
+    "results": _ROW_RESULT.__class__(many=True),
+})
+
+
+def _envelope_error(code: str, message: str, fields=None) -> Response:
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return Response(body, status=400)
+
+
+class BulkView(APIView):
+    """Base of the bulk endpoints: subclasses name the ingest function."""
+
+    read_perm = "crm.edit"
+    write_perm = "crm.edit"
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    ingest = None  # <thing>_bulk(actor=, rows=)
+
+    @idempotent
+    def post(self, request):
+        data = request.data
+        rows = data.get("rows") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            return _envelope_error("invalid", "The body must be {\"rows\": [ … ]}.",
+                                   {"rows": ["Expected a list of row objects."]})
+        if len(rows) > MAX_ROWS:
+            return _envelope_error(
+                "too_many_rows",
+                f"At most {MAX_ROWS} rows per request; this one has {len(rows)}.",
+                {"rows": [f"At most {MAX_ROWS} rows."]})
+        result = type(self).ingest(actor=request.actor, rows=rows)
+        return Response(result.as_dict(), status=200)
+
+
+def _view(name: str, ingest, doc: str):
+    schema = extend_schema(
+        operation_id=f"{name}_bulk", summary=doc,
+        request=inline_serializer(f"{name.title()}BulkRequest", {
+            "rows": serializers.ListField(child=serializers.DictField(), max_length=10_000)}),
+        responses={200: _RESPONSE})
+    def post(self, request):  # its own function, so each endpoint has its own schema
+        return BulkView.post(self, request)
+
+    return type(f"{name.title()}BulkView", (BulkView,),
+                {"ingest": staticmethod(ingest), "__doc__": doc, "post": schema(post)})
+
+
+ContactsBulkView = _view("contacts", contacts_bulk,
+                         "Upsert contacts by external_id, else e-mail, else phone.")
+EventsBulkView = _view("events", events_bulk,
+                       "Ingest events (touchpoints); repeats of a sender id are duplicates.")
+OrdersBulkView = _view("orders", orders_bulk, "Upsert orders by external_id.")
+SpendBulkView = _view("spend", spend_bulk,
+                      "Daily spend per channel and campaign; re-sending a day replaces it.")
+ConsentBulkView = _view("consent", consent_bulk, "Append consent rows to the ledger.")
+
+
+def register(router):
+    """Explicit paths, matched before the router's `<thing>/<code>` detail routes."""
+    return [
+        path("contacts/bulk", ContactsBulkView.as_view(), name="api-contacts-bulk"),
+        path("events/bulk", EventsBulkView.as_view(), name="api-events-bulk"),
+        path("orders/bulk", OrdersBulkView.as_view(), name="api-orders-bulk"),
+        path("spend/bulk", SpendBulkView.as_view(), name="api-spend-bulk"),
+        path("consent/bulk", ConsentBulkView.as_view(), name="api-consent-bulk"),
+    ]

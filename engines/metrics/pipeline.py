@@ -1,0 +1,319 @@
+"""The nightly metrics pipeline for one workspace (DESIGN §7).
+
+A run loads the workspace's input frames for a trailing window (engines/metrics/loaders.py),
+calls every metric family (the STEPS list below: adding a family is one line), keeps the values
+whose period starts inside the window and replaces the workspace's MetricValues for that window
+in ONE transaction. Loading and computing only read, so progress is saved as the run goes; a
+crash in any step (or in the write) leaves the previous values untouched and marks the run
+failed with its error.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import attribution, clv, crm, economics, funnel, retention
+from . import acquisition
+from .economics import ATTRIBUTED_COLUMNS, empty_attributed
+from .loaders import Window, load_frames
+from .registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
+from engines.models import MetricRun, MetricValue
+
+DEFAULT_WINDOW_DAYS = 400
+UNIQUE_FIELDS = ["key", "grain", "period", "dimension", "dimension_value"]
+
+
+@dataclass
+class RunContext:
+    """What every step sees: the workspace's settings, the window and the input frames."""
+
+    workspace: object
+    window: Window
+    frames: dict = field(default_factory=dict)
+    shared: dict = field(default_factory=dict)  # results one step hands to a later one
+
+    @property
+    def as_of(self) -> date:
+        return self.window.end
+
+    @property
+    def margin(self) -> float:
+        return float(self.workspace.default_margin)
+
+    @property
+    def business(self) -> str:
+        return self.workspace.business
+
+    @property
+    def activity_window(self) -> int:
+        return int(self.workspace.activity_window_days)
+
+    @property
+    def lookback(self) -> int:
+        return int(self.workspace.attribution_lookback_days)
+
+
+# --- the steps: one function per family ---------------------------------------------------
+
+def step_attribution(ctx: RunContext, grain: str) -> pd.DataFrame:
+    """Credits every conversion once per model (paths and Markov effects are built once per
+    run, not per grain) and sums them per period and channel."""
+    if "attributed" not in ctx.shared:
+        f = ctx.frames
+        paths = attribution.build_paths(f["touchpoints"], f["conversions"],
+                                        lookback_days=ctx.lookback, as_of=ctx.as_of)
+        removal = attribution.markov_removal_effects(paths)
+        credits = [attribution.credit_paths(paths, m, 7.0, removal).assign(model=m)
+                   for m in ATTRIBUTION_MODELS]
+        credits = [c for c in credits if len(c)]
+        ctx.shared["attributed"] = (pd.concat(credits, ignore_index=True)[ATTRIBUTED_COLUMNS]
+                                    if credits else empty_attributed())
+    credit = ctx.shared["attributed"]
+    if credit.empty:
+        return acquisition.empty_values()
+    period = attribution.period_start(credit["converted_at"], grain)
+    sums = credit.groupby([credit["model"], period, credit["channel"]])[
+        ["credit", "revenue_credit"]].sum()
+    parts = []
+    for base, column in (("attributed_conversions", "credit"),
+                         ("attributed_revenue", "revenue_credit")):
+        s = sums[column]
+        parts.append(pd.DataFrame({
+            "key": base + "." + s.index.get_level_values(0).astype(str),
+            "grain": grain, "period": s.index.get_level_values(1),
+            "dimension": "channel", "dimension_value": s.index.get_level_values(2).astype(str),
+            "value": s.to_numpy(dtype=float)}))
+    return pd.concat(parts, ignore_index=True)[VALUE_COLUMNS]
+
+
+def step_acquisition(ctx, grain):
+    f = ctx.frames
+    return acquisition.compute_acquisition(f["spend"], f["stage_changes"], f["contacts"],
+                                           grain=grain, as_of=ctx.as_of)
+
+
+def step_funnel(ctx, grain):
+    return funnel.compute_funnel(ctx.frames["stage_changes"], grain=grain, as_of=ctx.as_of)
+
+
+def step_economics(ctx, grain):
+    f = ctx.frames
+    if "attributed" not in ctx.shared:
+        step_attribution(ctx, grain)
+    return economics.compute_economics(
+        f["orders"], f["stage_changes"], f["spend"], ctx.shared["attributed"], grain=grain,
+        as_of=ctx.as_of, default_margin=ctx.margin, business=ctx.business,
+        activity_window_days=ctx.activity_window)
+
+
+def step_retention(ctx, grain):
+    f = ctx.frames
+    return retention.compute_retention(f["orders"], f["events"], f["stage_changes"], grain=grain,
+                                       as_of=ctx.as_of, business=ctx.business,
+                                       activity_window_days=ctx.activity_window)
+
+
+def step_crm(ctx, grain):
+    f = ctx.frames
+    return crm.compute_crm(f["orders"], f["lead_feedback"], f["events"], grain=grain,
+                           as_of=ctx.as_of)
+
+
+def step_clv(ctx, grain):
+    """BG/NBD + Gamma-Gamma fitted on the window's orders (the history rows before the window
+    hold only first purchases, which would bias frequency)."""
+    o = ctx.frames["orders"]
+    o = o[o["occurred_at"] >= pd.Timestamp(ctx.window.start)]
+    return clv.compute_clv(o, as_of=ctx.as_of, margin_default=ctx.margin,
+                           active_window_days=ctx.activity_window)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # the metric family (registry family names)
+    compute: object  # (RunContext, grain) -> VALUE_COLUMNS frame
+    grains: tuple = ("week", "month")
+
+
+# Every family the pipeline runs, in order. Wiring a new family = one line here.
+STEPS = [
+    Step("acquisition", step_acquisition),
+    Step("funnel", step_funnel),
+    Step("attribution", step_attribution),
+    Step("economics", step_economics),
+    Step("retention", step_retention),
+    Step("crm", step_crm),
+    Step("clv", step_clv, ("month",)),
+]
+
+
+# --- the run -------------------------------------------------------------------------------
+
+def workspace_today(workspace) -> date:
+    return timezone.now().astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
+
+
+def _save(run: MetricRun, *fields):
+    run.save(update_fields=list(fields))
+
+
+def error_summary(exc: BaseException, limit: int = 4000) -> str:
+    """The exception and the last frames of its traceback, short enough for the UI."""
+    tb = traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-6)
+    text = "".join(tb)
+    return text[-limit:]
+
+
+def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
+                      as_of: date | None = None, steps: list[Step] | None = None) -> MetricRun:
+    """Recompute the run's workspace; the run ends succeeded or failed (never raises)."""
+    ws = run.workspace
+    steps = STEPS if steps is None else steps
+    window = Window.trailing(as_of=as_of or workspace_today(ws), days=window_days,
+                             lookback_days=int(ws.attribution_lookback_days),
+                             tz=ws.timezone or "UTC")
+    run.status = MetricRun.Status.RUNNING
+    run.started_at = run.started_at or timezone.now()
+    run.window_start, run.window_end = window.start, window.end
+    run.timings, run.error, run.progress = {}, "", 0
+    _save(run, "status", "started_at", "window_start", "window_end", "timings", "error",
+          "progress")
+    total = len(steps) + 2  # load + steps + write
+    try:
+        # derivations several steps and both grains read are computed once per run
+        with acquisition.shared_results():
+            _step(run, "load", 0, total)
+            t0 = time.perf_counter()
+            ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window))
+            run.timings["load"] = round(time.perf_counter() - t0, 3)
+            parts = []
+            for i, step in enumerate(steps, start=1):
+                _step(run, step.name, i, total)
+                t0 = time.perf_counter()
+                for grain in step.grains:
+                    parts.append(step.compute(ctx, grain))
+                run.timings[step.name] = round(time.perf_counter() - t0, 3)
+        _step(run, "write", total - 1, total)
+        t0 = time.perf_counter()
+        values = in_window(parts, window)
+        families = {s.name for s in steps}
+        keys = set(values["key"]) | {k for k, d in REGISTRY.items() if d.family in families}
+        with transaction.atomic():
+            written = replace_values(run, values, keys=keys, since=window.start)
+        run.timings["write"] = round(time.perf_counter() - t0, 3)
+    except Exception as exc:  # noqa: BLE001 — any failure ends the run, values untouched
+        run.status = MetricRun.Status.FAILED
+        run.error = error_summary(exc)
+        run.finished_at = timezone.now()
+        _save(run, "status", "error", "finished_at", "timings", "step", "progress")
+        return run
+    run.status = MetricRun.Status.SUCCEEDED
+    run.rows_written = written
+    run.progress, run.step = 100, ""
+    run.finished_at = timezone.now()
+    _save(run, "status", "rows_written", "progress", "step", "finished_at", "timings")
+    return run
+
+
+def _step(run: MetricRun, name: str, i: int, total: int) -> None:
+    run.step, run.progress = name, int(100 * i / total)
+    _save(run, "step", "progress", "timings")
+
+
+def in_window(parts: list[pd.DataFrame], window: Window) -> pd.DataFrame:
+    """All families' values whose period starts in the window, one row per unique key."""
+    parts = [p[VALUE_COLUMNS] for p in parts if p is not None and len(p)]
+    if not parts:
+        return acquisition.empty_values()
+    v = pd.concat(parts, ignore_index=True)
+    period = pd.to_datetime(pd.Series(v["period"])).dt.normalize()
+    keep = ((period >= pd.Timestamp(window.start)) & (period <= pd.Timestamp(window.end))
+            & v["value"].notna() & pd.Series(pd.to_numeric(v["value"]).abs() < float("inf")))
+    v = v[keep.to_numpy()].copy()
+    v["period"] = period[keep.to_numpy()].dt.date.to_numpy()
+    v["dimension"] = v["dimension"].fillna("").astype(str)
+    v["dimension_value"] = v["dimension_value"].fillna("").astype(str).str.slice(0, 200)
+    # two families must never claim the same number; if they do, the first one wins
+    return v.drop_duplicates(UNIQUE_FIELDS, keep="first").reset_index(drop=True)
+
+
+def replace_values(run: MetricRun, values: pd.DataFrame, *, keys: set[str], since: date) -> int:
+    """Make the workspace's values of `keys` from `since` on exactly `values` (call inside a
+    transaction: the deletes and inserts are one atomic replacement). Only differences are
+    written: a value that vanished is deleted, a changed one replaced, a new one inserted, an
+    unchanged one left alone (a nightly run mostly changes the recent periods). Returns the
+    number of rows written."""
+    from .loaders import read_rows
+
+    key_list = sorted(keys)
+    if not key_list:
+        return 0
+    marks = ", ".join(["%s"] * len(key_list))
+    old = read_rows(
+        f"SELECT id, key, grain, period, dimension, dimension_value, value "
+        f"FROM {MetricValue._meta.db_table} WHERE workspace_id = %s AND period >= %s "
+        f"AND key IN ({marks})", [run.workspace_id, since, *key_list],
+        ["id", *VALUE_COLUMNS])
+    new = values[VALUE_COLUMNS]
+    if len(old):
+        old = old.astype({"key": str, "grain": str, "value": "float64"})
+        old["period"] = pd.to_datetime(old["period"]).dt.date
+        for c in ("dimension", "dimension_value"):
+            old[c] = old[c].astype(object).where(old[c].notna(), "").astype(str)
+        both = old.merge(new, on=UNIQUE_FIELDS, how="outer", suffixes=("_old", ""),
+                         indicator=True)
+        same = (both["_merge"] == "both") & np.isclose(both["value_old"], both["value"],
+                                                        rtol=1e-12, atol=0.0)
+        stale = both.loc[(both["_merge"] != "right_only") & ~same, "id"]
+        fresh = both.loc[(both["_merge"] != "left_only") & ~same, VALUE_COLUMNS]
+        ids = [int(i) for i in stale]
+        for lo in range(0, len(ids), 5000):
+            MetricValue.objects.filter(pk__in=ids[lo:lo + 5000]).delete()
+        new = fresh
+    if new.empty:
+        return 0
+    if connection.vendor == "postgresql":
+        return _copy_values(run, new)
+    rows = [MetricValue(workspace_id=run.workspace_id, key=k, grain=g, period=p, dimension=d,
+                        dimension_value=dv, value=float(x), run_id=run.pk)
+            for k, g, p, d, dv, x in new.itertuples(index=False, name=None)]
+    MetricValue.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def _copy_values(run: MetricRun, values: pd.DataFrame) -> int:
+    """PostgreSQL: COPY the new rows in (tens of times faster than INSERTs)."""
+    out = values[VALUE_COLUMNS].copy()
+    out.insert(0, "workspace_id", run.workspace_id)
+    out["run_id"] = run.pk
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, header=False)
+    buf.seek(0)
+    table = MetricValue._meta.db_table
+    with connection.cursor() as cur:
+        cur.cursor.copy_expert(
+            f"COPY {table} (workspace_id, key, grain, period, dimension, dimension_value, value,"
+            f" run_id) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (dimension, dimension_value))",
+            buf)  # "" is a value here, not NULL
+    return len(out)
+
+
+def claim_and_compute(run_id: int, **kwargs) -> MetricRun | None:
+    """Claim a pending run (conditional UPDATE: a run is computed once even if its task is
+    delivered twice) and compute it; None if someone else has it."""
+    claimed = MetricRun.objects.filter(pk=run_id, status=MetricRun.Status.PENDING).update(
+        status=MetricRun.Status.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return None
+    run = MetricRun.objects.select_related("workspace").get(pk=run_id)
+    return compute_workspace(run, **kwargs)

@@ -1,0 +1,107 @@
+"""One keyset page helper for every long list (contacts, segment members…).
+
+A page never counts the whole table: the next page starts after the last row's sort key
+(`?after=`), and the total is counted only up to COUNT_CAP.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+
+from django.db.models import Q
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else
+                      (str(v) if isinstance(v, Decimal) else v) for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(token: str) -> list | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    return values if isinstance(values, list) else None
+
+
+def keyset_ordering(qs) -> list[tuple[str, bool]] | None:
+    """The queryset's ordering as [(field, descending)], ending in the primary key, or None
+    when it cannot be used for keyset paging (expressions)."""
+    order = list(qs.query.order_by) or list(qs.query.get_meta().ordering)
+    fields = []
+    for o in order:
+        if not isinstance(o, str) or o == "?" or "__" in o:
+            return None
+        desc = o.startswith("-")
+        name = o.lstrip("-+")
+        fields.append(("id" if name == "pk" else name, desc))
+    if not fields or fields[-1][0] != "id":
+        desc = fields[-1][1] if fields else True
+        fields.append(("id", desc))
+    return fields
+
+
+def _keyset_filter(ordering, values) -> Q:
+    """Rows strictly after `values` in `ordering` (lexicographic, the last key is unique)."""
+    q = Q()
+    for i, (name, desc) in enumerate(ordering):
+        step = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[i]})
+        for j in range(i):
+            step &= Q(**{ordering[j][0]: values[j]})
+        q |= step
+    return q
+
+
+def capped_count(qs, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows, counting no further than `cap` (LIMIT inside the COUNT): never a full
+    count of a million-row table. → (count up to cap, True when there are more)."""
+    cap = cap or COUNT_CAP
+    n = qs.order_by().select_related(None).values("pk")[:cap + 1].count()
+    return min(n, cap), n > cap
+
+
+class KeysetPage:
+    """One page of a large queryset, without counting the table: the next page starts after
+    the last row's sort key (`?after=`), and the total is counted only up to COUNT_CAP."""
+
+    def __init__(self, qs, params, *, size: int | None = None, cap: int | None = None):
+        self.size = size = size or PAGE_SIZE
+        cap = cap or COUNT_CAP
+        try:
+            self.start = max(1, int(params.get("start", 1)))
+        except ValueError:
+            self.start = 1
+        ordering = keyset_ordering(qs)
+        cursor = _decode_cursor(params.get("after", "")) if params.get("after") else None
+        if ordering and cursor is not None and len(cursor) == len(ordering):
+            qs_page = qs.filter(_keyset_filter(ordering, cursor))
+        elif ordering:
+            qs_page, self.start = qs, 1
+        else:  # expression ordering: plain offsets, still no full count
+            qs_page = qs[self.start - 1:]
+        rows = list(qs_page[:size + 1])
+        self.has_next = len(rows) > size
+        self.rows = rows[:size]
+        self.next_after = ""
+        if self.has_next and ordering:
+            last = self.rows[-1]
+            values = [getattr(last, name) for name, _d in ordering]
+            if all(v is not None for v in values):
+                self.next_after = encode_cursor(values)
+        self.has_previous = self.start > 1
+        self.end = self.start + len(self.rows) - 1
+        self.total, self.total_capped = capped_count(qs, cap)
+        self.next_start = self.end + 1
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
