@@ -7,7 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from engines.models import KPI, Channel, FunnelStage, GrowthEngine
+from crm.models import Channel
+from engines.models import KPI, FunnelStage, GrowthEngine
 from mos.models import User
 
 from .models import Experiment, ExperimentSettings, Insight

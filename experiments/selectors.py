@@ -52,7 +52,7 @@ def insight_candidates(workspace: Workspace, *, limit: int = 8) -> dict:
     """What can become an insight in one click: recent lead feedback with a reason, and the
     current data-quality findings, minus those already filed."""
     from crm.models import LeadFeedback
-    from crm.quality import data_quality_summary
+    from crm.tracking.quality import data_quality_summary
 
     filed = set(Insight.objects.filter(workspace=workspace).exclude(origin="")
                 .values_list("origin", flat=True))
