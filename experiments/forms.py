@@ -7,7 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from engines.models import KPI, Channel, FunnelStage, GrowthEngine
+from crm.models import Channel
+from engines.models import KPI, FunnelStage, GrowthEngine
 from mos.models import User
 
 from .models import Experiment, ExperimentSettings, Insight
@@ -60,7 +61,8 @@ class InsightForm(forms.Form):
     source = forms.ChoiceField(label=_("Source"), choices=Insight.Source.choices)
     text = forms.CharField(label=_("Insight"), max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
-    evidence_url = forms.URLField(label=_("Evidence link"), max_length=500, required=False)
+    evidence_url = forms.URLField(label=_("Evidence link"), max_length=500, required=False,
+                                  assume_scheme="https")
     evidence_file = forms.FileField(label=_("Evidence file"), required=False)
     tags = forms.CharField(label=_("Tags"), max_length=300, required=False,
                            help_text=_("Comma-separated, e.g. pricing, onboarding."))

@@ -110,7 +110,7 @@ class Experiment(models.Model):
     funnel_stage = models.CharField(_("funnel stage"), max_length=12,
                                     choices=FunnelStage.choices, default=FunnelStage.ACTIVATION)
     # metrics: {"key": "signup", "kind": "proportion"|"mean", "event": "<event name>"|"order"}
-    primary_metric = models.JSONField(_("primary metric"), default=dict)
+    primary_metric = models.JSONField(_("primary metric"), default=dict, blank=True)
     secondary_metrics = models.JSONField(_("secondary metrics"), default=list, blank=True)
     # guardrails add "direction": "up" (must not fall) or "down" (must not rise)
     guardrail_metrics = models.JSONField(_("guardrail metrics"), default=list, blank=True)

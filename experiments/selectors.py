@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mos.models import Workspace
 
@@ -51,7 +52,7 @@ def insight_candidates(workspace: Workspace, *, limit: int = 8) -> dict:
     """What can become an insight in one click: recent lead feedback with a reason, and the
     current data-quality findings, minus those already filed."""
     from crm.models import LeadFeedback
-    from crm.quality import data_quality_summary
+    from crm.tracking.quality import data_quality_summary
 
     filed = set(Insight.objects.filter(workspace=workspace).exclude(origin="")
                 .values_list("origin", flat=True))
@@ -59,16 +60,17 @@ def insight_candidates(workspace: Workspace, *, limit: int = 8) -> dict:
                 .select_related("contact").order_by("-at", "-id")[:limit * 3]
                 if f"lead_feedback:{fb.code}" not in filed][:limit]
     findings = []
-    try:
-        dq = data_quality_summary(workspace, 30)
-    except Exception:  # the panel is a convenience: never break the insights page  # noqa: BLE001
-        dq = {}
-    for u in dq.get("unknown", [])[:limit]:
+    dq = data_quality_summary(workspace, 30)
+    if dq["tags"]["untagged"]:
+        findings.append(("untagged", "untagged events", _(
+            "%(n)s events without channel or UTM tags in the last 30 days") % {
+            "n": dq["tags"]["untagged"]}))
+    for u in dq.get("unknown_events", {}).get("rows", [])[:limit]:
         findings.append(("unknown_event", u["name"], f"{u['events']} events"))
-    for m in dq.get("missing", [])[:limit]:
+    for m in dq.get("missing_properties", {}).get("rows", [])[:limit]:
         findings.append(("missing_property", f"{m['event']}.{m['property']}",
                          f"{m['events']} events"))
-    for n in dq.get("naming", [])[:limit]:
+    for n in dq.get("naming", {}).get("rows", [])[:limit]:
         findings.append(("naming", n["name"], n.get("suggestion") or ""))
     findings = [f for f in findings if f"data_quality:{f[0]}:{f[1]}"[:80] not in filed]
     return {"feedback": feedback, "findings": findings[:limit]}

@@ -8,6 +8,7 @@ overrides with a written reason (kept in the audit log)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -224,7 +225,7 @@ def plan_sample(experiment: Experiment, daily_traffic: float | None = None) -> N
 
         pending = getattr(exp, "_variants", None)
         variants = len(pending) if pending else (exp.variants.count() if exp.pk else 2)
-        exp.expected_duration_days = int(expected_duration_days(
+        exp.expected_duration_days = math.ceil(expected_duration_days(
             exp.required_sample, variants, daily_traffic))
 
 
@@ -543,7 +544,11 @@ def results_upsert(*, actor: Actor, experiment: Experiment, rows: list[dict],
             "n": MAX_RESULT_ROWS}]})
     good, errors = clean_result_rows(experiment, rows)
     if errors:
-        raise ValidationError({"rows": errors})
+        exc = ValidationError({"rows": [
+            f"{e['index']}: {field}: {' '.join(str(m) for m in msgs)}"
+            for e in errors for field, msgs in e["errors"].items()]})
+        exc.row_errors = errors  # the API answers these per row
+        raise exc
     now = timezone.now()
     for r in good:
         r.source, r.updated_at = source, now

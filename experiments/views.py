@@ -5,6 +5,8 @@ engines: engines cannot import this app)."""
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -277,7 +279,7 @@ def _plan(request, form=None) -> dict:
             out["error"] = _("These numbers give no sample size: check the baseline and "
                              "the effect.")
         if out["n"] and traffic:
-            out["days"] = int(expected_duration_days(out["n"], variants, traffic))
+            out["days"] = math.ceil(expected_duration_days(out["n"], variants, traffic))
     return out
 
 

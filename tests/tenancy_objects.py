@@ -185,6 +185,47 @@ API_FACTORIES: dict = {
     "report": _report_code,
     "report-decision": _decision,
 }
+def _engine(ws):
+    from engines.models import GrowthEngine
+
+    e = GrowthEngine.objects.filter(workspace=ws).first() or GrowthEngine.objects.create(
+        workspace=ws, name="Tenancy engine")
+    return e.code
+
+
+def _insight(ws):
+    from experiments.models import Insight
+
+    i = Insight.objects.filter(workspace=ws).first() or Insight.objects.create(
+        workspace=ws, source="interview", text="Tenancy insight")
+    return i.code
+
+
+def _experiment(ws):
+    from experiments.models import Experiment, Variant
+
+    e = Experiment.objects.filter(workspace=ws).first()
+    if e is None:
+        e = Experiment.objects.create(
+            workspace=ws, key="tenancy", title="Tenancy experiment",
+            primary_metric={"key": "signup", "kind": "proportion", "event": "signup"})
+        Variant.objects.create(workspace=ws, experiment=e, key="control", name="Control",
+                               is_control=True, share=0.5)
+        Variant.objects.create(workspace=ws, experiment=e, key="b", name="B", share=0.5)
+    return e.code
+
+
+def _variant(ws):
+    from experiments.models import Variant
+
+    _experiment(ws)
+    return Variant.objects.filter(workspace=ws).first().code
+
+
+API_FACTORIES.update({"engine": _engine, "insight": _insight, "experiment": _experiment,
+                      "variant": _variant})
+KWARG_FACTORIES.update({"engine_code": _engine, "insight_code": _insight,
+                        "experiment_code": _experiment, "feedback_code": _lead_feedback})
 # the metrics pages (run status, KPI edit/delete) name the same objects
 KWARG_FACTORIES.setdefault("run_code", _metric_run)
 KWARG_FACTORIES.setdefault("kpi_code", _kpi)

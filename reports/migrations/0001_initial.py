@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('engines', '0004_growth_engines'),
+        ('engines', '0005_growth_engines'),
         ('experiments', '0001_initial'),
         ('mos', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
