@@ -43,18 +43,16 @@ def report_draft_now(request):
     """"Draft now": the month in the form (default: the last closed one)."""
     ws = request.workspace
     value = request.POST.get("month") or f"{selectors.last_closed_month():%Y-%m}"
+    if not selectors.MONTH_RE.match(value):
+        messages.error(request, _("Month must look like 2026-10."))
+        return redirect("reports", slug=ws.slug)
     try:
-        month = selectors.parse_month(value)
-        report = services.report_draft(workspace=ws, month=month, actor=request.actor,
+        report = services.report_draft(workspace=ws, month=selectors.parse_month(value),
+                                       actor=request.actor,
                                        refresh=request.POST.get("refresh") == "1")
     except ValidationError as e:
         for m in _errors(e):
             messages.error(request, m)
-        return redirect("reports", slug=ws.slug)
-    except Exception as e:  # noqa: BLE001  parse_month's 404 on a bad month from the form
-        if e.__class__.__name__ != "Http404":
-            raise
-        messages.error(request, _("Month must look like 2026-10."))
         return redirect("reports", slug=ws.slug)
     return redirect("report_detail", slug=ws.slug, month=report.slug)
 

@@ -169,3 +169,18 @@ def test_review_checkin_is_kept_on_the_engine(owner_client, workspace):
                                 "next_step": "Test pricing page"})
     assert r.status_code == 200
     assert e.checkins.get().next_step == "Test pricing page"
+
+
+def test_engine_decisions_include_for_the_engine_page(workspace, owner_actor, rf, owner):
+    from django.template import Context, Template
+
+    from engines.models import GrowthEngine
+
+    e = GrowthEngine.objects.create(workspace=workspace, name="Self-serve")
+    services.decision_create(actor=owner_actor, kind="stop", subject="Print ads", engine=e)
+    services.decision_create(actor=owner_actor, kind="start", subject="Elsewhere")
+    request = rf.get("/")
+    request.workspace = workspace
+    html = Template("{% load report_tags %}{% engine_decisions engine %}").render(
+        Context({"engine": e, "request": request}))
+    assert "Print ads" in html and "Elsewhere" not in html

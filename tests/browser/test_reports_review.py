@@ -183,3 +183,11 @@ def test_report_page_autosaves_and_its_pdf_is_one_page(new_page, login, live_ser
     assert text.split()[0] in reader.pages[0].extract_text()
     subprocess.run(["pdftoppm", "-png", "-r", "80", str(pdf),
                     str(screens_dir / f"report-browser-{lang}")], check=True)
+    # publish: the page is frozen (no inline editors), the list says so
+    page.click("text=" + ("انشر وأبلغ الفريق" if lang == "ar" and page.locator(
+        "text=انشر وأبلغ الفريق").count() else "Publish and notify the team"))
+    page.wait_for_load_state()
+    assert page.locator("textarea.summary-edit").count() == 0
+    assert page.locator(".sheet[data-status=published]").count() == 1
+    page.goto(f"{live_server.url}/w/{meeting['ws'].slug}/reports/")
+    page.screenshot(path=str(screens_dir / f"reports-list-{lang}.png"), full_page=True)
