@@ -150,7 +150,9 @@ def review_screens(workspace: Workspace, today: date | None = None) -> list[dict
             "commitment": getattr(e, "weekly_commitment", ""),
         })
     trend = weekly_trend(workspace, nsm["kpi"], today) if nsm else []
+    engines_summary = [{"name": s["title"], "kpi": s["kpi"]} for s in screens]
     screens.append({"kind": "north_star", "id": "north-star", "kpi": nsm, "trend": trend,
+                    "engines": engines_summary,
                     "chart": trend_chart(trend, _weekly_target(nsm)),
                     "title": nsm["kpi"].name if nsm else ""})
     screens.append({"kind": "decisions", "id": "decisions", "decisions": decisions[:6],

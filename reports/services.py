@@ -93,7 +93,10 @@ def report_draft(*, workspace, month: date, actor: Actor, refresh: bool = False
     proposals = drafting.channel_decisions(numbers) + drafting.start_decisions(backlog)
     engines = {str(e.code): e.pk for e in selectors.engine_queryset(workspace)}
     rows = []
+    kept = set(draft.decisions.values_list("kind", "subject"))  # touched by a person
     for p in proposals:
+        if (p["kind"], p["subject"][:200]) in kept:
+            continue
         rows.append(ReportDecision(workspace=workspace, report=draft, kind=p["kind"],
                                    subject=p["subject"][:200], source=p["source"],
                                    engine_id=engines.get(p.get("engine")), proposed=True,

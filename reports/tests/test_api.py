@@ -84,3 +84,15 @@ def test_draft_through_the_api(api, workspace, month, month_data):
     assert r.status_code == 201 and r.json()["version"] == 1
     r = api.post("/api/v1/reports/draft/", {"month": "May"}, format="json")
     assert r.status_code == 400 and "month" in r.json()["error"]["fields"]
+
+
+def test_decision_list_query_count_does_not_grow(api, workspace, owner_actor, draft, owner):
+    api.get("/api/v1/decisions/")
+    with CaptureQueriesContext(connection) as one:
+        api.get("/api/v1/decisions/")
+    for i in range(5):
+        services.decision_create(actor=owner_actor, report=draft, kind="start",
+                                 subject=f"Idea {i}", owner=owner)
+    with CaptureQueriesContext(connection) as many:
+        api.get("/api/v1/decisions/")
+    assert len(many) == len(one)
