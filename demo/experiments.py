@@ -17,7 +17,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import Contact, Event, LeadFeedback
+from crm.models import Contact, Event, LeadFeedback, TrackedEvent
 from engines.models import KPI, EngineCheckIn, FunnelStage, GrowthEngine
 from experiments.compute import EXPOSURE_EVENT, compute_workspace_results
 from experiments.models import Experiment, Insight, Variant
@@ -241,6 +241,14 @@ def build_demo_experiments(ws, *, seed: int = 42, end=None, users_per_arm=(300, 
                 plan_rows.append((ran, lift, decision == "srm", baseline, start, days, status))
                 n += 1
         exps = Experiment.objects.bulk_create(exps)
+        # the tracking plan knows the exposure event and every test's goal event
+        TrackedEvent.objects.bulk_create(
+            [TrackedEvent(workspace=ws, name=EXPOSURE_EVENT,
+                          description="An experiment was shown (GrowthBook convention).",
+                          required_properties=["experiment_id", "variation_id"])]
+            + [TrackedEvent(workspace=ws, name=e.primary_metric["event"],
+                            description=f"Goal of experiment {e.key}") for e in exps],
+            ignore_conflicts=True)
         for e in exps:
             variants += [Variant(workspace=ws, experiment=e, key="control", name="Control",
                                  is_control=True, share=0.5, position=0),
