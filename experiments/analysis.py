@@ -150,6 +150,7 @@ def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
 
     method = _correction(exp.workspace_id)
     out["correction"] = method
+    out["correction_label"] = ExperimentSettings.Correction(method).label
     if method != "none" and len(pvalue_slots) > 1:
         adjusted = stats.adjust_pvalues([r["p_value"] for r in pvalue_slots], method=method)
         for r, p in zip(pvalue_slots, adjusted):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from engines.charts import BASE_LAYOUT
 
 COLOURS = ["#3b4cca", "#c2410c", "#15803d", "#7c3aed"]
@@ -28,6 +26,7 @@ def cumulative_figure(series: dict) -> dict | None:
         return None
     return {"data": data, "layout": {
         **BASE_LAYOUT, "height": 280, "showlegend": len(series) > 1,
-        "yaxis": {"automargin": True, "tickformat": ".0%", "zeroline": True,
-                  "title": {"text": _("Relative effect vs control")}},
+        # the axis is named by the section heading: a rotated title collides with the
+        # tick labels once the axis moves to the right in Arabic
+        "yaxis": {"automargin": True, "tickformat": ".0%", "zeroline": True},
         "xaxis": {"automargin": True, "type": "date"}}}

@@ -154,13 +154,15 @@ def load_inputs(workspace: Workspace, experiments: list[Experiment], now=None) -
 
 
 @transaction.atomic
-def compute_workspace_results(*, workspace: Workspace, now=None) -> dict:
+def compute_workspace_results(*, workspace: Workspace, now=None,
+                              experiments: list[Experiment] | None = None) -> dict:
     """Recompute the `computed` daily results of the workspace's running and analysing
-    experiments from its events and orders; replaces the previous computed rows in one
-    transaction (running it twice gives the same rows)."""
+    experiments (or of `experiments`) from its events and orders; replaces the previous
+    computed rows in one transaction (running it twice gives the same rows)."""
     started = time.perf_counter()
-    experiments = [e for e in Experiment.objects.filter(workspace=workspace, status__in=ACTIVE)
-                   if e.primary_metric]
+    if experiments is None:
+        experiments = Experiment.objects.filter(workspace=workspace, status__in=ACTIVE)
+    experiments = [e for e in experiments if e.primary_metric and e.workspace_id == workspace.pk]
     if not experiments:
         return {"experiments": 0, "rows": 0, "seconds": 0.0}
     inputs = load_inputs(workspace, experiments, now=now)

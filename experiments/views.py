@@ -222,6 +222,8 @@ def _experiment_form_page(request, exp):
     initial = {}
     if exp is not None:
         initial = experiment_initial(exp)
+    elif code := request.GET.get("engine"):
+        initial = {"engine": engine_selectors.get_engine(ws, code)}
     elif code := request.GET.get("insight"):
         insight = selectors.get_insight(ws, code)
         initial = {"insight": insight.code, "engine": insight.engine,

@@ -15,6 +15,7 @@ urlpatterns = [
 
 # Each module exposes register(router) -> optional list of extra url patterns.
 API_MODULES = ["crm.api", "crm.ingest.api", "crm.channels.api", "engines.api_metrics",
+               "engines.api_engines",
                "experiments.api", "reports.api", "crm.tracking.api"]
 
 
