@@ -31,6 +31,7 @@ run: migrate
 test: setup
 	$(PY) scripts/ensure_browser.py
 	$(PY) scripts/ensure_pdf_libs.py
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # The full stack (DATABASE_URL and REDIS_URL set): a real Celery worker and beat.
