@@ -110,14 +110,13 @@ def week_checkin(engine, today: date | None = None):
 def _weekly_target(k: dict | None) -> float | None:
     """A target drawn on a weekly chart only where it means the same per week: a weekly KPI,
     or a ratio/level (a monthly total's target is not a week's)."""
-    from engines.dashboard import ADDITIVE, ADDITIVE_PREFIXES
+    from engines.metrics.registry import is_additive
 
     if k is None or k["target"] is None:
         return None
     if k["kpi"].grain == "week":
         return k["target"]
-    key = k["key"]
-    return None if key in ADDITIVE or key.startswith(ADDITIVE_PREFIXES) else k["target"]
+    return None if is_additive(k["key"]) else k["target"]
 
 
 def review_screens(workspace: Workspace, today: date | None = None) -> list[dict]:
