@@ -265,8 +265,12 @@ def build_demo_experiments(ws, *, seed: int = 42, end=None, users_per_arm=(300, 
             n_c, n_t = per_arm, per_arm
             if srm:  # a broken redirect loses a fifth of the treatment's visitors
                 n_c, n_t = 1500, 1200
-            who = rng.choice(contact_ids, size=min(n_c + n_t, len(contact_ids)), replace=False)
-            arm = np.r_[np.zeros(n_c, bool), np.ones(len(who) - n_c, bool)]
+            scale = min(1.0, len(contact_ids) / (n_c + n_t))  # a small demo has few contacts
+            n_c, n_t = int(n_c * scale), int(n_t * scale)
+            if n_c < 1 or n_t < 1:
+                continue
+            who = rng.choice(contact_ids, size=n_c + n_t, replace=False)
+            arm = np.r_[np.zeros(n_c, bool), np.ones(n_t, bool)]
             span = min(days, max(1, (end - start).days)) * DAY
             seen = int(start.timestamp()) + rng.integers(0, span, len(who))
             p = np.where(arm, min(baseline * (1 + lift), 0.95), baseline)
@@ -283,6 +287,9 @@ def build_demo_experiments(ws, *, seed: int = 42, end=None, users_per_arm=(300, 
             cols["props"] += [props.astype(object),
                               np.full(int((conv & keep).sum()), "{}", object)]
         t_events = time.monotonic()
+        if not cols["contact"]:  # no contacts at all: nothing was exposed
+            cols = {"contact": [np.zeros(0, np.int64)], "at": [np.zeros(0, np.int64)],
+                    "name": [np.zeros(0, object)], "props": [np.zeros(0, object)]}
         contact = np.concatenate(cols["contact"])
         at = np.concatenate(cols["at"]).astype(np.int64)
         m = len(contact)

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.fields.json import KT
 from django.utils import timezone
@@ -108,12 +108,18 @@ def load_inputs(workspace: Workspace, experiments: list[Experiment], now=None) -
     by_key = {e.key: e for e in experiments}
     since = min((e.started_at or now) for e in experiments)
     since = since.replace(hour=0, minute=0, second=0, microsecond=0)
+    exposed = (Event.objects.filter(workspace=workspace, name=EXPOSURE_EVENT,
+                                    contact__isnull=False, occurred_at__gte=since,
+                                    occurred_at__lte=now)
+               .annotate(exp_key=KT("properties__experiment_id"),
+                         var_key=KT("properties__variation_id")))
+    if connection.vendor == "postgresql":
+        # text IN (…): PostgreSQL hashes a long list; the jsonb form compares one by one
+        exposed = exposed.filter(exp_key__in=list(by_key))
+    else:  # SQLite cannot compare the extracted text with IN; the JSON lookup can
+        exposed = exposed.filter(properties__experiment_id__in=list(by_key))
     exposures = _frame(
-        Event.objects.filter(workspace=workspace, name=EXPOSURE_EVENT, contact__isnull=False,
-                             occurred_at__gte=since, occurred_at__lte=now,
-                             properties__experiment_id__in=list(by_key))
-        .annotate(exp_key=KT("properties__experiment_id"), var_key=KT("properties__variation_id"))
-        .order_by()
+        exposed.order_by()
         .values_list("exp_key", "var_key", "contact_id").annotate(first_at=Min("occurred_at")),
         ["experiment", "variant", "contact", "first_at"])
     metric_rows = [(e.key, m["key"], m["kind"], m["event"]) for e in experiments
