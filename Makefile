@@ -31,6 +31,7 @@ run: migrate
 ## Second command: install and run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
 test: setup
 	$(PY) scripts/ensure_browser.py
+	$(PY) scripts/ensure_pdf_libs.py
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 

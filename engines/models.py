@@ -42,6 +42,9 @@ class KPI(models.Model):
                                 related_name="kpis")
     segment = models.ForeignKey("crm.Segment", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="kpis")
+    engine = models.ForeignKey("GrowthEngine", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="kpis", verbose_name=_("growth engine"),
+                               help_text=_("The engine this KPI measures, if any."))
     grain = models.CharField(_("target period"), max_length=8, choices=Grain.choices,
                              default=Grain.MONTH)
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices,
@@ -143,3 +146,62 @@ class MetricValue(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["workspace", "key", "grain", "period", "dimension", "dimension_value"],
             name="metric_value_unique")]
+
+
+class FunnelStage(models.TextChoices):
+    """The five AARRR stages an engine or an experiment works on."""
+
+    ACQUISITION = "acquisition", _("Acquisition")
+    ACTIVATION = "activation", _("Activation")
+    RETENTION = "retention", _("Retention")
+    REVENUE = "revenue", _("Revenue")
+    REFERRAL = "referral", _("Referral")
+
+
+class GrowthEngine(models.Model):
+    """One of the workspace's 2–4 growth engines: an owner, a main KPI, a weekly improvement."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="engines")
+    name = models.CharField(_("name"), max_length=120)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+", verbose_name=_("owner"))
+    description = models.TextField(_("description"), blank=True)
+    funnel_stages = models.JSONField(_("funnel stages"), default=list, blank=True)
+    channels = models.ManyToManyField(Channel, blank=True, related_name="engines",
+                                      verbose_name=_("channels"))
+    main_kpi = models.ForeignKey("KPI", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("main KPI"))
+    weekly_commitment = models.CharField(_("weekly improvement"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"],
+                                               name="engine_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+    def get_funnel_stages_display(self) -> list[str]:
+        labels = dict(FunnelStage.choices)
+        return [str(labels.get(s, s)) for s in self.funnel_stages]
+
+
+class EngineCheckIn(models.Model):
+    """The weekly check-in of an engine: what changed, what we learned, the next step."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    engine = models.ForeignKey(GrowthEngine, on_delete=models.CASCADE, related_name="checkins")
+    week = models.DateField(_("week of"))
+    what_changed = models.TextField(_("what changed"))
+    what_we_learned = models.TextField(_("what we learned"), blank=True)
+    next_step = models.TextField(_("next step"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-week", "-id"]

@@ -147,3 +147,32 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
             "guardrail_breach": breach, "trend": trend,
         })
     return out
+
+
+# --- growth engines ------------------------------------------------------------------------
+
+def engine_list(workspace: Workspace, *, active_only: bool = False) -> QuerySet:
+    from .models import GrowthEngine
+
+    qs = GrowthEngine.objects.filter(workspace=workspace).select_related(
+        "owner", "main_kpi").prefetch_related("channels")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("-is_active", "name", "id")
+
+
+def get_engine(workspace: Workspace, code):
+    """The workspace's growth engine, or 404 (also for other workspaces' codes)."""
+    return get_object_or_404(engine_list(workspace), code=_code(code))
+
+
+def engine_checkins(engine, limit: int = 20) -> list:
+    return list(engine.checkins.select_related("author").order_by("-week", "-id")[:limit])
+
+
+def engine_kpis(workspace: Workspace, engine, period) -> list[dict]:
+    """The engine's KPIs (its main KPI and those scoped to it) with actual vs target and trend."""
+    ids = set(engine.kpis.values_list("pk", flat=True))
+    if engine.main_kpi_id:
+        ids.add(engine.main_kpi_id)
+    return [k for k in kpi_status(workspace, period) if k["kpi"].pk in ids]

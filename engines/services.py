@@ -196,3 +196,114 @@ def kpi_update(*, actor: Actor, kpi, targets: list[dict] | None = None, **fields
 def kpi_delete(*, actor: Actor, kpi) -> None:
     audit(actor, "kpi.delete", kpi, changes=_kpi_snapshot(kpi))
     kpi.delete()
+
+
+# --- growth engines and their weekly check-ins ---------------------------------------------
+
+ENGINE_FIELDS = ["name", "owner", "description", "funnel_stages", "main_kpi",
+                 "weekly_commitment", "is_active"]
+ENGINES_FOCUS = 4  # seed 000: a workspace runs 2–4 growth engines
+
+
+def engine_focus_warning() -> str:
+    return _("Seed 000 recommends 2–4 growth engines: each one needs an owner who improves it "
+             "every week, and a fifth spreads the team too thin to improve any of them. "
+             "Create it anyway?")
+
+
+def _check_engine(engine, channels) -> None:
+    from .models import FunnelStage, GrowthEngine
+
+    errors = {}
+    ws_id = engine.workspace_id
+    if not isinstance(engine.funnel_stages, list) or any(
+            s not in FunnelStage.values for s in engine.funnel_stages):
+        errors["funnel_stages"] = [_("Choose stages from the funnel.")]
+    if engine.main_kpi_id and engine.main_kpi.workspace_id != ws_id:
+        errors["main_kpi"] = [_("Not found in this workspace.")]
+    if engine.owner_id and not engine.owner.memberships.filter(workspace_id=ws_id).exists():
+        errors["owner"] = [_("The owner must be a member of this workspace.")]
+    if channels is not None and any(c.workspace_id != ws_id for c in channels):
+        errors["channels"] = [_("Not found in this workspace.")]
+    if engine.name and GrowthEngine.objects.filter(workspace_id=ws_id, name=engine.name).exclude(
+            pk=engine.pk).exists():
+        errors["name"] = [_("This workspace already has an engine with this name.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _engine_snapshot(engine) -> dict:
+    snap = snapshot(engine, [f for f in ENGINE_FIELDS if f not in ("owner", "main_kpi")])
+    snap["owner"] = engine.owner.email if engine.owner_id else None
+    snap["main_kpi"] = str(engine.main_kpi.code) if engine.main_kpi_id else None
+    return snap
+
+
+@transaction.atomic
+def engine_create(*, actor: Actor, channels=None, confirm_over_focus: bool = False, **fields):
+    """A new growth engine. A fifth active engine needs confirm_over_focus=True (seed 000)."""
+    from .models import GrowthEngine
+
+    _reject_unknown(fields, ENGINE_FIELDS, "engine")
+    engine = GrowthEngine(workspace=actor.workspace, **fields)
+    _check_engine(engine, channels)
+    engine.full_clean(validate_constraints=False)
+    active = GrowthEngine.objects.filter(workspace=actor.workspace, is_active=True).count()
+    if engine.is_active and active >= ENGINES_FOCUS and not confirm_over_focus:
+        raise ValidationError({"confirm_over_focus": [engine_focus_warning()]},
+                              code="confirm_needed")
+    engine.save()
+    if channels:
+        engine.channels.set(channels)
+    changes = _engine_snapshot(engine)
+    changes["channels"] = sorted(c.key for c in channels or [])
+    if engine.is_active and active >= ENGINES_FOCUS:
+        changes["over_focus_confirmed"] = active + 1
+    audit(actor, "engine.create", engine, changes=changes)
+    return engine
+
+
+@transaction.atomic
+def engine_update(*, actor: Actor, engine, channels=None, confirm_over_focus: bool = False,
+                  **fields):
+    """Change an engine; `channels`, when given, replace its channels."""
+    from .models import GrowthEngine
+
+    _reject_unknown(fields, ENGINE_FIELDS, "engine")
+    before = _engine_snapshot(engine)
+    before["channels"] = sorted(engine.channels.values_list("key", flat=True))
+    reactivating = fields.get("is_active") and not engine.is_active
+    for k, v in fields.items():
+        setattr(engine, k, v)
+    _check_engine(engine, channels)
+    engine.full_clean(validate_constraints=False)
+    if reactivating and not confirm_over_focus and GrowthEngine.objects.filter(
+            workspace_id=engine.workspace_id, is_active=True).count() >= ENGINES_FOCUS:
+        raise ValidationError({"confirm_over_focus": [engine_focus_warning()]},
+                              code="confirm_needed")
+    engine.save()
+    if channels is not None:
+        engine.channels.set(channels)
+    after = _engine_snapshot(engine)
+    after["channels"] = sorted(engine.channels.values_list("key", flat=True))
+    changes = diff(before, after)
+    if changes:
+        audit(actor, "engine.update", engine, changes=changes)
+    return engine
+
+
+@transaction.atomic
+def engine_checkin_create(*, actor: Actor, engine, week, what_changed: str,
+                          what_we_learned: str = "", next_step: str = ""):
+    """Record the engine's weekly check-in (kept as history, newest first)."""
+    from .models import EngineCheckIn
+
+    checkin = EngineCheckIn(workspace=engine.workspace, engine=engine,
+                            week=kpi_period_start("week", week), what_changed=what_changed,
+                            what_we_learned=what_we_learned, next_step=next_step,
+                            author=actor.user)
+    checkin.full_clean()
+    checkin.save()
+    audit(actor, "engine.checkin", engine, changes={"week": checkin.week,
+                                                    "what_changed": what_changed[:200]})
+    return checkin

@@ -25,6 +25,9 @@ API_MODULES = [
     "crm.channels.api",
     "crm.tracking.api",
     "engines.api_metrics",
+    "engines.api_engines",
+    "experiments.api",
+    "reports.api",
 ]
 
 

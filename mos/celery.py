@@ -25,4 +25,15 @@ app.conf.beat_schedule = {
         "task": "mos.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=40),
     },
+    # The month that just closed gets its report drafted once that night's metrics are in
+    # (reports.tasks): people edit and publish it.
+    "draft-monthly-reports": {
+        "task": "reports.tasks.draft_closed_month_all",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
+    },
+    # Experiment results from exposure events, one task per workspace (experiments.tasks).
+    "compute-experiment-results-nightly": {
+        "task": "experiments.tasks.compute_all_experiment_results",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }

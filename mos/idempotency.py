@@ -97,7 +97,9 @@ def idempotent(view_method):
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
         key = request.headers.get(HEADER, "").strip()
-        if not key:
+        if not key or getattr(request, "_idempotency_claimed", False):
+            # no key, or an outer layer (the base viewset's POST) already holds this key's
+            # claim for this request: a nested claim would find it and replay an empty answer
             return view_method(self, request, *args, **kwargs)
         if len(key) > MAX_KEY_LENGTH:
             return _error("invalid_idempotency_key",
@@ -114,7 +116,11 @@ def idempotent(view_method):
                 record = IdempotencyRecord.objects.create(
                     workspace=workspace, endpoint=endpoint, key=key,
                     request_hash=request_hash, status_code=0, response={})
-                response = view_method(self, request, *args, **kwargs)
+                request._idempotency_claimed = True
+                try:
+                    response = view_method(self, request, *args, **kwargs)
+                finally:
+                    request._idempotency_claimed = False
                 if response.status_code >= 400:
                     # refused as a whole (4xx) or failed (5xx): not an answer to repeat. Roll
                     # back the claim (and any write), so a corrected retry with this key works

@@ -43,11 +43,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "metrics.recompute": frozenset({A, G, N}),
     # engines and experiments
     "engines.edit": frozenset({A, G, M}),
+    "experiments.view": frozenset({A, G, M, N, V}),
     "experiments.edit": frozenset({A, G, M, N}),
+    "experiments.run": frozenset({A, G, M}),  # plan, launch, stop
+    "experiments.decide": frozenset({A, G, N}),  # record win / loss / inconclusive
+    "experiments.override": frozenset({A}),  # call a result early, with a written reason
     # reports
     "reports.view": frozenset({A, G, M, N, V}),
     "reports.draft": frozenset({A, G, M}),
     "reports.publish": frozenset({A, G}),
+    "reports.supersede": frozenset({A, G}),
 }
 
 # An API key is an integration, not a person: its scope maps onto a role's permissions.

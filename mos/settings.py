@@ -251,7 +251,16 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}}
     },
     "SECURITY": [{"ApiKey": []}],
-    "ENUM_NAME_OVERRIDES": {"LifecycleStageEnum": "crm.models.Stage"},
+    "ENUM_NAME_OVERRIDES": {
+        "LifecycleStageEnum": "crm.models.Stage",
+        "ConsentStatusEnum": "crm.models.Consent.Status",
+        "ImportStatusEnum": "crm.models.ImportJob.Status",
+        "MetricRunStatusEnum": "engines.models.MetricRun.Status",
+        "FunnelStageEnum": "engines.models.FunnelStage",
+        "ExperimentStatusEnum": "experiments.models.Experiment.Status",
+        "ReportStatusEnum": "reports.models.MonthlyReport.Status",
+        "DecisionStatusEnum": "reports.models.ReportDecision.Status",
+    },
 }
 
 LOGGING = {

@@ -17,6 +17,8 @@ PAGE_URL_MODULES = [
     "crm.urls",
     "crm.importing.urls",
     "crm.tracking.urls",
+    "experiments.urls",
+    "reports.urls",
 ]
 
 

@@ -139,6 +139,36 @@ def _kpi(ws):
     return kpi.code
 
 
+def _report(ws):
+    """A draft report of the last closed month (the page URL names the month)."""
+    from reports.models import MonthlyReport
+    from reports.selectors import last_closed_month
+
+    r = MonthlyReport.objects.filter(workspace=ws).first() or MonthlyReport.objects.create(
+        workspace=ws, month=last_closed_month())
+    return r
+
+
+def _report_month(ws):
+    return _report(ws).slug
+
+
+def _report_code(ws):
+    return _report(ws).code
+
+
+def _decision(ws):
+    from reports.models import ReportDecision
+
+    d = ReportDecision.objects.filter(workspace=ws).first() or ReportDecision.objects.create(
+        workspace=ws, report=_report(ws), kind="stop", subject="Tenancy decision")
+    return d.code
+
+
+KWARG_FACTORIES["month"] = _report_month
+KWARG_FACTORIES["decision_code"] = _decision
+
+
 # API detail routes: DRF basename → factory(workspace) → lookup value (the object's code)
 API_FACTORIES: dict = {
     "tracked-event": _tracked_event,
@@ -152,7 +182,50 @@ API_FACTORIES: dict = {
     "campaign": _campaign,
     "metric-run": _metric_run,
     "kpi": _kpi,
+    "report": _report_code,
+    "report-decision": _decision,
 }
+def _engine(ws):
+    from engines.models import GrowthEngine
+
+    e = GrowthEngine.objects.filter(workspace=ws).first() or GrowthEngine.objects.create(
+        workspace=ws, name="Tenancy engine")
+    return e.code
+
+
+def _insight(ws):
+    from experiments.models import Insight
+
+    i = Insight.objects.filter(workspace=ws).first() or Insight.objects.create(
+        workspace=ws, source="interview", text="Tenancy insight")
+    return i.code
+
+
+def _experiment(ws):
+    from experiments.models import Experiment, Variant
+
+    e = Experiment.objects.filter(workspace=ws).first()
+    if e is None:
+        e = Experiment.objects.create(
+            workspace=ws, key="tenancy", title="Tenancy experiment",
+            primary_metric={"key": "signup", "kind": "proportion", "event": "signup"})
+        Variant.objects.create(workspace=ws, experiment=e, key="control", name="Control",
+                               is_control=True, share=0.5)
+        Variant.objects.create(workspace=ws, experiment=e, key="b", name="B", share=0.5)
+    return e.code
+
+
+def _variant(ws):
+    from experiments.models import Variant
+
+    _experiment(ws)
+    return Variant.objects.filter(workspace=ws).first().code
+
+
+API_FACTORIES.update({"engine": _engine, "insight": _insight, "experiment": _experiment,
+                      "variant": _variant})
+KWARG_FACTORIES.update({"engine_code": _engine, "insight_code": _insight,
+                        "experiment_code": _experiment, "feedback_code": _lead_feedback})
 # the metrics pages (run status, KPI edit/delete) name the same objects
 KWARG_FACTORIES.setdefault("run_code", _metric_run)
 KWARG_FACTORIES.setdefault("kpi_code", _kpi)

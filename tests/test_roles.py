@@ -34,10 +34,15 @@ EXPECTED = {
     "metrics.configure": {A, G, N},
     "metrics.recompute": {A, G, N},
     "engines.edit": {A, G, M},
+    "experiments.view": {A, G, M, N, V},
     "experiments.edit": {A, G, M, N},
+    "experiments.run": {A, G, M},
+    "experiments.decide": {A, G, N},
+    "experiments.override": {A},
     "reports.view": {A, G, M, N, V},
     "reports.draft": {A, G, M},
     "reports.publish": {A, G},
+    "reports.supersede": {A, G},
 }
 
 

@@ -65,11 +65,18 @@ class Command(BaseCommand):
         stats = build_demo_data(ws, seed=opts["seed"], contacts=opts["contacts"],
                                 months=opts["months"], end=opts["end"], log=self.stdout.write)
         self.stdout.write(f"Demo data: {stats}")
+        from ...experiments import build_demo_experiments
+
+        self.stdout.write(f"Engines and experiments: "
+                          f"{build_demo_experiments(ws, seed=opts['seed'], end=opts['end'])}")
         if not opts["no_metrics"]:
             run = metric_run_start(workspace=ws, trigger="seed")
             if run.status != run.Status.SUCCEEDED:
                 raise CommandError(f"The demo metrics failed: {run.error or run.status}")
             self.stdout.write(f"Metrics: {run.status}, {run.rows_written} values")
+            from ...reports import build_demo_reports  # drafted from the metrics
+
+            build_demo_reports(ws, today=opts["end"], log=self.stdout.write)
         self.stdout.write(f"Built in {time.monotonic() - t0:.1f} s.")
         self._print_login(slug)
 

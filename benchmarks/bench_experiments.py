@@ -1,0 +1,205 @@
+"""Nightly experiment results and analysis at scale, and the experiment page's server time.
+
+    .venv/bin/python benchmarks/bench_experiments.py [--experiments 1000]
+        [--events 10000000] [--contacts 1000000] [--repeat 3] [--page-requests 20]
+        [--database-url postgres://postgres@127.0.0.1:5432/mos_expbench] [--keep]
+
+Builds (once; --keep reuses it) a workspace with N running A/B experiments and writes
+`experiment_viewed` exposure events (GrowthBook's experiment_id / variation_id properties)
+with COPY: each experiment gets events/N exposures over its last 28 days from random
+contacts (a contact may see a test several times), and about 12 % of the exposed contacts
+send the test's goal event afterwards (treatment +10 % on half of the tests). Then it times,
+with time.perf_counter():
+
+- the nightly computation (experiments.compute.compute_workspace_results: SQL grouped load,
+  pandas join, upsert of the daily rows), `--repeat` times;
+- the analysis of every running experiment (experiments.analysis.experiment_analysis:
+  frequentist, Bayesian, SRM, sequential, gate), all N of them;
+- the experiment page (GET /w/<slug>/experiments/<code>/ through django.test.Client,
+  server side only), `--page-requests` times after a warm-up.
+
+It prints the medians. PostgreSQL only (the events are COPYed)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mos_expbench"
+SLUG = "expbench"
+
+
+def _ensure_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    base = url.rsplit("/", 1)[0] + "/postgres"
+    out = subprocess.run(["psql", base, "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    if out != "1":
+        subprocess.run(["psql", base, "-c", f'CREATE DATABASE "{name}"'], check=True,
+                       capture_output=True)
+
+
+def build(n_exp: int, n_events: int, n_contacts: int, seed: int = 7):
+    import datetime as dt
+    import json
+
+    import numpy as np
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from crm.models import Contact, Event
+    from demo.write import new_uuids, reserve_ids, write_rows
+    from experiments.models import Experiment, Variant
+    from mos import services as mos_services
+    from mos.models import User, Workspace
+
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    user = User.objects.filter(email="bench@mos.local").first() or User.objects.create_user(
+        email="bench@mos.local", password="bench-password", name="Bench")
+    ws = mos_services.workspace_create(user=user, name="Experiment bench", slug=SLUG)
+    now = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = now - dt.timedelta(days=28)
+    with transaction.atomic():
+        ids = reserve_ids(Contact, n_contacts)
+        created = np.full(n_contacts, int((start - dt.timedelta(days=60)).timestamp()))
+        empty = np.full(n_contacts, "", object)
+        write_rows(Contact, dict(
+            id=ids, code=new_uuids(n_contacts), workspace_id=np.full(n_contacts, ws.pk),
+            external_id=empty, email=empty, phone=empty, name=empty, company=empty,
+            country=empty, city=empty, language=empty, customer_type=empty, buying_role=empty,
+            stage=np.full(n_contacts, "lead", object), properties=np.full(n_contacts, "{}", object),
+            created_at=created, updated_at=created))
+        exps = Experiment.objects.bulk_create([Experiment(
+            workspace=ws, key=f"bench-{i:04d}", title=f"Bench test {i}", status="running",
+            primary_metric={"key": "goal", "kind": "proportion", "event": f"goal_{i:04d}"},
+            baseline=0.12, mde=0.1, required_sample=12000, started_at=start,
+            planned_start=start.date(), planned_end=(now + dt.timedelta(days=14)).date())
+            for i in range(n_exp)])
+        Variant.objects.bulk_create([Variant(workspace=ws, experiment=e, key=k, name=k,
+                                             is_control=k == "control", share=0.5, position=j)
+                                     for e in exps for j, k in enumerate(("control", "b"))])
+    per_exp = n_events // n_exp
+    chunk_exps = max(1, 1_000_000 // per_exp)
+    written = 0
+    for lo in range(0, n_exp, chunk_exps):
+        part = exps[lo:lo + chunk_exps]
+        m = per_exp * len(part)
+        exp_idx = np.repeat(np.arange(len(part)), per_exp)
+        # ~70 % distinct contacts per test: some see it more than once
+        who = ids[rng.integers(0, n_contacts, m)]
+        arm = (who % 2).astype(bool)  # a contact stays in one arm (hash of its id)
+        at = int(start.timestamp()) + rng.integers(0, 28 * 86400, m)
+        keys = np.array([e.key for e in part], object)[exp_idx]
+        props = np.where(arm, np.char.add(np.char.add('{"experiment_id": "', keys.astype(str)),
+                                          '", "variation_id": "b"}'),
+                         np.char.add(np.char.add('{"experiment_id": "', keys.astype(str)),
+                                     '", "variation_id": "control"}')).astype(object)
+        lift = np.where((exp_idx % 2 == 0) & arm, 1.1, 1.0)
+        conv = rng.random(m) < 0.12 / 1.6 * lift  # per exposure; ~12 % per contact
+        goal = np.array([e.primary_metric["event"] for e in part], object)[exp_idx[conv]]
+        after = at[conv] + rng.integers(60, 3 * 86400, int(conv.sum()))
+        names = np.r_[np.full(m, "experiment_viewed", object), goal]
+        total = len(names)
+        empty = np.full(total, "", object)
+        with transaction.atomic():
+            write_rows(Event, dict(
+                workspace_id=np.full(total, ws.pk), contact_id=np.r_[who, who[conv]],
+                anonymous_id=empty, name=names, channel_id=np.full(total, -1),
+                campaign_id=np.full(total, -1), utm_source=empty, utm_medium=empty,
+                utm_campaign=empty, utm_term=empty, utm_content=empty,
+                occurred_at=np.r_[at, after], received_at=np.r_[at, after],
+                properties=np.r_[props, np.full(len(goal), "{}", object)],
+                quality_issues=np.full(total, "[]", object), idempotency_id=empty))
+        written += total
+        print(f"  events {written:,} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE crm_event")
+        cur.execute("ANALYZE crm_contact")
+    print(f"built in {time.perf_counter() - t0:.1f} s: {n_contacts:,} contacts, {n_exp:,} "
+          f"experiments, {written:,} events")
+    return ws
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--experiments", type=int, default=1000)
+    ap.add_argument("--events", type=int, default=10_000_000)
+    ap.add_argument("--contacts", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--page-requests", type=int, default=20)
+    ap.add_argument("--database-url", default=DEFAULT_URL)
+    ap.add_argument("--keep", action="store_true", help="reuse the workspace if it exists")
+    a = ap.parse_args()
+    os.environ["DATABASE_URL"] = a.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mos.settings")
+    _ensure_database(a.database_url)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    from crm.models import Campaign, Spend
+    from experiments.analysis import experiment_analysis
+    from experiments.compute import compute_workspace_results
+    from experiments.models import Experiment
+    from mos.models import User, Workspace
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    ws = Workspace.objects.filter(slug=SLUG).first()
+    if ws is not None and not a.keep:
+        Spend.objects.filter(workspace=ws).delete()
+        Campaign.objects.filter(workspace=ws).delete()
+        ws.delete()
+        ws = None
+    if ws is None:
+        ws = build(a.experiments, a.events, a.contacts)
+
+    runs = []
+    for _ in range(a.repeat):
+        out = compute_workspace_results(workspace=ws)
+        runs.append(out)
+        print(f"  nightly results: {out}", flush=True)
+    med = statistics.median(r["seconds"] for r in runs)
+    load = statistics.median(r["load_seconds"] for r in runs)
+
+    exps = list(Experiment.objects.filter(workspace=ws, status="running")
+                .prefetch_related("variants"))
+    t = time.perf_counter()
+    for e in exps:
+        experiment_analysis(e)
+    analysis = time.perf_counter() - t
+
+    client = Client()
+    client.force_login(User.objects.get(email="bench@mos.local"))
+    url = f"/w/{SLUG}/experiments/{exps[0].code}/"
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    times = []
+    for _ in range(a.page_requests):
+        t = time.perf_counter()
+        r = client.get(url)
+        times.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200
+    print()
+    print(f"experiments: {len(exps):,} running · rows written: {runs[-1]['rows']:,}")
+    print(f"nightly results (median of {a.repeat}): {med:.2f} s, of which loading {load:.2f} s")
+    print(f"analysis of all {len(exps):,} experiments: {analysis:.2f} s "
+          f"({analysis / max(len(exps), 1) * 1000:.1f} ms each)")
+    print(f"experiment page server time: median {statistics.median(times):.1f} ms, "
+          f"max {max(times):.1f} ms ({a.page_requests} requests)")
+
+
+if __name__ == "__main__":
+    main()
