@@ -1,0 +1,254 @@
+"""Subscription revenue: MRR movements the way ChartMogul and Baremetrics define them.
+
+Input: the `subscriptions` frame (frames.py): one row per subscription with its customer (a
+contact, or an account stood for by its negative id), plan, MRR (already monthly: a yearly
+price / 12), start, trial end and end (NaT while it runs). Everything is pure and vectorised.
+
+**A subscription pays** from max(start, trial end) until its end; a subscription whose trial
+ends after it ended never paid. An end after the as-of day is ignored (scheduled, not happened).
+
+**Movements** are classified per *customer*, at every moment the customer's MRR changes
+(changes at the same instant are netted first, so a plan switch is one movement):
+- new — MRR goes from 0 to > 0 for the customer's first time;
+- reactivation — from 0 to > 0 again, after a churn;
+- expansion — from > 0 to a higher amount (upgrade, more seats, a second subscription);
+- contraction — from > 0 to a lower amount that is still > 0 (downgrade, one of two cancelled);
+- churn — from > 0 to 0 (the customer's last paying subscription ended).
+The amount of a movement is the size of the change (churn and contraction are positive numbers
+that are subtracted). Every change is in exactly one class, so for every month
+MRR(end) = MRR(start) + new + expansion + reactivation − contraction − churn (a test checks it).
+
+**Monthly values** (grain "month", period = the month's first day; the as-of month ends on the
+as-of day):
+- mrr, arr (= 12 × mrr), subscription_customers (customers with MRR > 0), arpa_mrr (mrr per
+  paying customer), all at the month's end;
+- mrr_new, mrr_expansion, mrr_contraction, mrr_churn, mrr_reactivation, mrr_net_new (signed
+  sum) and, for each movement, the number of distinct customers behind it (`*_customers`);
+- logo_churn: customers churned in the month / customers paying at its start;
+- mrr_churn_rate (gross MRR churn): (churn + contraction) / MRR at the month's start;
+- grr / nrr: of the customers paying at the month's start, their MRR at its end, capped at
+  the starting amount per customer (GRR) or not (NRR), / their MRR at the start. New and
+  reactivated customers are outside both;
+- trials_ended (trials whose trial end falls in the month) and trial_conversion (the share of
+  them that went on to pay);
+- subscription_ltv: ARPA × gross margin / monthly logo churn, the churn averaged over the
+  trailing 12 months (customers churned / customers at the start, summed over the months).
+Each is also computed per plan (dimension "plan"): there the customer is the (customer, plan)
+pair, so moving from plan A to plan B is churn in A and new business in B — as ChartMogul's
+plan filter shows it as MRR leaving and entering the segment.
+
+All money is kept in whole cents (int64) while movements are summed, so the identity above is
+exact; values are returned in currency units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .registry import VALUE_COLUMNS
+
+MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
+SIGN = {"new": 1, "expansion": 1, "reactivation": 1, "contraction": -1, "churn": -1}
+NO_PLAN = "none"
+
+
+def _day_after(as_of) -> pd.Timestamp:
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+
+
+def paying_spans(subs: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """One row per subscription that paid: customer_id, plan, cents, pay_from, pay_to (NaT =
+    still paying on the as-of day)."""
+    limit = _day_after(as_of)
+    start = subs["started_at"]
+    trial = subs["trial_end"]
+    pay_from = start.where(trial.isna() | (trial <= start), trial)
+    end = subs["ended_at"]
+    pay_to = end.where(end < limit)  # a scheduled end has not happened yet
+    cents = np.rint(subs["mrr"].to_numpy(dtype=float) * 100).astype(np.int64)
+    keep = ((pay_from < limit) & (pay_to.isna() | (pay_to > pay_from))).to_numpy() & (cents > 0)
+    return pd.DataFrame({
+        "subscription_id": subs["subscription_id"].to_numpy()[keep],
+        "customer_id": subs["customer_id"].to_numpy()[keep],
+        "plan": subs["plan"].to_numpy()[keep],
+        "cents": cents[keep],
+        "pay_from": pay_from.to_numpy()[keep],
+        "pay_to": pay_to.to_numpy()[keep],
+    })
+
+
+def customer_movements(spans: pd.DataFrame, key: np.ndarray | None = None) -> pd.DataFrame:
+    """Every change of a customer's MRR, classified: customer (the grouping key), at, kind,
+    amount (cents, ≥ 0), before and after (cents). `key` overrides the customer (per plan)."""
+    cust = spans["customer_id"].to_numpy() if key is None else key
+    ends = spans["pay_to"].notna().to_numpy()
+    ev = pd.DataFrame({
+        "customer": np.concatenate([cust, cust[ends]]),
+        "at": np.concatenate([spans["pay_from"].to_numpy(),
+                              spans["pay_to"].to_numpy()[ends]]),
+        "delta": np.concatenate([spans["cents"].to_numpy(), -spans["cents"].to_numpy()[ends]]),
+    })
+    if ev.empty:
+        return pd.DataFrame({"customer": pd.Series(dtype="int64"),
+                             "at": pd.Series(dtype="datetime64[ns]"),
+                             "kind": pd.Series(dtype=object),
+                             "amount": pd.Series(dtype="int64"),
+                             "before": pd.Series(dtype="int64"),
+                             "after": pd.Series(dtype="int64")})
+    # net the changes of one customer at one instant (a plan switch is one movement)
+    ev = ev.groupby(["customer", "at"], sort=True, as_index=False)["delta"].sum()
+    ev = ev[ev["delta"].to_numpy() != 0]
+    cust_codes = ev["customer"].to_numpy()
+    delta = ev["delta"].to_numpy()
+    after = pd.Series(delta).groupby(cust_codes).cumsum().to_numpy()
+    before = after - delta
+    starts = (before == 0) & (after > 0)
+    first = starts & (pd.Series(starts.astype(np.int64)).groupby(cust_codes).cumsum()
+                      .to_numpy() == 1)
+    kind = np.select(
+        [first, starts, after == 0, after > before],
+        ["new", "reactivation", "churn", "expansion"], default="contraction").astype(object)
+    return pd.DataFrame({"customer": cust_codes, "at": ev["at"].to_numpy(), "kind": kind,
+                         "amount": np.abs(delta), "before": before, "after": after})
+
+
+def _month(at: np.ndarray) -> np.ndarray:
+    return np.asarray(at, dtype="datetime64[ns]").astype("datetime64[M]")
+
+
+def monthly_movements(moves: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Per month (index: month start): MRR at start/end, each movement's cents and customers,
+    customers at end, churned customers, and the NRR/GRR sums over customers paying at the
+    month's start."""
+    last = np.datetime64(pd.Timestamp(as_of).normalize().to_period("M").start_time, "M")
+    cols = ([f"mrr_{k}" for k in MOVEMENTS] + [f"{k}_customers" for k in MOVEMENTS]
+            + ["net", "mrr_end", "mrr_start", "customers_end", "customers_start",
+               "retained", "retained_capped"])
+    if moves.empty:
+        return pd.DataFrame(columns=cols, dtype=float)
+    month = _month(moves["at"].to_numpy())
+    first = month.min()
+    months = np.arange(first, last + 1)
+    index = pd.Index(months.astype("datetime64[ns]"), name="period")
+    m = pd.Series(month.astype("datetime64[ns]"))
+    out = pd.DataFrame(index=index)
+    amounts = moves["amount"].groupby([m, moves["kind"]]).sum()
+    uniq = moves.assign(m=m.to_numpy()).drop_duplicates(["m", "kind", "customer"])
+    counts = uniq.groupby(["m", "kind"]).size()
+    for k in MOVEMENTS:
+        out[f"mrr_{k}"] = (amounts.xs(k, level=1) if k in amounts.index.get_level_values(1)
+                           else pd.Series(dtype="int64")).reindex(index, fill_value=0)
+        out[f"{k}_customers"] = (counts.xs(k, level=1) if k in counts.index.get_level_values(1)
+                                 else pd.Series(dtype="int64")).reindex(index, fill_value=0)
+    out = out.fillna(0).astype(np.int64)
+    out["net"] = sum(SIGN[k] * out[f"mrr_{k}"] for k in MOVEMENTS)
+    out["mrr_end"] = out["net"].cumsum()
+    out["mrr_start"] = out["mrr_end"].shift(1, fill_value=0)
+    step = np.select([moves["kind"].isin(["new", "reactivation"]), moves["kind"] == "churn"],
+                     [1, -1], 0)
+    out["customers_end"] = pd.Series(step).groupby(m).sum().reindex(
+        index, fill_value=0).cumsum().astype(np.int64)
+    out["customers_start"] = out["customers_end"].shift(1, fill_value=0)
+    # NRR / GRR: customers with changes in a month who paid at its start (s > 0), their MRR
+    # at its end (e); everyone else paying at the start kept s = e
+    cm = moves.assign(m=m.to_numpy())
+    g = cm.groupby(["m", "customer"], sort=False)
+    s = g["before"].first()
+    e = g["after"].last()
+    paying = s > 0
+    diff = (e - s)[paying]
+    by_month = diff.groupby(level=0)
+    out["retained"] = out["mrr_start"] + by_month.sum().reindex(index, fill_value=0)
+    out["retained_capped"] = out["mrr_start"] + diff.clip(upper=0).groupby(level=0).sum(
+    ).reindex(index, fill_value=0)
+    return out
+
+
+def trials(subs: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Per month of trial end: trials ended and trials converted (paid after the trial)."""
+    limit = _day_after(as_of)
+    t = subs["trial_end"]
+    ended = t.notna() & (t < limit) & (t > subs["started_at"])
+    if not ended.any():
+        return pd.DataFrame(columns=["trials_ended", "trials_converted"], dtype=float)
+    end = subs["ended_at"].where(subs["ended_at"] < limit)
+    converted = (end.isna() | (end > t)) & (subs["mrr"] > 0)
+    m = pd.Series(_month(t[ended].to_numpy()).astype("datetime64[ns]"), name="period")
+    frame = pd.DataFrame({"trials_ended": 1, "trials_converted":
+                          converted[ended].to_numpy().astype(np.int64)})
+    return frame.groupby(m.to_numpy()).sum()
+
+
+def _long(series: dict[str, pd.Series], dimension: str = "", value: str = "") -> list:
+    parts = []
+    for key, s in series.items():
+        s = s.replace([np.inf, -np.inf], np.nan).dropna()
+        if s.empty:
+            continue
+        parts.append(pd.DataFrame({"key": key, "grain": "month",
+                                   "period": pd.to_datetime(s.index).date,
+                                   "dimension": dimension, "dimension_value": value,
+                                   "value": s.to_numpy(dtype=float)}))
+    return parts
+
+
+def _values(mm: pd.DataFrame, margin: float) -> dict[str, pd.Series]:
+    """Keys from one monthly_movements frame (workspace or one plan)."""
+    if mm.empty:
+        return {}
+    money = lambda c: mm[c] / 100.0  # noqa: E731
+    start = mm["mrr_start"].where(mm["mrr_start"] > 0)
+    cust_start = mm["customers_start"].where(mm["customers_start"] > 0)
+    out = {"mrr": money("mrr_end"), "arr": money("mrr_end") * 12,
+           "subscription_customers": mm["customers_end"].astype(float),
+           "arpa_mrr": money("mrr_end") / mm["customers_end"].where(mm["customers_end"] > 0),
+           "mrr_net_new": money("net")}
+    for k in MOVEMENTS:
+        out[f"mrr_{k}"] = money(f"mrr_{k}")
+        out[f"mrr_{k}_customers"] = mm[f"{k}_customers"].astype(float)
+    out["logo_churn"] = mm["churn_customers"] / cust_start
+    out["mrr_churn_rate"] = (mm["mrr_churn"] + mm["mrr_contraction"]) / start
+    out["nrr_mrr"] = mm["retained"] / start
+    out["grr_mrr"] = mm["retained_capped"] / start
+    churn12 = (mm["churn_customers"].rolling(12, min_periods=1).sum()
+               / mm["customers_start"].rolling(12, min_periods=1).sum())
+    out["subscription_ltv"] = out["arpa_mrr"] * margin / churn12.where(churn12 > 0)
+    return out
+
+
+def compute_subscriptions(subs: pd.DataFrame, *, as_of, margin: float = 1.0) -> pd.DataFrame:
+    """Every subscription key for every month up to as_of: workspace level and per plan."""
+    if subs.empty:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    spans = paying_spans(subs, as_of=as_of)
+    parts = _long(_values(monthly_movements(customer_movements(spans), as_of=as_of), margin))
+    tr = trials(subs, as_of=as_of)
+    if len(tr):
+        parts += _long({"trials_ended": tr["trials_ended"].astype(float),
+                        "trial_conversion": tr["trials_converted"] / tr["trials_ended"]})
+    if len(spans):
+        plan = spans["plan"].astype(object).where(spans["plan"].astype(bool), NO_PLAN)
+        pair, _ = pd.factorize(pd.MultiIndex.from_arrays([spans["customer_id"], plan]))
+        plan_moves = customer_movements(spans, key=pair)
+        plan_of = pd.Series(plan.to_numpy(), index=pair).groupby(level=0).first()
+        plan_moves["plan"] = plan_of.reindex(plan_moves["customer"]).to_numpy()
+        for name, moves in plan_moves.groupby("plan", sort=True):
+            mm = monthly_movements(moves.drop(columns="plan").reset_index(drop=True),
+                                   as_of=as_of)
+            parts += _long(_values(mm, margin), "plan", str(name)[:200])
+    if not parts:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[VALUE_COLUMNS]
+
+
+def movement_rows(subs: pd.DataFrame, *, as_of, month, kind: str) -> pd.DataFrame:
+    """The customer movements of one kind in one month (for drill-downs): customer_id, at,
+    amount, before, after (currency units)."""
+    moves = customer_movements(paying_spans(subs, as_of=as_of))
+    m = np.datetime64(pd.Timestamp(month).to_period("M").start_time, "M")
+    sel = moves[(_month(moves["at"].to_numpy()) == m) & (moves["kind"] == kind).to_numpy()]
+    return pd.DataFrame({"customer_id": sel["customer"].to_numpy(), "at": sel["at"].to_numpy(),
+                         "amount": sel["amount"].to_numpy() / 100.0,
+                         "before": sel["before"].to_numpy() / 100.0,
+                         "after": sel["after"].to_numpy() / 100.0})
