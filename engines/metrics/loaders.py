@@ -312,6 +312,32 @@ def load_lead_feedback(workspace_id: int, window: Window, channels: dict) -> pd.
     return _typed(df, "lead_feedback", window.tz)
 
 
+def load_subscriptions(workspace_id: int, window: Window) -> pd.DataFrame:
+    """Every subscription of the workspace that started by the as-of day (MRR movements need
+    each customer's whole history: a return after years is a reactivation, not new business).
+    The customer is the contact, or minus the account's id when only an account is given. An
+    end is ended_at, or cancelled_at once the status says it is over."""
+    end = ("CASE WHEN ended_at IS NOT NULL THEN ended_at "
+           "WHEN status IN ('cancelled', 'ended') THEN cancelled_at END")
+    df = read_rows(
+        f"SELECT id, COALESCE(contact_id, -account_id), plan, mrr, {epoch('started_at')}, "
+        f"{epoch('trial_end')}, {epoch(end)} FROM crm_subscription "
+        "WHERE workspace_id = %s AND started_at < %s",
+        [workspace_id, window.end_utc],
+        ["subscription_id", "customer_id", "plan", "mrr", "started_at", "trial_end",
+         "ended_at"], stream=False)
+    if df.empty:
+        return empty_frame("subscriptions")
+    for col in ("trial_end", "ended_at"):  # NULL stays NaT; times → local, tz-naive
+        given = df[col].notna()
+        times = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+        if given.any():
+            times[given] = _times(df.loc[given, col], window.tz).to_numpy()
+        df[col] = times
+    out = _typed(df, "subscriptions", window.tz, dates=("trial_end", "ended_at"))
+    return out.sort_values("subscription_id", kind="stable", ignore_index=True)
+
+
 def touchpoints_from(events: pd.DataFrame) -> pd.DataFrame:
     """Marketing touchpoints: the identified events that carry a channel."""
     tp = events.loc[events["channel"] != "", ["contact_id", "channel", "occurred_at"]]
@@ -383,7 +409,7 @@ def _run_all(jobs: dict) -> dict:
 
 
 def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
-    """Every input frame of a run: nine queries, whatever the size of the workspace."""
+    """Every input frame of a run: ten queries, whatever the size of the workspace."""
     channels = channel_keys(workspace_id)
     campaigns = campaign_codes(workspace_id)
     # the slowest first, so the two lanes finish together
@@ -395,6 +421,7 @@ def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
         "contacts": (load_contacts, (workspace_id, window, channels, campaigns)),
         "spend": (load_spend, (workspace_id, window, channels, campaigns)),
         "lead_feedback": (load_lead_feedback, (workspace_id, window, channels)),
+        "subscriptions": (load_subscriptions, (workspace_id, window)),
     })
     orders, stage_changes = f["orders"], f["stage_changes"]
     return {
@@ -407,4 +434,5 @@ def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
         "conversions": conversions_from(orders, stage_changes, as_of=window.end,
                                         since=window.start),
         "lead_feedback": f["lead_feedback"],
+        "subscriptions": f["subscriptions"],
     }

@@ -22,7 +22,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import attribution, clv, crm, economics, funnel, retention
+from . import attribution, clv, crm, economics, funnel, retention, subscriptions
 from . import acquisition
 from .economics import ATTRIBUTED_COLUMNS, empty_attributed
 from .loaders import Window, load_frames
@@ -138,6 +138,13 @@ def step_clv(ctx, grain):
                            active_window_days=ctx.activity_window)
 
 
+def step_subscriptions(ctx, grain):
+    """MRR movements over every subscription's whole history (the window only selects which
+    months are written)."""
+    return subscriptions.compute_subscriptions(ctx.frames["subscriptions"], as_of=ctx.as_of,
+                                               margin=ctx.margin)
+
+
 @dataclass(frozen=True)
 class Step:
     name: str  # the metric family (registry family names)
@@ -154,6 +161,7 @@ STEPS = [
     Step("retention", step_retention),
     Step("crm", step_crm),
     Step("clv", step_clv, ("month",)),
+    Step("subscriptions", step_subscriptions, ("month",)),
 ]
 
 
