@@ -14,7 +14,8 @@ urlpatterns = [
 
 
 # Each module exposes register(router) -> optional list of extra url patterns.
-API_MODULES = ["crm.api", "crm.ingest.api", "crm.channels.api", "engines.api_metrics",
+API_MODULES = ["crm.api", "crm.ingest.api", "crm.channels.api", "crm.subscriptions.api",
+               "engines.api_metrics",
                "experiments.api", "reports.api", "crm.tracking.api"]
 
 

@@ -83,6 +83,19 @@ def _account(ws):
     return a.code
 
 
+def _subscription(ws):
+    from django.utils import timezone
+
+    from crm.models import Contact, Subscription
+
+    sub = Subscription.objects.filter(workspace=ws).first()
+    if sub is None:
+        contact = Contact.objects.get(workspace=ws, code=_contact(ws))
+        sub = Subscription.objects.create(workspace=ws, contact=contact, plan="pro", mrr=10,
+                                          started_at=timezone.now())
+    return sub.code
+
+
 def _lead(ws):
     """A contact in stage 'lead' owned by the workspace's admin (so the admin sees it)."""
     from crm.models import Contact
@@ -144,6 +157,7 @@ API_FACTORIES: dict = {
     "tracked-event": _tracked_event,
     "contact": _contact,
     "account": _account,
+    "subscription": _subscription,
     "persona": _persona,
     "segment": _segment,
     "lead": _lead,

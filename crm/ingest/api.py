@@ -22,6 +22,7 @@ from .contacts import contacts_bulk
 from .events import events_bulk
 from .orders import orders_bulk
 from .spend import spend_bulk
+from .subscriptions import subscriptions_bulk
 
 _ROW_RESULT = inline_serializer("BulkRowResult", {
     "index": serializers.IntegerField(),
@@ -92,6 +93,9 @@ OrdersBulkView = _view("orders", orders_bulk, "Upsert orders by external_id.")
 SpendBulkView = _view("spend", spend_bulk,
                       "Daily spend per channel and campaign; re-sending a day replaces it.")
 ConsentBulkView = _view("consent", consent_bulk, "Append consent rows to the ledger.")
+SubscriptionsBulkView = _view(
+    "subscriptions", subscriptions_bulk,
+    "Upsert subscriptions by external_id; MRR given, or amount per interval × quantity.")
 
 
 def register(router):
@@ -102,4 +106,6 @@ def register(router):
         path("orders/bulk", OrdersBulkView.as_view(), name="api-orders-bulk"),
         path("spend/bulk", SpendBulkView.as_view(), name="api-spend-bulk"),
         path("consent/bulk", ConsentBulkView.as_view(), name="api-consent-bulk"),
+        path("subscriptions/bulk", SubscriptionsBulkView.as_view(),
+             name="api-subscriptions-bulk"),
     ]
