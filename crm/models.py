@@ -478,6 +478,7 @@ class ImportJob(models.Model):
         CONTACTS = "contacts", _("Contacts")
         ORDERS = "orders", _("Orders")
         SPEND = "spend", _("Ad spend")
+        SUBSCRIPTIONS = "subscriptions", _("Subscriptions")
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("Waiting for confirmation")
@@ -489,7 +490,7 @@ class ImportJob(models.Model):
 
     code = models.UUIDField(default=new_code, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="imports")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     layout = models.CharField(_("file layout"), max_length=20, default="generic")
     file = models.FileField(upload_to="imports/%Y/%m/")
     filename = models.CharField(max_length=255)

@@ -27,6 +27,7 @@ from mos.models import Membership
 
 from crm.ingest.contacts import contacts_bulk
 from crm.ingest.orders import orders_bulk
+from crm.ingest.subscriptions import subscriptions_bulk
 from crm.ingest.spend import spend_bulk
 from .formats import (  # noqa: F401  (re-exported: the views and tests use them)
     AUTO,
@@ -114,7 +115,40 @@ def spend_row(row: Row, ctx: "ImportContext") -> dict:
     return out
 
 
-ROW_BUILDERS = {"contacts": contact_row, "orders": order_row, "spend": spend_row}
+SUBSCRIPTION_BULK_KEYS = ("external_id", "contact", "account", "plan", "mrr", "amount",
+                          "interval", "interval_count", "quantity", "status", "started_at",
+                          "trial_end", "cancelled_at", "ended_at")
+SUBSCRIPTION_DATES = ("started_at", "trial_end", "cancelled_at", "ended_at")
+
+
+def subscription_row(row: Row, ctx: "ImportContext") -> dict:
+    """A subscription: the contact by e-mail, else by the billing system's customer id (the
+    contact's external id); the start, else the creation time. Stripe writes every time in
+    UTC. MRR is stored in the workspace currency, so a row in another currency is refused."""
+    v = row.values
+    if not v.get("contact") and v.get("customer_id"):
+        v["contact"] = v["customer_id"]
+    if not v.get("started_at") and v.get("created"):
+        v["started_at"] = v["created"]
+    currency = (v.get("currency") or "").strip().upper()
+    if currency and currency != ctx.workspace.currency.upper():
+        row.error("currency", _("MRR is kept in the workspace currency (%(ws)s); this row is "
+                                "in %(row)s.") % {"ws": ctx.workspace.currency,
+                                                   "row": currency})
+    if ctx.layout_key == "stripe_subscriptions":
+        for k in SUBSCRIPTION_DATES:
+            if v.get(k) and "T" not in v[k]:
+                v[k] = v[k] + "T00:00:00+00:00"
+            elif v.get(k) and "+" not in v[k][10:] and not v[k].endswith("Z"):
+                v[k] = v[k] + "+00:00"
+    for k in ("status", "interval"):
+        if v.get(k):
+            v[k] = v[k].strip().lower()
+    return _only_given(v, SUBSCRIPTION_BULK_KEYS)
+
+
+ROW_BUILDERS = {"contacts": contact_row, "orders": order_row, "spend": spend_row,
+                "subscriptions": subscription_row}
 
 
 class ImportContext:
@@ -168,7 +202,8 @@ def _bulk_write(ctx: ImportContext, kind: str, rows: list[dict]):
     """The API's bulk function for `kind` (crm.ingest): the same validation and upsert."""
     if kind == "spend":
         return spend_bulk(actor=ctx.actor, rows=rows, source=f"import:{ctx.layout_key}")
-    return {"contacts": contacts_bulk, "orders": orders_bulk}[kind](
+    return {"contacts": contacts_bulk, "orders": orders_bulk,
+            "subscriptions": subscriptions_bulk}[kind](
         actor=ctx.actor, rows=rows)
 
 

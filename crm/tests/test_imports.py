@@ -437,3 +437,37 @@ def test_list_page_shows_earlier_imports(owner_client, workspace):
     resp = owner_client.get(reverse("imports", kwargs={"slug": workspace.slug}))
     assert resp.status_code == 200
     assert "contacts.csv" in resp.content.decode()
+
+
+def test_stripe_subscriptions_export_is_recognised_and_imported(
+        owner_client, workspace, django_capture_on_commit_callbacks):
+    """Stripe's Billing → Subscriptions export: the layout is detected from its headers, the
+    price per interval × quantity becomes MRR (1,200 a year × 3 seats = 300 a month; 12 a week
+    = 52.00 a month), its times are UTC, the customer is found by e-mail or by Customer ID
+    (the contact's external id), and bad rows are reported with their line."""
+    from datetime import datetime, timezone as dt_tz
+
+    from crm.models import Subscription
+
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    assert _upload(owner_client, workspace, "stripe_subscriptions.csv",
+                   "subscriptions").status_code == 302
+    job = _job(workspace)
+    assert job.layout == "stripe_subscriptions"
+    job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.created_rows, job.error_rows) == ("done", 3, 2)
+    errors = dict((line, e) for line, e in job.report["errors"])
+    assert errors[5] == {"contact": ["Unknown contact."]}
+    assert set(errors[6]) == {"amount", "currency"}
+    subs = {s.external_id: s for s in Subscription.objects.filter(workspace=workspace)}
+    pro = subs["sub_1OaA"]
+    assert (pro.mrr, pro.plan, pro.status, pro.contact.external_id) == (
+        Decimal("49.00"), "price_pro_monthly", "active", "C-1001")
+    assert pro.started_at == datetime(2026, 1, 5, 10, 0, tzinfo=dt_tz.utc)
+    team = subs["sub_1ObB"]
+    assert (team.mrr, team.quantity, team.status) == (Decimal("300.00"), 3, "cancelled")
+    assert team.ended_at == datetime(2026, 2, 10, 9, 0, tzinfo=dt_tz.utc)
+    weekly = subs["sub_1OcC"]
+    assert (weekly.mrr, weekly.status) == (Decimal("52.00"), "trialing")
+    assert weekly.trial_end == datetime(2026, 3, 15, tzinfo=dt_tz.utc)
