@@ -142,3 +142,51 @@ class MetricValue(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["workspace", "key", "grain", "period", "dimension", "dimension_value"],
             name="metric_value_unique")]
+
+
+class ModelFit(models.Model):
+    """What a run's models fitted, so anyone can audit them: parameters, log-likelihood, the
+    number of customers (or paths) fitted, the history used, and — for BG/NBD — a holdout
+    check: fitted on the history up to as_of − holdout, the repeat purchases it predicted for
+    the holdout days against those that happened."""
+
+    class Kind(models.TextChoices):
+        BGNBD = "bgnbd", _("BG/NBD (purchase frequency)")
+        GAMMA_GAMMA = "gamma_gamma", _("Gamma-Gamma (spend per purchase)")
+        MARKOV = "markov", _("Markov-chain attribution")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(MetricRun, on_delete=models.CASCADE, related_name="model_fits")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    params = models.JSONField(default=dict)
+    loglik = models.FloatField(null=True, blank=True)
+    n = models.PositiveIntegerField(default=0)
+    history_from = models.DateField(null=True, blank=True)
+    history_to = models.DateField(null=True, blank=True)
+    holdout_days = models.PositiveIntegerField(default=0)
+    holdout_predicted = models.FloatField(null=True, blank=True)
+    holdout_actual = models.FloatField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)  # e.g. Markov's transition matrix
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "kind"]
+        constraints = [models.UniqueConstraint(fields=["run", "kind"], name="model_fit_unique")]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="model_fit_ws")]
+
+
+class ContactPrediction(models.Model):
+    """A contact's latest BG/NBD + Gamma-Gamma prediction, replaced by every run (set-based)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.OneToOneField("crm.Contact", on_delete=models.CASCADE,
+                                   related_name="prediction")
+    run = models.ForeignKey(MetricRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    p_alive = models.FloatField()
+    expected_purchases_12m = models.FloatField()
+    predicted_clv = models.FloatField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "p_alive"], name="prediction_ws_alive")]

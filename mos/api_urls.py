@@ -14,7 +14,7 @@ urlpatterns = [
 
 
 # Each module exposes register(router) -> optional list of extra url patterns.
-API_MODULES = ["crm.api", "crm.ingest.api", "crm.channels.api", "crm.subscriptions.api",
+API_MODULES = ["crm.api", "crm.ingest.api", "crm.channels.api", "crm.subscriptions.api", "engines.api_models",
                "engines.api_metrics",
                "experiments.api", "reports.api", "crm.tracking.api"]
 

@@ -96,6 +96,17 @@ def _subscription(ws):
     return sub.code
 
 
+def _model_fit(ws):
+    from engines.models import MetricRun, ModelFit
+
+    fit = ModelFit.objects.filter(workspace=ws).first()
+    if fit is None:
+        run = MetricRun.objects.get(workspace=ws, code=_metric_run(ws))
+        fit = ModelFit.objects.create(workspace=ws, run=run, kind="bgnbd",
+                                      params={"r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4})
+    return fit.code
+
+
 def _lead(ws):
     """A contact in stage 'lead' owned by the workspace's admin (so the admin sees it)."""
     from crm.models import Contact
@@ -158,6 +169,7 @@ API_FACTORIES: dict = {
     "contact": _contact,
     "account": _account,
     "subscription": _subscription,
+    "model-fit": _model_fit,
     "persona": _persona,
     "segment": _segment,
     "lead": _lead,

@@ -149,3 +149,12 @@ register("trial_conversion", label=_("Trial → paid conversion"), unit="ratio",
          family="subscriptions")
 register("subscription_ltv", label=_("Subscription LTV (ARPA × margin ÷ churn)"),
          unit="currency", direction="up", family="subscriptions")
+
+# --- models (engines/metrics/pipeline.step_models): Markov's inside, for the as-of month
+register("markov_removal_effect", label=_("Markov removal effect"), unit="ratio",
+         direction="neutral", family="models",
+         description=_("Share of conversions lost when the channel is removed from the chain."))
+register("markov_conversions_global", label=_("Markov conversions (global formula)"),
+         unit="count", direction="up", family="models",
+         description=_("All conversions of the window split in proportion to the channels' "
+                       "removal effects (ChannelAttribution's formula)."))

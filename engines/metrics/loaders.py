@@ -94,6 +94,11 @@ def read_rows(sql: str, params: list, columns: list[str],
             return pd.read_csv(buf, names=columns, header=None, keep_default_na=False,
                                na_values=[""], low_memory=False,
                                dtype={c: "category" for c in categories} or None)
+        if connection.vendor == "sqlite":
+            # SQLite compares datetimes as text: Django stores "YYYY-MM-DD HH:MM:SS" (UTC), and
+            # an aware bound would be "… +00:00", which sorts after a row at that very instant
+            params = [connection.ops.adapt_datetimefield_value(p)
+                      if isinstance(p, datetime) else p for p in params]
         cur.execute(sql, params)
         return pd.DataFrame.from_records(cur.fetchall(), columns=columns)
 

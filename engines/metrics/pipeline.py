@@ -73,6 +73,7 @@ def step_attribution(ctx: RunContext, grain: str) -> pd.DataFrame:
         paths = attribution.build_paths(f["touchpoints"], f["conversions"],
                                         lookback_days=ctx.lookback, as_of=ctx.as_of)
         removal = attribution.markov_removal_effects(paths)
+        ctx.shared["markov"] = (paths, removal)
         credits = [attribution.credit_paths(paths, m, 7.0, removal).assign(model=m)
                    for m in ATTRIBUTION_MODELS]
         credits = [c for c in credits if len(c)]
@@ -131,11 +132,73 @@ def step_crm(ctx, grain):
 
 def step_clv(ctx, grain):
     """BG/NBD + Gamma-Gamma fitted on the window's orders (the history rows before the window
-    hold only first purchases, which would bias frequency)."""
+    hold only first purchases, which would bias frequency). The per-contact predictions and
+    the fits are kept for the models step."""
+    return clv.clv_values(_clv_predictions(ctx), as_of=ctx.as_of,
+                          active_window_days=ctx.activity_window)
+
+
+def _clv_orders(ctx) -> pd.DataFrame:
     o = ctx.frames["orders"]
-    o = o[o["occurred_at"] >= pd.Timestamp(ctx.window.start)]
-    return clv.compute_clv(o, as_of=ctx.as_of, margin_default=ctx.margin,
-                           active_window_days=ctx.activity_window)
+    return o[o["occurred_at"] >= pd.Timestamp(ctx.window.start)]
+
+
+def _clv_predictions(ctx) -> pd.DataFrame:
+    if "clv_predictions" not in ctx.shared:
+        ctx.shared["clv_predictions"] = clv.customer_predictions(
+            _clv_orders(ctx), as_of=ctx.as_of, margin_default=ctx.margin)
+    return ctx.shared["clv_predictions"]
+
+
+HOLDOUT_DAYS = 90
+
+
+def step_models(ctx, grain):
+    """Every model's inside: the CLV fits with a holdout check and the contacts' predictions
+    (written with the run), and Markov's removal effects, global credit and transition matrix
+    (metric keys for the as-of month, dimension channel)."""
+    preds = _clv_predictions(ctx)
+    orders = _clv_orders(ctx)
+    fits = clv.fit_report(orders, preds)
+    check = clv.holdout_check(orders, as_of=ctx.as_of, holdout_days=HOLDOUT_DAYS)
+    for fit in fits:
+        if fit["kind"] == "bgnbd" and check is not None:
+            fit.update(holdout_days=HOLDOUT_DAYS, holdout_predicted=check["predicted"],
+                       holdout_actual=check["actual"],
+                       details={"calibration_end": check["calibration_end"].isoformat(),
+                                "calibration_params": check["params"]._asdict(),
+                                "calibration_customers": check["n"]})
+    if "markov" not in ctx.shared:
+        step_attribution(ctx, grain)
+    paths, removal = ctx.shared["markov"]
+    period = pd.Timestamp(ctx.as_of).replace(day=1).date()
+    parts = []
+    if len(removal) and removal.sum() > 0:
+        counts, channels = attribution.markov_transition_counts(paths)
+        totals = counts.sum(axis=1, keepdims=True)
+        probs = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+        conversions = int(paths.loc[paths["converted"].to_numpy(), "path_id"].nunique())
+        global_credit = removal / removal.sum() * conversions
+        fits.append({"kind": "markov", "n": int(paths["path_id"].nunique()),
+                     "params": {"removal_effects": {str(k): float(v)
+                                                    for k, v in removal.items()},
+                                "p_conversion": float(removal.attrs.get("p_conversion", 0))},
+                     "history_from": paths["occurred_at"].min().date() if len(paths) else None,
+                     "history_to": ctx.as_of,
+                     "details": {"states": ["(start)", *map(str, channels), "(conversion)",
+                                            "(null)"],
+                                 "matrix": np.round(probs, 6).tolist(),
+                                 "counts": counts.astype(int).tolist(),
+                                 "conversions": conversions}})
+        for key, series in (("markov_removal_effect", removal),
+                            ("markov_conversions_global", global_credit)):
+            parts.append(pd.DataFrame({"key": key, "grain": "month", "period": period,
+                                       "dimension": "channel",
+                                       "dimension_value": series.index.astype(str),
+                                       "value": series.to_numpy(dtype=float)}))
+    ctx.shared["fits"] = fits
+    ctx.shared["predictions"] = preds
+    return pd.concat(parts, ignore_index=True) if parts else acquisition.empty_values()
 
 
 def step_subscriptions(ctx, grain):
@@ -162,6 +225,7 @@ STEPS = [
     Step("crm", step_crm),
     Step("clv", step_clv, ("month",)),
     Step("subscriptions", step_subscriptions, ("month",)),
+    Step("models", step_models, ("month",)),
 ]
 
 
@@ -218,6 +282,8 @@ def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
         keys = set(values["key"]) | {k for k, d in REGISTRY.items() if d.family in families}
         with transaction.atomic():
             written = replace_values(run, values, keys=keys, since=window.start)
+            if "fits" in ctx.shared:
+                save_models(run, ctx.shared["fits"], ctx.shared["predictions"])
         run.timings["write"] = round(time.perf_counter() - t0, 3)
     except Exception as exc:  # noqa: BLE001 — any failure ends the run, values untouched
         run.status = MetricRun.Status.FAILED
@@ -314,6 +380,52 @@ def _copy_values(run: MetricRun, values: pd.DataFrame) -> int:
             f" run_id) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (dimension, dimension_value))",
             buf)  # "" is a value here, not NULL
     return len(out)
+
+
+def save_models(run: MetricRun, fits: list[dict], preds: pd.DataFrame) -> None:
+    """Store the run's model fits and replace the workspace's contact predictions (call inside
+    the run's write transaction)."""
+    from engines.models import ContactPrediction, ModelFit
+
+    ModelFit.objects.bulk_create([ModelFit(
+        workspace_id=run.workspace_id, run=run, kind=f["kind"],
+        params=_finite(f.get("params", {})), loglik=_num(f.get("loglik")), n=int(f.get("n", 0)),
+        history_from=f.get("history_from"), history_to=f.get("history_to"),
+        holdout_days=int(f.get("holdout_days", 0)),
+        holdout_predicted=_num(f.get("holdout_predicted")),
+        holdout_actual=_num(f.get("holdout_actual")), details=_finite(f.get("details", {})))
+        for f in fits])
+    ContactPrediction.objects.filter(workspace_id=run.workspace_id).delete()
+    if preds is None or preds.empty:
+        return
+    p = preds[["p_alive", "expected_purchases", "ltv_predicted"]].replace(
+        [np.inf, -np.inf], np.nan).dropna()
+    now = timezone.now()
+    ContactPrediction.objects.bulk_create([
+        ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
+                          p_alive=float(a), expected_purchases_12m=float(e),
+                          predicted_clv=float(v), computed_at=now)
+        for cid, a, e, v in zip(p.index, p["p_alive"], p["expected_purchases"],
+                                p["ltv_predicted"])], batch_size=5000)
+
+
+def _num(x):
+    return None if x is None or not np.isfinite(float(x)) else float(x)
+
+
+def _finite(obj):
+    """JSON-safe: NaN and infinities become None, dates ISO text, numpy numbers floats."""
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, (date,)):
+        return obj.isoformat()
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
 
 
 def claim_and_compute(run_id: int, **kwargs) -> MetricRun | None:
