@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from .. import selectors, services
-from ..forms import COMMON_REASONS, LeadFeedbackForm, add_service_errors
+from ..forms import COMMON_REASONS, LeadFeedbackForm
 from .common import is_htmx
 
 

@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from .. import selectors, services
-from ..forms import LifecycleStageForm, add_service_errors
+from ..forms import LifecycleStageForm
 from ..models import Stage
 
 

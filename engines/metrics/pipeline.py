@@ -15,7 +15,6 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -28,6 +27,7 @@ from .economics import ATTRIBUTED_COLUMNS, empty_attributed
 from .loaders import Window, load_frames
 from .registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
 from engines.models import MetricRun, MetricValue
+from mos.periods import workspace_today
 
 DEFAULT_WINDOW_DAYS = 400
 UNIQUE_FIELDS = ["key", "grain", "period", "dimension", "dimension_value"]
@@ -230,10 +230,6 @@ STEPS = [
 
 
 # --- the run -------------------------------------------------------------------------------
-
-def workspace_today(workspace) -> date:
-    return timezone.now().astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
-
 
 def _save(run: MetricRun, *fields):
     run.save(update_fields=list(fields))

@@ -20,7 +20,7 @@ def mv(ws, key, period, value, dimension="", dimension_value=""):
 def test_parse_period_defaults_and_errors():
     p, errors = dashboard.parse_period({}, today=date(2026, 11, 22))
     assert (p.kind, p.start, p.end, errors) == ("month", date(2026, 10, 1), date(2026, 10, 1), [])
-    p, _ = dashboard.parse_period({"period": "quarter", "quarter": "2026-Q2"})
+    p, _ = dashboard.parse_period({"period": "quarter", "quarter": "2026-Q2"}, date(2026, 11, 22))
     assert (p.start, p.end) == (date(2026, 4, 1), date(2026, 6, 1))
     assert (p.previous().start, p.previous().end) == (date(2026, 1, 1), date(2026, 3, 1))
     p, errors = dashboard.parse_period({"period": "custom", "from": "2026-05", "to": "2026-02"},
