@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
-from . import charts, dashboard, selectors, services
+from . import charts, dashboard, selectors, services, views_revenue
 from .forms import KPIForm, KPITargetFormSet
 from .models import KPI, MetricRun
 
@@ -36,6 +36,7 @@ def home(request):
         dashboard.trend(ws, ["revenue", "new_customers"], end),
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
     data["fig_cohorts"] = charts.cohort_figure(dashboard.cohort_matrix(ws, end))
+    data.update(views_revenue.mrr_section(ws, end))
     return render(request, "engines/dashboard.html", data)
 
 

@@ -14,6 +14,7 @@ NAV = [
     ("imports", _("Imports"), "crm.import", "⇪"),
     ("data_quality", _("Data quality"), "crm.view", "✓"),
     ("kpis", _("KPIs & targets"), "metrics.view", "◎"),
+    ("models", _("Models"), "metrics.view", "∿"),
     ("workspace_settings", _("Settings"), "workspace.settings", "⚙"),
     ("members", _("Members"), "members.manage", "♟"),
     ("api_keys", _("API keys"), "apikeys.manage", "⚿"),
