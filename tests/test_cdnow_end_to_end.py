@@ -105,3 +105,21 @@ def test_cdnow_through_the_api_stores_the_reference_fits(api, workspace, cdnow):
     got = {f["kind"]: f for f in r.json()["results"]}
     assert got["bgnbd"]["params"]["r"] == pytest.approx(bg.params["r"])
     assert got["bgnbd"]["holdout_actual"] == actual
+
+
+def test_prediction_on_the_profile_and_in_the_contacts_api(api, owner_client, workspace, cdnow):
+    run = MetricRun.objects.create(workspace=workspace, trigger="api")
+    pipeline.compute_workspace(run, as_of=AS_OF)
+    p = ContactPrediction.objects.select_related("contact").get(
+        contact__external_id="cdnow-1")
+    r = api.get(f"/api/v1/contacts/{p.contact.code}/")
+    assert r.status_code == 200
+    assert r.json()["prediction"]["p_alive"] == pytest.approx(p.p_alive)
+    assert r.json()["prediction"]["predicted_clv"] == pytest.approx(p.predicted_clv)
+    html = owner_client.get(f"/w/{workspace.slug}/contacts/{p.contact.code}/").content.decode()
+    assert "Prediction (next 12 months)" in html
+    # a customer the model gives up on is flagged at risk
+    low = ContactPrediction.objects.filter(workspace=workspace, p_alive__lt=0.3).select_related(
+        "contact").first()
+    html = owner_client.get(f"/w/{workspace.slug}/contacts/{low.contact.code}/").content.decode()
+    assert "at risk" in html

@@ -41,6 +41,9 @@ def contacts(request):
     return render(request, "crm/contacts.html", ctx)
 
 
+from crm import extensions  # noqa: E402
+
+
 def _contact_context(request, contact, **extra) -> dict:
     stage_names = extra.pop("stage_names", None) or selectors.stage_names(request.workspace)
     ctx = {
@@ -50,6 +53,7 @@ def _contact_context(request, contact, **extra) -> dict:
         "consent": _consent_rows(contact),
         "orders": selectors.contact_orders_summary(contact),
         "stage_form": StageMoveForm(stage_names=stage_names, current=contact.stage),
+        "panels": extensions.profile_panels(contact),
     }
     ctx.update(extra)
     return ctx

@@ -261,14 +261,12 @@ def compute_subscriptions(subs: pd.DataFrame, *, as_of, margin: float = 1.0) -> 
         parts += _long({"trials_ended": tr["trials_ended"].astype(float),
                         "trial_conversion": tr["trials_converted"] / tr["trials_ended"]})
     if len(spans):
+        # per plan the customer is the (customer, plan) pair: each plan's spans on their own
         plan = spans["plan"].astype(object).where(spans["plan"].astype(bool), NO_PLAN)
-        pair, _ = pd.factorize(pd.MultiIndex.from_arrays([spans["customer_id"], plan]))
-        plan_moves = customer_movements(spans, key=pair)
-        plan_of = pd.Series(plan.to_numpy(), index=pair).groupby(level=0).first()
-        plan_moves["plan"] = plan_of.reindex(plan_moves["customer"]).to_numpy()
-        for name, moves in plan_moves.groupby("plan", sort=True):
-            mm = monthly_movements(moves.drop(columns="plan").reset_index(drop=True),
-                                   as_of=as_of)
+        codes, names = pd.factorize(plan, sort=True)
+        for i, name in enumerate(names):
+            part = spans[codes == i]
+            mm = monthly_movements(customer_movements(part), as_of=as_of)
             parts += _long(_values(mm, margin), "plan", str(name)[:200])
     if not parts:
         return pd.DataFrame(columns=VALUE_COLUMNS)
