@@ -196,6 +196,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["mos.api_base.WorkspacePermission"],
     "DEFAULT_PAGINATION_CLASS": "mos.api_base.CodeCursorPagination",
+    "DEFAULT_PARSER_CLASSES": ["mos.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": ["mos.api_base.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"principal": env_str("MOS_API_RATE", "6000/min")},

@@ -9,12 +9,12 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mos.idempotency import idempotent
+from mos.parsers import JSONParser
 
 from .common import MAX_ROWS
 from .consent import consent_bulk

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm.models import Order
 from mos.actors import Actor
+from mos.validation import CURRENCIES
 
 from .common import (
     M,
@@ -43,13 +44,10 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
         parse_field(errs, d, row, "external_id", parse_text, 100)
         parse_field(errs, d, row, "kind", parse_choice, Order.Kind.values)
         parse_field(errs, d, row, "amount", parse_decimal, required=True)
-        if "amount" in d:
-            if d["amount"] < 0:
-                errs.add("amount", "min_value", M.NOT_NEGATIVE)
-            elif d["amount"] == 0:
-                errs.add("amount", "min_value", M.POSITIVE)
+        if "amount" in d and d["amount"] < 0:  # 0 is a free order; refunds are a kind
+            errs.add("amount", "min_value", M.NOT_NEGATIVE)
         parse_field(errs, d, row, "currency", parse_text, 3)
-        if d.get("currency") and (len(d["currency"]) != 3 or not d["currency"].isalpha()):
+        if d.get("currency") and d["currency"].upper() not in CURRENCIES:
             errs.add("currency", "invalid", M.CURRENCY)
         parse_field(errs, d, row, "margin", parse_decimal)
         if "margin" in d and not 0 <= d["margin"] <= 1:
