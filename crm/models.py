@@ -505,6 +505,12 @@ class ImportJob(models.Model):
                                    null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # the lease (issue 8): the worker renews heartbeat_at after each chunk; a job not heard
+    # from for the lease is taken over and resumes after committed_rows (the last chunk written)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    committed_rows = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
