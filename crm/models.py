@@ -518,3 +518,11 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def interrupted(self) -> bool:
+        """Queued or running but not heard from within the lease: its worker died or its
+        task was lost; the sweep (or the retry button) sends it again."""
+        from mos.leases import is_stuck
+
+        return is_stuck(self, self.Status.RUNNING, self.Status.QUEUED)

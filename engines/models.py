@@ -124,6 +124,14 @@ class MetricRun(models.Model):
         indexes = [models.Index(fields=["workspace", "-created_at"])]
 
     @property
+    def interrupted(self) -> bool:
+        """Pending or running but not heard from within the lease (the worker died, or the
+        task never reached one): the sweep re-sends it; a new request replaces it."""
+        from mos.leases import is_stuck
+
+        return is_stuck(self, self.Status.RUNNING, self.Status.PENDING)
+
+    @property
     def duration(self):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()

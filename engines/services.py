@@ -112,9 +112,9 @@ def check_run_dates(*, as_of, backfill_from, today) -> None:
     if backfill_from is not None:
         end = as_of or today
         if not EARLIEST_DATE <= backfill_from <= end:
-            errors["from"] = [_("Choose a day between 2000-01-01 and the as-of day.")]
+            errors["backfill_from"] = [_("Choose a day between 2000-01-01 and the as-of day.")]
         elif (end - backfill_from).days > 3660:
-            errors["from"] = [_("A backfill covers at most 10 years.")]
+            errors["backfill_from"] = [_("A backfill covers at most 10 years.")]
     if errors:
         raise ValidationError(errors)
 

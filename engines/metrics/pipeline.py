@@ -258,6 +258,8 @@ def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
         as_of = as_of or run.as_of or workspace_today(ws)
         windows = run_windows(run, as_of=as_of, window_days=window_days, ws=ws)
         run.window_start, run.window_end = windows[0][0].start, windows[-1][0].end
+        from crm.tracking.quality import unusable_rows
+
         run.skipped = unusable_rows(ws.pk)
         _save(run, "window_start", "window_end", "skipped")
         for k, (window, until) in enumerate(windows):
@@ -327,30 +329,6 @@ def _step(run: MetricRun, name: str, i: int, total: int, token=None, chunk=(0, 1
     k, n = chunk
     run.step, run.progress = name, int(100 * (k + i / total) / n)
     _save(run, "step", "progress", "timings")
-
-
-def unusable_rows(workspace_id: int) -> dict[str, int]:
-    """Stored rows dated where MOS cannot compute (before 2000-01-01 or after tomorrow): the
-    loaders leave them out and the data-quality page lists them."""
-    from mos.validation import EARLIEST_DATE, FUTURE_SLACK
-
-    now = timezone.now()
-    lo = datetime(EARLIEST_DATE.year, 1, 1, tzinfo=ZoneInfo("UTC"))
-    hi = now + FUTURE_SLACK
-    sql = " UNION ALL ".join(
-        f"SELECT '{name}', COUNT(*) FROM {table} WHERE workspace_id = %s "
-        f"AND ({col} < %s OR {col} > %s)"
-        for name, table, col in (("orders", "crm_order", "occurred_at"),
-                                 ("events", "crm_event", "occurred_at"),
-                                 ("stage_changes", "crm_stagechange", "at"),
-                                 ("contacts", "crm_contact", "created_at")))
-    sql += " UNION ALL SELECT 'spend', COUNT(*) FROM engines_spend WHERE workspace_id = %s " \
-           "AND (date < %s OR date > %s)"
-    params = [workspace_id, lo, hi] * 4 + [workspace_id, EARLIEST_DATE,
-                                           (hi + FUTURE_SLACK).date()]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return {name: int(n) for name, n in cur.fetchall() if n}
 
 
 def in_window(parts: list[pd.DataFrame], window: Window) -> pd.DataFrame:
