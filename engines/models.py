@@ -107,11 +107,29 @@ class MetricRun(models.Model):
     step = models.CharField(max_length=60, blank=True)
     rows_written = models.PositiveIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True)  # seconds per step
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # a human message (the dashboard shows it)
+    error_detail = models.TextField(blank=True)  # the traceback: log and admins only
+    # the lease (issue 8): a worker holding the run renews heartbeat_at; a run not heard from
+    # for LEASE seconds can be taken over by a redelivered task or replaced by a new request
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # what to compute (issue 11): as of a past day, or a backfill of [backfill_from, as_of]
+    as_of = models.DateField(null=True, blank=True)
+    backfill_from = models.DateField(null=True, blank=True)
+    skipped = models.JSONField(default=dict, blank=True)  # rows left out: {table: count}
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["workspace", "-created_at"])]
+
+    @property
+    def interrupted(self) -> bool:
+        """Pending or running but not heard from within the lease (the worker died, or the
+        task never reached one): the sweep re-sends it; a new request replaces it."""
+        from mos.leases import is_stuck
+
+        return is_stuck(self, self.Status.RUNNING, self.Status.PENDING)
 
     @property
     def duration(self):

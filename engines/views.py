@@ -43,10 +43,26 @@ def home(request):
 @workspace_view("metrics.recompute")
 @require_POST
 def recompute(request):
-    run = services.metric_run_start(workspace=request.workspace, trigger=MetricRun.Trigger.MANUAL,
-                                    by=request.user)
+    """Recompute now; admins may give an as-of day and a backfill start (the small form)."""
+    from django.core.exceptions import ValidationError
+
+    from .forms import RecomputeForm
+
+    ws = request.workspace
+    form = RecomputeForm(request.POST)
+    dates = {}
+    if request.actor.can("workspace.settings") and form.is_valid():
+        dates = {k: v for k, v in form.cleaned_data.items() if v}
+    errors = dict(form.errors) if form.errors else {}
+    run = None
+    if not errors:
+        try:
+            run = services.metric_run_start(workspace=ws, trigger=MetricRun.Trigger.MANUAL,
+                                            by=request.user, **dates)
+        except ValidationError as e:
+            errors = e.message_dict
     return render(request, "engines/partials/run_status.html",
-                  {"run": run, "freshness": dashboard.freshness(request.workspace)})
+                  {"run": run, "freshness": dashboard.freshness(ws), "form_errors": errors})
 
 
 @workspace_view("metrics.view")

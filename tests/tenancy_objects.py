@@ -64,8 +64,22 @@ def _tracked_event(ws):
     return te.code
 
 
+def _order(ws):
+    from django.utils import timezone
+
+    from crm.models import Contact, Order
+
+    o = Order.objects.filter(workspace=ws).first()
+    if o is None:
+        contact = Contact.objects.get(workspace=ws, code=_contact(ws))
+        o = Order.objects.create(workspace=ws, contact=contact, amount=5, currency="USD",
+                                 occurred_at=timezone.now())
+    return o.code
+
+
 # browser pages: URL kwarg name → factory(workspace) → value
 KWARG_FACTORIES = {
+    "order_code": _order,
     "tracked_event_code": _tracked_event,
     "member_code": _member,
     "key_code": _api_key,
@@ -165,6 +179,7 @@ def _kpi(ws):
 
 # API detail routes: DRF basename → factory(workspace) → lookup value (the object's code)
 API_FACTORIES: dict = {
+    "order": _order,
     "tracked-event": _tracked_event,
     "contact": _contact,
     "account": _account,

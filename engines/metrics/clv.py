@@ -360,7 +360,10 @@ def customer_predictions(orders: pd.DataFrame, *, as_of, margin_default: float,
     out["ltv_predicted"] = predicted_clv(
         bg, summary, spend, horizon_months=horizon_months, periods_per_month=periods_per_month,
         monthly_discount=monthly_discount, margin=out["margin"].to_numpy())
-    out["days_since_last_purchase"] = (out["T"] - out["recency"]) * time_unit_days
+    # whole days: T and recency are day counts divided by the unit, so rebuilding the count
+    # as a float gives 89.99999999999997 or 90.00000000000003 for a customer 90 days out
+    out["days_since_last_purchase"] = np.rint(
+        (out["T"] - out["recency"]) * time_unit_days).astype(np.int64)
     out.attrs.update(bgnbd=bg, gamma_gamma=gg)
     return out[columns]
 

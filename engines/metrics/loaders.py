@@ -204,8 +204,8 @@ def load_contacts(workspace_id: int, window: Window, channels: dict,
     df = read_rows(
         f"SELECT id, {epoch('created_at')}, stage, source_channel_id, source_campaign_id "
         "FROM crm_contact "
-        "WHERE workspace_id = %s",
-        [workspace_id],
+        "WHERE workspace_id = %s AND created_at >= %s AND created_at < %s",
+        [workspace_id, *usable_span()],
         ["contact_id", "created_at", "stage", "source_channel_id", "source_campaign_id"],
         categories=("stage",))
     df["source_channel"] = _lookup(df["source_channel_id"], channels)
@@ -222,8 +222,8 @@ def load_stage_changes(workspace_id: int, window: Window) -> pd.DataFrame:
         "WHERE workspace_id = %s AND at >= %s AND at < %s "
         "UNION ALL "
         f"SELECT contact_id, '' AS from_stage, to_stage, {epoch('MIN(at)')} FROM crm_stagechange "
-        "WHERE workspace_id = %s AND at < %s GROUP BY contact_id, to_stage",
-        [workspace_id, h, end, workspace_id, h],
+        "WHERE workspace_id = %s AND at >= %s AND at < %s GROUP BY contact_id, to_stage",
+        [workspace_id, h, end, workspace_id, usable_span()[0], h],
         ["contact_id", "from_stage", "to_stage", "at"], categories=("from_stage", "to_stage"))
     return _typed(df, "stage_changes", window.tz)
 
@@ -239,14 +239,36 @@ def load_orders(workspace_id: int, window: Window) -> pd.DataFrame:
         "UNION ALL "
         f"SELECT {cols} FROM crm_order o JOIN ("
         "  SELECT contact_id, MIN(occurred_at) AS first_at FROM crm_order "
-        "  WHERE workspace_id = %s AND kind <> 'refund' AND occurred_at < %s "
-        "  GROUP BY contact_id) f "
+        "  WHERE workspace_id = %s AND kind <> 'refund' AND occurred_at >= %s "
+        "  AND occurred_at < %s GROUP BY contact_id) f "
         "ON o.contact_id = f.contact_id AND o.occurred_at = f.first_at "
         "WHERE o.workspace_id = %s AND o.kind <> 'refund'",
-        [workspace_id, h, end, workspace_id, h, workspace_id],
+        [workspace_id, h, end, workspace_id, usable_span()[0], h, workspace_id],
         ["order_id", "contact_id", "occurred_at", "amount", "kind", "margin"],
         categories=("kind",))
     return _typed(df, "orders", window.tz)
+
+
+def load_order_history(workspace_id: int, window: Window) -> pd.DataFrame:
+    """Every purchase up to the window's end, however old (the BG/NBD and Gamma-Gamma fit
+    reads the whole purchase history; period metrics keep the window)."""
+    cols = f"id, contact_id, {epoch('occurred_at')}, amount, kind, margin"
+    df = read_rows(
+        f"SELECT {cols} FROM crm_order WHERE workspace_id = %s AND kind <> 'refund' "
+        "AND occurred_at >= %s AND occurred_at < %s",
+        [workspace_id, usable_span()[0], window.end_utc],
+        ["order_id", "contact_id", "occurred_at", "amount", "kind", "margin"],
+        categories=("kind",))
+    return _typed(df, "orders", window.tz)
+
+
+def usable_span() -> tuple[datetime, datetime]:
+    """Stored timestamps outside this span are left out of every frame (and listed on the
+    data-quality page): pandas cannot hold year 1, and ingest refuses them today."""
+    from mos.validation import EARLIEST_DATE
+
+    return (datetime(EARLIEST_DATE.year, EARLIEST_DATE.month, EARLIEST_DATE.day,
+                     tzinfo=ZoneInfo("UTC")), datetime(2200, 1, 1, tzinfo=ZoneInfo("UTC")))
 
 
 def load_events(workspace_id: int, window: Window, channels: dict,

@@ -162,7 +162,9 @@ def test_a_crash_in_a_step_keeps_the_previous_values(tiny, monkeypatch):
     monkeypatch.setattr("engines.metrics.funnel.compute_funnel", boom)
     run = run_for(tiny)
     assert run.status == "failed"
-    assert "funnel exploded" in run.error and "RuntimeError" in run.error
+    # a human message for the dashboard; the traceback for the log and admins only
+    assert "funnel" in run.error and "Traceback" not in run.error
+    assert "funnel exploded" in run.error_detail and "RuntimeError" in run.error_detail
     assert run.step == "funnel" and run.finished_at is not None
     assert all_values(tiny) == before
 
@@ -178,7 +180,7 @@ def test_a_crash_while_writing_rolls_the_delete_back(tiny, monkeypatch):
     monkeypatch.setattr(pipeline, "_copy_values", broken_insert)
     Spend.objects.filter(workspace=tiny, channel__key="newsletter").update(amount=60)
     run = run_for(tiny)  # must replace the changed values: deletes them, then fails inserting
-    assert run.status == "failed" and "disk full" in run.error
+    assert run.status == "failed" and "disk full" in run.error_detail
     assert all_values(tiny) == before  # the delete of the same transaction was rolled back
 
 
@@ -266,7 +268,7 @@ def test_a_stale_active_run_does_not_block_forever(tiny):
     run = metric_run_start(workspace=tiny, trigger="manual")
     assert run.pk != lost.pk and run.status == "succeeded"
     lost.refresh_from_db()
-    assert lost.status == "failed" and "Abandoned" in lost.error
+    assert lost.status == "failed" and "Interrupted" in lost.error
 
 
 def test_a_run_is_claimed_once(tiny):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0008_channel_campaign_spend_from_engines'),
+        ('crm', '0009_leases_and_backfill'),
         ('mos', '0002_attribution_choices_from_registry'),
     ]
 

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0009_subscription'),
-        ('engines', '0004_channel_campaign_spend_to_crm'),
+        ('crm', '0010_subscription'),
+        ('engines', '0005_leases_and_backfill'),
         ('mos', '0002_attribution_choices_from_registry'),
     ]
 
