@@ -479,6 +479,7 @@ class ImportJob(models.Model):
         CONTACTS = "contacts", _("Contacts")
         ORDERS = "orders", _("Orders")
         SPEND = "spend", _("Ad spend")
+        SUBSCRIPTIONS = "subscriptions", _("Subscriptions")
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("Waiting for confirmation")
@@ -490,7 +491,7 @@ class ImportJob(models.Model):
 
     code = models.UUIDField(default=new_code, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="imports")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     layout = models.CharField(_("file layout"), max_length=20, default="generic")
     file = models.FileField(upload_to="imports/%Y/%m/")
     filename = models.CharField(max_length=255)
@@ -506,6 +507,12 @@ class ImportJob(models.Model):
                                    null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # the lease (issue 8): the worker renews heartbeat_at after each chunk; a job not heard
+    # from for the lease is taken over and resumes after committed_rows (the last chunk written)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    committed_rows = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -513,3 +520,71 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def interrupted(self) -> bool:
+        """Queued or running but not heard from within the lease: its worker died or its
+        task was lost; the sweep (or the retry button) sends it again."""
+        from mos.leases import is_stuck
+
+        return is_stuck(self, self.Status.RUNNING, self.Status.QUEUED)
+
+class Subscription(models.Model):
+    """A recurring plan a customer pays for (DESIGN §4). MRR is the monthly recurring revenue in
+    the workspace currency, already normalised to a month (a yearly plan's price / 12); MRR
+    movements (engines/metrics/subscriptions.py) are computed from these rows."""
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing", _("Trialing")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        CANCELLED = "cancelled", _("Cancelled")
+        ENDED = "ended", _("Ended")
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="subscriptions")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="subscriptions")
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    plan = models.CharField(_("plan"), max_length=100, blank=True)
+    mrr = models.DecimalField(_("MRR"), max_digits=14, decimal_places=2,
+                              help_text=_("Monthly recurring revenue in the workspace currency."))
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.ACTIVE)
+    started_at = models.DateTimeField(_("started"))
+    trial_end = models.DateTimeField(_("trial end"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "external_id"],
+                                    condition=~Q(external_id=""),
+                                    name="subscription_external_id_unique"),
+            models.CheckConstraint(condition=Q(mrr__gte=0), name="subscription_mrr_not_negative"),
+            models.CheckConstraint(condition=Q(contact__isnull=False) | Q(account__isnull=False),
+                                   name="subscription_has_customer"),
+        ]
+        indexes = [models.Index(fields=["workspace", "started_at"], name="subscription_ws_start"),
+                   models.Index(fields=["contact", "started_at"], name="subscription_contact")]
+
+    def __str__(self):
+        return f"{self.plan or self.external_id or self.code}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.contact_id is None and self.account_id is None:
+            errors["contact"] = [_("Give a contact or an account.")]
+        if self.ended_at and self.started_at and self.ended_at < self.started_at:
+            errors["ended_at"] = [_("Cannot be before the start.")]
+        if errors:
+            raise ValidationError(errors)

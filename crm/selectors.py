@@ -295,6 +295,15 @@ def contact_timeline(contact: Contact, limit: int = 200) -> list[dict]:
         items.append({"kind": "feedback", "at": fb.at, "quality": fb.quality,
                       "outcome": fb.outcome, "reason": fb.reason, "note": fb.note,
                       "rep": fb.rep, "obj": fb})
+    from .models import Subscription
+
+    for sub in (Subscription.objects.filter(contact=contact)
+                .order_by("-started_at", "-id")[:limit]):
+        items.append({"kind": "subscription", "at": sub.started_at, "obj": sub})
+        end = sub.ended_at or (sub.cancelled_at if sub.status in ("cancelled", "ended")
+                               else None)
+        if end:
+            items.append({"kind": "subscription_end", "at": end, "obj": sub})
     for m in ContactMerge.objects.filter(survivor=contact).order_by("-at")[:limit]:
         items.append({"kind": "merge", "at": m.at, "merged_code": m.merged_code,
                       "matched_on": m.matched_on, "moved": m.moved,

@@ -175,10 +175,22 @@ class ContactDetailSerializer(ContactSerializer):
     consent = serializers.SerializerMethodField()
     recent_events = serializers.SerializerMethodField()
     recent_orders = serializers.SerializerMethodField()
+    prediction = serializers.SerializerMethodField()
 
     class Meta(ContactSerializer.Meta):
         fields = ContactSerializer.Meta.fields + ["stage_history", "consent", "recent_events",
-                                                  "recent_orders"]
+                                                  "recent_orders", "prediction"]
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "p_alive": {"type": "number"}, "expected_purchases_12m": {"type": "number"},
+        "predicted_clv": {"type": "number"},
+        "computed_at": {"type": "string", "format": "date-time"}}})
+    def get_prediction(self, obj):
+        """P(alive), expected purchases and predicted CLV over 12 months (the latest metrics
+        run's BG/NBD + Gamma-Gamma), or null."""
+        from crm import extensions
+
+        return extensions.contact_fields(obj).get("prediction")
 
     @extend_schema_field(StageChangeSerializer(many=True))
     def get_stage_history(self, obj):

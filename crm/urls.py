@@ -10,6 +10,8 @@ urlpatterns = [
     path("contacts/new/", c.contact_create, name="contact_create"),
     path("contacts/<uuid:contact_code>/", c.contact_detail, name="contact_detail"),
     path("contacts/<uuid:contact_code>/edit/", c.contact_edit, name="contact_edit"),
+    path("contacts/<uuid:contact_code>/orders/<uuid:order_code>/delete/",
+         c.contact_order_delete, name="contact_order_delete"),
     path("contacts/<uuid:contact_code>/stage/", c.contact_stage, name="contact_stage"),
     path("contacts/<uuid:contact_code>/consent/", c.contact_consent,
          name="contact_consent"),

@@ -161,13 +161,24 @@ class MetricRunSerializer(serializers.ModelSerializer):
         model = MetricRun
         fields = ["code", "trigger", "status", "created_at", "started_at", "finished_at",
                   "duration", "window_start", "window_end", "progress", "step", "rows_written",
-                  "timings", "error"]
+                  "timings", "error", "as_of", "backfill_from", "attempts", "heartbeat_at"]
         read_only_fields = fields
+
+
+class MetricRunStartSerializer(serializers.Serializer):
+    """Optional: compute as of a past day, and/or backfill every period from a day."""
+
+    as_of = serializers.DateField(required=False, help_text="Compute as of this day "
+                                  "(default: today in the workspace's time zone).")
+    backfill_from = serializers.DateField(
+        required=False, help_text="Backfill: recompute every period from this day to as_of, "
+        "in chunks of three months (progress on the run).")
 
 
 @extend_schema_view(
     list=extend_schema(tags=["metrics"]), retrieve=extend_schema(tags=["metrics"]),
-    create=extend_schema(tags=["metrics"], request=None, responses={202: MetricRunSerializer},
+    create=extend_schema(tags=["metrics"], request=MetricRunStartSerializer,
+                         responses={202: MetricRunSerializer},
                          description="Recompute now: starts a run (or answers the run already "
                                      "pending or running) with 202."))
 class MetricRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceViewSet):
@@ -179,20 +190,14 @@ class MetricRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspa
     write_perm = "metrics.recompute"
 
     def create(self, request, *args, **kwargs):
-        from rest_framework.exceptions import APIException
-
-        from .views import BROKER_ERRORS
-
         by = request.actor
-        try:
-            run = services.metric_run_start(workspace=request.workspace,
-                                            trigger=MetricRun.Trigger.API, by=by)
-        except BROKER_ERRORS:
-            logger.exception("metric run: the task broker is unreachable")
-            exc = APIException("The job queue cannot be reached right now; try again shortly.",
-                               code="queue_unavailable")
-            exc.status_code = 503
-            raise exc from None
+        params = MetricRunStartSerializer(data=request.data if isinstance(request.data, dict)
+                                          else {})
+        params.is_valid(raise_exception=True)
+        run = services.metric_run_start(workspace=request.workspace,
+                                        trigger=MetricRun.Trigger.API, by=by,
+                                        as_of=params.validated_data.get("as_of"),
+                                        backfill_from=params.validated_data.get("backfill_from"))
         return Response(MetricRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

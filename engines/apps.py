@@ -12,3 +12,11 @@ class EnginesConfig(AppConfig):
         from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY
 
         metric_keys.provide(attribution_models=ATTRIBUTION_MODELS, metrics=REGISTRY)
+
+        from crm import extensions
+
+        from .predictions import contact_prediction, profile_context
+
+        extensions.register_profile_panel("engines/partials/contact_prediction.html",
+                                          profile_context)
+        extensions.register_contact_field("prediction", contact_prediction)

@@ -87,3 +87,28 @@ def sparkline(values: list[float | None]) -> dict | None:
                       "line": {"width": 2}, "hoverinfo": "skip"}],
             "layout": {**BASE_LAYOUT, "height": 48, "xaxis": {"visible": False},
                        "yaxis": {"visible": False}}}
+
+
+def mrr_waterfall_figure(start: float | None, moves: dict[str, float], end: float | None,
+                         labels: dict[str, str], title_start: str, title_end: str) -> dict | None:
+    """MRR at the month's start, each movement as a step (up for new, expansion, reactivation;
+    down for contraction and churn) and the MRR at its end."""
+    if start is None and end is None:
+        return None
+    x = [title_start]
+    y = [_num(start) or 0.0]
+    measure = ["absolute"]
+    for key in ("new", "expansion", "reactivation", "contraction", "churn"):
+        v = moves.get(key) or 0.0
+        x.append(str(labels[key]))
+        y.append(-v if key in ("contraction", "churn") else v)
+        measure.append("relative")
+    x.append(title_end)
+    y.append(_num(end) or 0.0)
+    measure.append("total")
+    return {"data": [{"type": "waterfall", "x": x, "y": y, "measure": measure,
+                      "connector": {"line": {"width": 1}},
+                      "increasing": {"marker": {"color": "#1a7f4b"}},
+                      "decreasing": {"marker": {"color": "#c0392b"}},
+                      "totals": {"marker": {"color": "#3b4cca"}}}],
+            "layout": {**BASE_LAYOUT, "height": 280, "yaxis": _axis(rangemode="tozero")}}

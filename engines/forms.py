@@ -61,3 +61,10 @@ class KPITargetForm(forms.Form):
 
 
 KPITargetFormSet = formset_factory(KPITargetForm, extra=3, max_num=24)
+
+
+class RecomputeForm(forms.Form):
+    """The admins' "recompute history" form: both fields optional (empty: today)."""
+
+    as_of = forms.DateField(label=_("As of"), required=False)
+    backfill_from = forms.DateField(label=_("Backfill from"), required=False)

@@ -111,11 +111,29 @@ class MetricRun(models.Model):
     step = models.CharField(max_length=60, blank=True)
     rows_written = models.PositiveIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True)  # seconds per step
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # a human message (the dashboard shows it)
+    error_detail = models.TextField(blank=True)  # the traceback: log and admins only
+    # the lease (issue 8): a worker holding the run renews heartbeat_at; a run not heard from
+    # for LEASE seconds can be taken over by a redelivered task or replaced by a new request
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # what to compute (issue 11): as of a past day, or a backfill of [backfill_from, as_of]
+    as_of = models.DateField(null=True, blank=True)
+    backfill_from = models.DateField(null=True, blank=True)
+    skipped = models.JSONField(default=dict, blank=True)  # rows left out: {table: count}
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["workspace", "-created_at"])]
+
+    @property
+    def interrupted(self) -> bool:
+        """Pending or running but not heard from within the lease (the worker died, or the
+        task never reached one): the sweep re-sends it; a new request replaces it."""
+        from mos.leases import is_stuck
+
+        return is_stuck(self, self.Status.RUNNING, self.Status.PENDING)
 
     @property
     def duration(self):
@@ -205,3 +223,51 @@ class EngineCheckIn(models.Model):
 
     class Meta:
         ordering = ["-week", "-id"]
+
+
+class ModelFit(models.Model):
+    """What a run's models fitted, so anyone can audit them: parameters, log-likelihood, the
+    number of customers (or paths) fitted, the history used, and — for BG/NBD — a holdout
+    check: fitted on the history up to as_of − holdout, the repeat purchases it predicted for
+    the holdout days against those that happened."""
+
+    class Kind(models.TextChoices):
+        BGNBD = "bgnbd", _("BG/NBD (purchase frequency)")
+        GAMMA_GAMMA = "gamma_gamma", _("Gamma-Gamma (spend per purchase)")
+        MARKOV = "markov", _("Markov-chain attribution")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(MetricRun, on_delete=models.CASCADE, related_name="model_fits")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    params = models.JSONField(default=dict)
+    loglik = models.FloatField(null=True, blank=True)
+    n = models.PositiveIntegerField(default=0)
+    history_from = models.DateField(null=True, blank=True)
+    history_to = models.DateField(null=True, blank=True)
+    holdout_days = models.PositiveIntegerField(default=0)
+    holdout_predicted = models.FloatField(null=True, blank=True)
+    holdout_actual = models.FloatField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)  # e.g. Markov's transition matrix
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "kind"]
+        constraints = [models.UniqueConstraint(fields=["run", "kind"], name="model_fit_unique")]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="model_fit_ws")]
+
+
+class ContactPrediction(models.Model):
+    """A contact's latest BG/NBD + Gamma-Gamma prediction, replaced by every run (set-based)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.OneToOneField("crm.Contact", on_delete=models.CASCADE,
+                                   related_name="prediction")
+    run = models.ForeignKey(MetricRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    p_alive = models.FloatField()
+    expected_purchases_12m = models.FloatField()
+    predicted_clv = models.FloatField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "p_alive"], name="prediction_ws_alive")]

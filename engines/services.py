@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,11 +12,12 @@ from mos.actors import Actor
 from mos.audit import audit, diff, snapshot
 from mos.models import Workspace
 from mos.periods import period_start as kpi_period_start
+from mos.broker import BROKER_ERRORS
 from mos.writes import reject_unknown as _reject_unknown
 
 # --- metric runs (the pipeline's "recompute now") and KPIs ---------------------------------
 
-STALE_RUN_HOURS = 6  # a run pending/running longer than this was lost (worker died): replace it
+logger = logging.getLogger(__name__)
 
 
 def _actor_for(workspace: Workspace, by) -> Actor:
@@ -26,24 +29,31 @@ def _actor_for(workspace: Workspace, by) -> Actor:
 
 
 def _active_run(workspace: Workspace):
-    """The workspace's pending/running run, if any (stale ones are marked failed)."""
-    from datetime import timedelta
-
+    """The workspace's pending/running run, if any. A run whose worker stopped answering
+    (running with an expired lease, or pending with no worker within the lease) does not
+    block: it is marked failed as interrupted and a new run replaces it."""
     from django.utils import timezone
+
+    from mos.leases import is_stuck
 
     from .models import MetricRun
 
-    active = MetricRun.objects.filter(workspace=workspace, status__in=[
-        MetricRun.Status.PENDING, MetricRun.Status.RUNNING])
-    stale_before = timezone.now() - timedelta(hours=STALE_RUN_HOURS)
-    active.filter(created_at__lt=stale_before).update(
-        status=MetricRun.Status.FAILED, finished_at=timezone.now(),
-        error="Abandoned: the run did not finish within %d hours." % STALE_RUN_HOURS)
-    return active.order_by("-created_at").first()
+    S = MetricRun.Status
+    for run in MetricRun.objects.filter(workspace=workspace, status__in=[S.PENDING, S.RUNNING]
+                                        ).order_by("-created_at"):
+        if not is_stuck(run, S.RUNNING, S.PENDING):
+            return run
+        # conditional: a worker that just renewed its lease keeps its run
+        MetricRun.objects.filter(pk=run.pk, status=run.status,
+                                 heartbeat_at=run.heartbeat_at).update(
+            status=S.FAILED, finished_at=timezone.now(),
+            error=_("Interrupted: the worker stopped answering; a new run replaced it."))
+    return None
 
 
 @transaction.atomic
-def _metric_run_create(*, workspace: Workspace, trigger: str, by=None):
+def _metric_run_create(*, workspace: Workspace, trigger: str, by=None, as_of=None,
+                       backfill_from=None):
     """(run, created): a new pending run, or the workspace's run already pending/running."""
     from .models import MetricRun
 
@@ -53,25 +63,74 @@ def _metric_run_create(*, workspace: Workspace, trigger: str, by=None):
     if existing is not None:
         return existing, False
     actor = _actor_for(workspace, by)
-    run = MetricRun(workspace=workspace, trigger=trigger, requested_by=actor.user)
+    run = MetricRun(workspace=workspace, trigger=trigger, requested_by=actor.user, as_of=as_of,
+                    backfill_from=backfill_from)
     run.full_clean()
     run.save()
-    audit(actor, "metrics.recompute", run, changes={"trigger": trigger},
+    changes = {"trigger": trigger}
+    if as_of:
+        changes["as_of"] = as_of.isoformat()
+    if backfill_from:
+        changes["from"] = backfill_from.isoformat()
+    audit(actor, "metrics.recompute", run, changes=changes,
           object_repr=f"metric run {run.code}")
     return run, True
 
 
-def metric_run_start(*, workspace: Workspace, trigger: str, by=None, sync: bool | None = None):
-    """Start recomputing the workspace's metrics, or return the run already pending/running.
-
-    sync=None follows Celery: with eager tasks (the embedded default, tests) the run is computed
-    here and returned finished; otherwise its task is sent once the transaction commits.
-    """
-    from django.conf import settings
+def metric_run_send(run_id: int) -> bool:
+    """Send a run's task to the broker; False (and the run marked failed with a human
+    message, so it blocks nothing) when the broker cannot be reached."""
+    from django.utils import timezone
 
     from .metrics.tasks import compute_workspace_task
+    from .models import MetricRun
 
-    run, created = _metric_run_create(workspace=workspace, trigger=trigger, by=by)
+    try:
+        compute_workspace_task.apply_async((run_id,))
+    except BROKER_ERRORS:
+        logger.exception("metric run %s: the task queue is unreachable", run_id)
+        MetricRun.objects.filter(pk=run_id, status=MetricRun.Status.PENDING).update(
+            status=MetricRun.Status.FAILED, finished_at=timezone.now(),
+            error=_("The task queue could not be reached, so the run did not start. Try "
+                    "again in a minute."))
+        return False
+    return True
+
+
+def check_run_dates(*, as_of, backfill_from, today) -> None:
+    """as_of within [2000-01-01, today]; a backfill start before it and at most 10 years."""
+    from mos.validation import EARLIEST_DATE
+
+    errors = {}
+    if as_of is not None and not EARLIEST_DATE <= as_of <= today:
+        errors["as_of"] = [_("Choose a day between 2000-01-01 and today.")]
+    if backfill_from is not None:
+        end = as_of or today
+        if not EARLIEST_DATE <= backfill_from <= end:
+            errors["backfill_from"] = [_("Choose a day between 2000-01-01 and the as-of day.")]
+        elif (end - backfill_from).days > 3660:
+            errors["backfill_from"] = [_("A backfill covers at most 10 years.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def metric_run_start(*, workspace: Workspace, trigger: str, by=None, sync: bool | None = None,
+                     as_of=None, backfill_from=None):
+    """Start recomputing the workspace's metrics (as of a past day, or a backfill from a day),
+    or return the run already pending/running.
+
+    sync=None follows Celery: with eager tasks (the embedded default, tests) the run is computed
+    here and returned finished; otherwise its task is sent once the transaction commits. If the
+    broker is unreachable the run comes back failed with a human message (never a 500)."""
+    from django.conf import settings
+
+    from .metrics.pipeline import workspace_today
+
+    if as_of is not None or backfill_from is not None:
+        check_run_dates(as_of=as_of, backfill_from=backfill_from,
+                        today=workspace_today(workspace))
+    run, created = _metric_run_create(workspace=workspace, trigger=trigger, by=by, as_of=as_of,
+                                      backfill_from=backfill_from)
     if not created:
         return run
     if sync is None:
@@ -80,10 +139,10 @@ def metric_run_start(*, workspace: Workspace, trigger: str, by=None, sync: bool 
         from .metrics.pipeline import claim_and_compute
 
         claim_and_compute(run.pk)
-        run.refresh_from_db()
     else:
         run_id = run.pk
-        transaction.on_commit(lambda: compute_workspace_task.delay(run_id))
+        transaction.on_commit(lambda: metric_run_send(run_id))
+    run.refresh_from_db()
     return run
 
 
@@ -97,6 +156,28 @@ def metric_runs_start_nightly() -> list[int]:
         run, created = _metric_run_create(workspace=ws, trigger=MetricRun.Trigger.NIGHTLY)
         if created:
             ids.append(run.pk)
+    return ids
+
+
+def metric_runs_resend_lost() -> list[int]:
+    """The sweep: re-send runs that no worker holds — pending past the lease (the task was
+    never sent, or was lost) or running with an expired lease (the worker died). The claim
+    in the task decides who computes; a duplicate send is harmless."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from mos.leases import expired_q, lease
+
+    from .models import MetricRun
+
+    S = MetricRun.Status
+    now = timezone.now()
+    ids = list(MetricRun.objects.filter(
+        Q(status=S.PENDING, created_at__lt=now - lease()) | expired_q(S.RUNNING, now))
+        .values_list("pk", flat=True)[:500])
+    for run_id in ids:
+        if not metric_run_send(run_id):
+            break
     return ids
 
 

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import views, views_revenue
 
 urlpatterns = [
     path("", views.home, name="workspace_home"),  # the dashboard is the workspace's home
     path("metrics/recompute/", views.recompute, name="metrics_recompute"),
     path("metrics/runs/<uuid:run_code>/", views.run_status, name="metric_run_status"),
     path("kpis/", views.kpis, name="kpis"),
+    path("revenue/movements/", views_revenue.mrr_movements, name="mrr_movements"),
+    path("models/", views_revenue.models_page, name="models"),
     path("kpis/new/", views.kpi_create, name="kpi_create"),
     path("kpis/<uuid:kpi_code>/", views.kpi_edit, name="kpi_edit"),
     path("kpis/<uuid:kpi_code>/delete/", views.kpi_delete, name="kpi_delete"),

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -17,15 +13,11 @@ from django.views.decorators.http import require_POST
 from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
-from . import charts, dashboard, selectors, services
+from . import charts, dashboard, selectors, services, views_revenue
 from .forms import KPIForm, KPITargetFormSet
 from .models import KPI, MetricRun
 
 logger = logging.getLogger(__name__)
-
-# What sending a task raises when the broker (Redis) is down or unreachable.
-BROKER_ERRORS = (BrokerError, RedisConnectionError, RedisTimeoutError, ConnectionError)
-
 
 @workspace_view()
 def home(request):
@@ -47,24 +39,33 @@ def home(request):
         dashboard.trend(ws, ["revenue", "new_customers"], end),
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
     data["fig_cohorts"] = charts.cohort_figure(dashboard.cohort_matrix(ws, end))
+    data.update(views_revenue.mrr_section(ws, end))
     return render(request, "engines/dashboard.html", data)
 
 
 @workspace_view("metrics.recompute")
 @require_POST
 def recompute(request):
-    try:
-        run = services.metric_run_start(workspace=request.workspace,
-                                        trigger=MetricRun.Trigger.MANUAL, by=request.user)
-    except BROKER_ERRORS:
-        logger.exception("recompute: the task broker is unreachable")
-        return render(request, "engines/partials/run_status.html", {
-            "run": None, "freshness": dashboard.freshness(request.workspace),
-            "run_error": _("The job queue cannot be reached right now, so the metrics were not "
-                           "recomputed. Try again in a minute; the nightly run will also pick "
-                           "them up.")})
+    """Recompute now; admins may give an as-of day and a backfill start (the small form)."""
+    from django.core.exceptions import ValidationError
+
+    from .forms import RecomputeForm
+
+    ws = request.workspace
+    form = RecomputeForm(request.POST)
+    dates = {}
+    if request.actor.can("workspace.settings") and form.is_valid():
+        dates = {k: v for k, v in form.cleaned_data.items() if v}
+    errors = dict(form.errors) if form.errors else {}
+    run = None
+    if not errors:
+        try:
+            run = services.metric_run_start(workspace=ws, trigger=MetricRun.Trigger.MANUAL,
+                                            by=request.user, **dates)
+        except ValidationError as e:
+            errors = e.message_dict
     return render(request, "engines/partials/run_status.html",
-                  {"run": run, "freshness": dashboard.freshness(request.workspace)})
+                  {"run": run, "freshness": dashboard.freshness(ws), "form_errors": errors})
 
 
 @workspace_view("metrics.view")

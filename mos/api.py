@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
+from mos.validation import validate_currency, validate_timezone
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -183,8 +184,8 @@ class WorkspaceSerializer(serializers.Serializer):
     code = serializers.UUIDField(read_only=True)
     slug = serializers.SlugField(read_only=True)
     name = serializers.CharField(max_length=120)
-    currency = serializers.CharField(max_length=3)
-    timezone = serializers.CharField(max_length=64)
+    currency = serializers.CharField(max_length=3, validators=[validate_currency])
+    timezone = serializers.CharField(max_length=64, validators=[validate_timezone])
     business = serializers.ChoiceField(choices=["subscription", "transactional"])
     default_margin = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0,
                                               max_value=1)

@@ -24,10 +24,12 @@ API_MODULES = [
     "crm.ingest.api",
     "crm.channels.api",
     "crm.tracking.api",
+    "crm.subscriptions.api",
     "engines.api_metrics",
     "engines.api_engines",
     "experiments.api",
     "reports.api",
+    "engines.api_models",
 ]
 
 

@@ -36,4 +36,10 @@ app.conf.beat_schedule = {
         "task": "experiments.tasks.compute_all_experiment_results",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Lost work: metric runs and imports pending without a task (the broker was down when
+    # they were sent) or held by a dead worker (expired lease) are sent again.
+    "resend-lost-runs-and-imports": {
+        "task": "engines.tasks.resend_lost_runs",
+        "schedule": 60.0,
+    },
 }

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone as dj_tz
 from django.utils.translation import gettext_lazy as _
 
+from mos.validation import validate_currency, validate_timezone
+
 from .metric_keys import attribution_model_choices
 from .roles import Role
 
@@ -56,8 +58,10 @@ class Workspace(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     slug = models.SlugField(_("address"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=120)
-    currency = models.CharField(_("currency"), max_length=3, default="USD")
-    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    currency = models.CharField(_("currency"), max_length=3, default="USD",
+                                validators=[validate_currency])
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC",
+                                validators=[validate_timezone])
     business = models.CharField(_("business model"), max_length=16, choices=Business.choices,
                                 default=Business.SUBSCRIPTION)
     default_margin = models.DecimalField(_("default gross margin"), max_digits=5,

@@ -20,6 +20,7 @@ NAV = [
     ("learnings", _("Learnings"), "experiments.view", "✦"),
     ("reports", _("Monthly reports"), "reports.view", "▤"),
     ("weekly_review", _("Weekly review"), "reports.view", "▶"),
+    ("models", _("Models"), "metrics.view", "∿"),
     ("workspace_settings", _("Settings"), "workspace.settings", "⚙"),
     ("members", _("Members"), "members.manage", "♟"),
     ("api_keys", _("API keys"), "apikeys.manage", "⚿"),

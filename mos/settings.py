@@ -152,6 +152,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# A job (metric run, import) not heard from for this long is taken over (mos/leases.py). The
+# broker redelivers an unacknowledged task after the visibility timeout; the sweep task
+# (mos/celery.py) re-sends lost work sooner. Publishing gives up fast when Redis is down, so
+# "Recompute now" answers at once.
+MOS_JOB_LEASE_SECONDS = env_int("MOS_JOB_LEASE_SECONDS", 120)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
+                                    "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 
 # --- auth ---------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = ["mos.security.LoginThrottleBackend",
@@ -226,6 +235,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["mos.api_base.WorkspacePermission"],
     "DEFAULT_PAGINATION_CLASS": "mos.api_base.CodeCursorPagination",
+    "DEFAULT_PARSER_CLASSES": ["mos.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": ["mos.api_base.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"principal": env_str("MOS_API_RATE", "6000/min")},
@@ -260,6 +271,10 @@ SPECTACULAR_SETTINGS = {
         "ExperimentStatusEnum": "experiments.models.Experiment.Status",
         "ReportStatusEnum": "reports.models.MonthlyReport.Status",
         "DecisionStatusEnum": "reports.models.ReportDecision.Status",
+        "DecisionKindEnum": "reports.models.ReportDecision.Kind",
+        "ModelFitKindEnum": "engines.models.ModelFit.Kind",
+        "ChannelKindEnum": "crm.models.Channel.Kind",
+        "OrderKindEnum": "crm.models.Order.Kind",
     },
 }
 

@@ -64,8 +64,22 @@ def _tracked_event(ws):
     return te.code
 
 
+def _order(ws):
+    from django.utils import timezone
+
+    from crm.models import Contact, Order
+
+    o = Order.objects.filter(workspace=ws).first()
+    if o is None:
+        contact = Contact.objects.get(workspace=ws, code=_contact(ws))
+        o = Order.objects.create(workspace=ws, contact=contact, amount=5, currency="USD",
+                                 occurred_at=timezone.now())
+    return o.code
+
+
 # browser pages: URL kwarg name → factory(workspace) → value
 KWARG_FACTORIES = {
+    "order_code": _order,
     "tracked_event_code": _tracked_event,
     "member_code": _member,
     "key_code": _api_key,
@@ -81,6 +95,30 @@ def _account(ws):
     a = Account.objects.filter(workspace=ws).first() or Account.objects.create(
         workspace=ws, name="Tenancy account")
     return a.code
+
+
+def _subscription(ws):
+    from django.utils import timezone
+
+    from crm.models import Contact, Subscription
+
+    sub = Subscription.objects.filter(workspace=ws).first()
+    if sub is None:
+        contact = Contact.objects.get(workspace=ws, code=_contact(ws))
+        sub = Subscription.objects.create(workspace=ws, contact=contact, plan="pro", mrr=10,
+                                          started_at=timezone.now())
+    return sub.code
+
+
+def _model_fit(ws):
+    from engines.models import MetricRun, ModelFit
+
+    fit = ModelFit.objects.filter(workspace=ws).first()
+    if fit is None:
+        run = MetricRun.objects.get(workspace=ws, code=_metric_run(ws))
+        fit = ModelFit.objects.create(workspace=ws, run=run, kind="bgnbd",
+                                      params={"r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4})
+    return fit.code
 
 
 def _lead(ws):
@@ -171,9 +209,12 @@ KWARG_FACTORIES["decision_code"] = _decision
 
 # API detail routes: DRF basename → factory(workspace) → lookup value (the object's code)
 API_FACTORIES: dict = {
+    "order": _order,
     "tracked-event": _tracked_event,
     "contact": _contact,
     "account": _account,
+    "subscription": _subscription,
+    "model-fit": _model_fit,
     "persona": _persona,
     "segment": _segment,
     "lead": _lead,

@@ -86,32 +86,43 @@ def test_key_saved_in_the_admin_form_drops_the_cache(workspace, owner_actor):
 @pytest.mark.django_db(transaction=True)
 def test_recompute_now_with_the_broker_down_answers_a_message(owner, workspace, settings,
                                                               monkeypatch):
+    """The broker refuses the task: the page answers (no 500), the run is marked failed with a
+    human message, and the next click is not blocked by it."""
     from engines.metrics import tasks
+    from engines.models import MetricRun
 
     def broker_down(*a, **k):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr(tasks.compute_workspace_task, "delay", broker_down)
+    monkeypatch.setattr(tasks.compute_workspace_task, "apply_async", broker_down)
     c = Client()
     c.force_login(owner)
     r = c.post(reverse("metrics_recompute", args=[workspace.slug]), HTTP_HX_REQUEST="true")
     assert r.status_code == 200
-    assert "The job queue cannot be reached right now" in r.content.decode()
+    run = MetricRun.objects.get(workspace=workspace)
+    assert run.status == "failed" and "could not be reached" in run.error
+    r = c.post(reverse("metrics_recompute", args=[workspace.slug]), HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and MetricRun.objects.filter(workspace=workspace).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_api_metric_run_with_the_broker_down_is_503_json(workspace, api_key_for, settings,
-                                                        monkeypatch):
+def test_api_metric_run_with_the_broker_down_fails_the_run_clearly(workspace, api_key_for,
+                                                                  settings, monkeypatch):
     from engines.metrics import tasks
+    from engines.models import MetricRun
 
     def broker_down(*a, **k):
         raise OperationalError("Connection refused.")
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr(tasks.compute_workspace_task, "delay", broker_down)
-    r = api_key_for(workspace, "write").post("/api/v1/metric-runs/")
-    _envelope(r, 503, "queue_unavailable")
+    monkeypatch.setattr(tasks.compute_workspace_task, "apply_async", broker_down)
+    api = api_key_for(workspace, "write")
+    assert api.post("/api/v1/metric-runs/").status_code == 202
+    run = MetricRun.objects.get(workspace=workspace)
+    assert run.status == "failed" and "could not be reached" in run.error
+    assert api.post("/api/v1/metric-runs/").status_code == 202  # not blocked by the failed one
+    assert MetricRun.objects.filter(workspace=workspace).count() == 2
 
 
 # --- §5 every /api/ error in the envelope ---------------------------------------------------

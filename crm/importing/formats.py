@@ -125,6 +125,29 @@ META_ADS_FIELDS = (
     _f("amount", L("Amount"), r"amount spent(?: \((?P<currency>[a-z]{3})\))?", type="decimal"),
     _f("currency", L("Currency"), r"currency"),
 )
+# subscriptions: MOS's own columns, and Stripe's Billing → Subscriptions export ("(UTC)" dates)
+SUBSCRIPTION_FIELDS = (
+    _f("external_id", L("Subscription id"), r"external[ _]?id", r"subscription[ _]?id", r"id"),
+    _f("contact", L("Contact"), r"contact", r"contact[ _](id|external[ _]id|email)",
+       r"customer[ _]?(email|e-mail)", r"e-?mail"),
+    _f("customer_id", L("Customer id"), r"customer[ _]?id"),
+    _f("account", L("Account"), r"account", r"account[ _](id|external[ _]id)"),
+    _f("plan", L("Plan"), r"plan", r"plan[ _]name", r"price"),
+    _f("mrr", L("MRR"), r"mrr", type="decimal"),
+    _f("amount", L("Price"), r"amount", r"(plan )?price( amount)?", r"unit amount",
+       type="decimal"),
+    _f("interval", L("Interval"), r"interval", r"billing (interval|period)"),
+    _f("interval_count", L("Interval count"), r"interval[ _]count", type="int"),
+    _f("quantity", L("Quantity"), r"quantity", r"seats", type="int"),
+    _f("currency", L("Currency"), r"currency( code)?"),
+    _f("status", L("Status"), r"status"),
+    _f("started_at", L("Started"), r"start(ed)?([ _]at)?( \(utc\))?", r"start date",
+       type="datetime"),
+    _f("created", L("Created"), r"created([ _]at)?( \(utc\))?", type="datetime"),
+    _f("trial_end", L("Trial end"), r"trial[ _]end(s)?([ _]at)?( \(utc\))?", type="datetime"),
+    _f("cancelled_at", L("Cancelled"), r"cancell?ed[ _]at( \(utc\))?", type="datetime"),
+    _f("ended_at", L("Ended"), r"ended[ _]at( \(utc\))?", r"end date", type="datetime"),
+)
 
 LAYOUTS: dict[str, Layout] = {layout.key: layout for layout in (
     Layout("contacts", L("Contacts (CSV)"), "contacts", CONTACT_FIELDS,
@@ -140,8 +163,17 @@ LAYOUTS: dict[str, Layout] = {layout.key: layout for layout in (
            required=(("date", "date_start"), ("campaign", "campaign_id"), ("amount",)),
            signature=(r"amount spent.*", r"reporting starts", r"link clicks"),
            from_ad_platform=True),
+    Layout("subscriptions", L("Subscriptions (CSV)"), "subscriptions", SUBSCRIPTION_FIELDS,
+           required=(("contact", "customer_id", "account"), ("mrr", "amount"),
+                     ("started_at", "created"))),
+    Layout("stripe_subscriptions", L("Stripe subscriptions export"), "subscriptions",
+           SUBSCRIPTION_FIELDS,
+           required=(("contact", "customer_id"), ("amount", "mrr"), ("started_at", "created")),
+           signature=(r"customer id", r"created \(utc\)", r"canceled at \(utc\)",
+                      r"cancel at period end")),
 )}
-GENERIC = {"contacts": "contacts", "orders": "orders", "spend": "spend"}
+GENERIC = {"contacts": "contacts", "orders": "orders", "spend": "spend",
+           "subscriptions": "subscriptions"}
 AUTO = "auto"
 
 

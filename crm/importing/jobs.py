@@ -27,6 +27,7 @@ from mos.models import Membership
 
 from crm.ingest.contacts import contacts_bulk
 from crm.ingest.orders import orders_bulk
+from crm.ingest.subscriptions import subscriptions_bulk
 from crm.ingest.spend import spend_bulk
 from .formats import (  # noqa: F401  (re-exported: the views and tests use them)
     AUTO,
@@ -114,7 +115,40 @@ def spend_row(row: Row, ctx: "ImportContext") -> dict:
     return out
 
 
-ROW_BUILDERS = {"contacts": contact_row, "orders": order_row, "spend": spend_row}
+SUBSCRIPTION_BULK_KEYS = ("external_id", "contact", "account", "plan", "mrr", "amount",
+                          "interval", "interval_count", "quantity", "status", "started_at",
+                          "trial_end", "cancelled_at", "ended_at")
+SUBSCRIPTION_DATES = ("started_at", "trial_end", "cancelled_at", "ended_at")
+
+
+def subscription_row(row: Row, ctx: "ImportContext") -> dict:
+    """A subscription: the contact by e-mail, else by the billing system's customer id (the
+    contact's external id); the start, else the creation time. Stripe writes every time in
+    UTC. MRR is stored in the workspace currency, so a row in another currency is refused."""
+    v = row.values
+    if not v.get("contact") and v.get("customer_id"):
+        v["contact"] = v["customer_id"]
+    if not v.get("started_at") and v.get("created"):
+        v["started_at"] = v["created"]
+    currency = (v.get("currency") or "").strip().upper()
+    if currency and currency != ctx.workspace.currency.upper():
+        row.error("currency", _("MRR is kept in the workspace currency (%(ws)s); this row is "
+                                "in %(row)s.") % {"ws": ctx.workspace.currency,
+                                                   "row": currency})
+    if ctx.layout_key == "stripe_subscriptions":
+        for k in SUBSCRIPTION_DATES:
+            if v.get(k) and "T" not in v[k]:
+                v[k] = v[k] + "T00:00:00+00:00"
+            elif v.get(k) and "+" not in v[k][10:] and not v[k].endswith("Z"):
+                v[k] = v[k] + "+00:00"
+    for k in ("status", "interval"):
+        if v.get(k):
+            v[k] = v[k].strip().lower()
+    return _only_given(v, SUBSCRIPTION_BULK_KEYS)
+
+
+ROW_BUILDERS = {"contacts": contact_row, "orders": order_row, "spend": spend_row,
+                "subscriptions": subscription_row}
 
 
 class ImportContext:
@@ -168,7 +202,8 @@ def _bulk_write(ctx: ImportContext, kind: str, rows: list[dict]):
     """The API's bulk function for `kind` (crm.ingest): the same validation and upsert."""
     if kind == "spend":
         return spend_bulk(actor=ctx.actor, rows=rows, source=f"import:{ctx.layout_key}")
-    return {"contacts": contacts_bulk, "orders": orders_bulk}[kind](
+    return {"contacts": contacts_bulk, "orders": orders_bulk,
+            "subscriptions": subscriptions_bulk}[kind](
         actor=ctx.actor, rows=rows)
 
 
@@ -302,8 +337,6 @@ def preview_file(*, actor, kind: str, shape: FileShape, binary, channel_key: str
 def import_job_confirm(*, actor, job) -> bool:
     """Queue a previewed job; the task starts once this transaction commits. False if the job
     was no longer waiting for confirmation (a double click, another tab)."""
-    from .tasks import import_run  # the task module imports this one
-
     with transaction.atomic():
         claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
             status=ImportJob.Status.QUEUED)
@@ -311,7 +344,7 @@ def import_job_confirm(*, actor, job) -> bool:
             return False
         audit(actor, "import.confirm", job, changes={"rows": job.total_rows})
         job_id = job.pk
-        transaction.on_commit(lambda: import_run.delay(job_id))
+        transaction.on_commit(lambda: import_job_send(job_id))
     return True
 
 
@@ -341,50 +374,112 @@ def _actor_for(job):
 
 
 def import_job_process(job_id: int) -> None:
-    """Import a confirmed job chunk by chunk, recording progress after each chunk. Runs once:
-    it claims the job (queued → running) with a conditional UPDATE."""
+    """Import a confirmed job chunk by chunk, recording progress after each chunk. The job is
+    claimed (queued, or running with an expired lease: its worker died) with a conditional
+    UPDATE; a job taken over resumes after its last committed chunk (committed_rows), since
+    each chunk's rows and the job's counters are committed together."""
+    from mos.leases import LeaseLost, claim, heartbeat
+
     S = ImportJob.Status
-    if not ImportJob.objects.filter(pk=job_id, status=S.QUEUED).update(status=S.RUNNING):
+    token = claim(ImportJob, job_id, ready_status=S.QUEUED, running_status=S.RUNNING)
+    if token is None:
         return
     job = ImportJob.objects.select_related("workspace").get(pk=job_id)
-    counters = ["processed_rows", "created_rows", "updated_rows", "error_rows", "report"]
+    counters = ["processed_rows", "created_rows", "updated_rows", "error_rows", "report",
+                "committed_rows"]
     try:
         actor = _actor_for(job)
         shape = _shape_from_job(job)
         ctx = _context(actor, job, shape)
-        job.report.update(errors=[], errors_truncated=False, unchanged=0, new_campaigns=[])
-        job.processed_rows = job.created_rows = job.updated_rows = job.error_rows = 0
+        skip = job.committed_rows
+        if not skip:  # a fresh start (a resumed job keeps its counters and report)
+            job.report.update(errors=[], errors_truncated=False, unchanged=0, new_campaigns=[])
+            job.processed_rows = job.created_rows = job.updated_rows = job.error_rows = 0
+        seen = 0
         with job.file.open("rb") as f:
             for records in batched(iter_records(f, shape), CHUNK_ROWS):
+                seen += len(records)
+                if seen <= skip:  # written by an earlier attempt
+                    continue
                 if ImportJob.objects.filter(pk=job.pk, status=S.CANCELLED).exists():
                     return
                 with transaction.atomic():
+                    heartbeat(ImportJob, job.pk, token, running_status=S.RUNNING)
                     out = run_chunk(ctx, job.kind, shape, records)
-                job.processed_rows += len(records)
-                job.created_rows += out.created
-                job.updated_rows += out.updated
-                job.error_rows += len(out.rejected)
-                r = job.report
-                r["unchanged"] += out.unchanged
-                room = REPORT_ERRORS_MAX - len(r["errors"])
-                r["errors"].extend(out.rejected[:max(room, 0)])
-                r["errors_truncated"] = r["errors_truncated"] or len(out.rejected) > room
-                r["new_campaigns"] = ctx.new_campaigns[:200]
-                job.save(update_fields=counters)
+                    job.processed_rows += len(records)
+                    job.committed_rows = job.processed_rows
+                    job.created_rows += out.created
+                    job.updated_rows += out.updated
+                    job.error_rows += len(out.rejected)
+                    r = job.report
+                    r["unchanged"] += out.unchanged
+                    room = REPORT_ERRORS_MAX - len(r["errors"])
+                    r["errors"].extend(out.rejected[:max(room, 0)])
+                    r["errors_truncated"] = r["errors_truncated"] or len(out.rejected) > room
+                    r["new_campaigns"] = ctx.new_campaigns[:200]
+                    job.save(update_fields=counters)
         job.total_rows = job.processed_rows  # the count at upload excluded nothing; keep exact
         job.save(update_fields=["total_rows"])
-        ImportJob.objects.filter(pk=job.pk, status=S.RUNNING).update(
+        ImportJob.objects.filter(pk=job.pk, status=S.RUNNING, lease_token=token).update(
             status=S.DONE, finished_at=timezone.now())
+    except LeaseLost:
+        logger.warning("import %s: lease lost, another worker has it", job_id)
     except Exception as e:  # the job must end as failed, never stay "running"
         if isinstance(e, ImportFileError):
             message = str(e)
         else:
             logger.exception("import %s failed", job_id)
-            message = _("The import stopped unexpectedly: %(error)s") % {"error": e}
+            message = _("The import stopped unexpectedly. The rows before line %(n)d are "
+                        "stored; an admin can see the details in the log.") % {
+                            "n": job.committed_rows + 1}
         job.error = message[:2000]
-        job.save(update_fields=counters + ["error"])
-        ImportJob.objects.filter(pk=job.pk, status=S.RUNNING).update(
+        job.save(update_fields=["error"])
+        ImportJob.objects.filter(pk=job.pk, status=S.RUNNING, lease_token=token).update(
             status=S.FAILED, finished_at=timezone.now())
+
+
+def import_job_send(job_id: int) -> bool:
+    """Send the import's task; False (job left queued: the sweep re-sends it) when the broker
+    cannot be reached."""
+    from mos.broker import BROKER_ERRORS
+
+    from .tasks import import_run
+
+    try:
+        import_run.apply_async((job_id,))
+    except BROKER_ERRORS:
+        logger.exception("import %s: the task queue is unreachable", job_id)
+        return False
+    return True
+
+
+def import_job_retry(*, actor, job) -> bool:
+    """Send again an import whose worker stopped answering (the retry button)."""
+    from mos.leases import is_stuck
+
+    S = ImportJob.Status
+    if not is_stuck(job, S.RUNNING, S.QUEUED):
+        return False
+    audit(actor, "import.retry", job, changes={"from_row": job.committed_rows})
+    return import_job_send(job.pk)
+
+
+def import_jobs_resend_lost() -> list[int]:
+    """The sweep: imports queued past the lease (task lost) or running with an expired lease
+    (worker died) are sent again; the task's claim decides who runs them."""
+    from django.db.models import Q
+
+    from mos.leases import expired_q, lease
+
+    S = ImportJob.Status
+    now = timezone.now()
+    ids = list(ImportJob.objects.filter(
+        Q(status=S.QUEUED, created_at__lt=now - lease()) | expired_q(S.RUNNING, now))
+        .values_list("pk", flat=True)[:200])
+    for job_id in ids:
+        if not import_job_send(job_id):
+            break
+    return ids
 
 
 def rejected_rows_csv(job) -> Iterator[list[str]]:

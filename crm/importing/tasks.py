@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="crm.tasks.import_run")
+@shared_task(name="crm.tasks.import_run", acks_late=True, reject_on_worker_lost=True)
 def import_run(job_id: int) -> None:
     """Process a confirmed CSV import (ImportJob) in chunks, recording progress. Safe to
     deliver twice: the service claims the job with a conditional UPDATE and returns if another

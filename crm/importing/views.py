@@ -132,6 +132,18 @@ def import_cancel(request, import_code):
     return redirect("import_detail", slug=request.workspace.slug, import_code=job.code)
 
 
+@workspace_view("crm.import")
+@require_POST
+def import_retry(request, import_code):
+    """Send again an import whose worker stopped answering (it resumes after its last chunk)."""
+    job = imports.get_import_job(request.workspace, import_code)
+    if imports.import_job_retry(actor=request.actor, job=job):
+        messages.success(request, _("Import sent again; it resumes where it stopped."))
+    else:
+        messages.warning(request, _("This import is running or finished; nothing to retry."))
+    return redirect("import_detail", slug=request.workspace.slug, import_code=job.code)
+
+
 class _Echo:
     def write(self, value):
         return value

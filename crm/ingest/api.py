@@ -9,12 +9,12 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mos.idempotency import idempotent
+from mos.parsers import JSONParser
 
 from .common import MAX_ROWS
 from .consent import consent_bulk
@@ -22,6 +22,7 @@ from .contacts import contacts_bulk
 from .events import events_bulk
 from .orders import orders_bulk
 from .spend import spend_bulk
+from .subscriptions import subscriptions_bulk
 
 _ROW_RESULT = inline_serializer("BulkRowResult", {
     "index": serializers.IntegerField(),
@@ -92,14 +93,68 @@ OrdersBulkView = _view("orders", orders_bulk, "Upsert orders by external_id.")
 SpendBulkView = _view("spend", spend_bulk,
                       "Daily spend per channel and campaign; re-sending a day replaces it.")
 ConsentBulkView = _view("consent", consent_bulk, "Append consent rows to the ledger.")
+SubscriptionsBulkView = _view(
+    "subscriptions", subscriptions_bulk,
+    "Upsert subscriptions by external_id; MRR given, or amount per interval × quantity.")
+
+
+# --- one order by code: read, correct (PATCH), delete (both audited) -------------------------
+
+from rest_framework import mixins  # noqa: E402
+
+from mos.api import WorkspaceViewSet  # noqa: E402
+
+from crm.models import Order  # noqa: E402
+
+from .orders import order_delete, order_update  # noqa: E402
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    contact = serializers.UUIDField(source="contact.code", read_only=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
+                                      required=False)
+    margin = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1,
+                                      required=False, allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = ["code", "contact", "external_id", "kind", "amount", "currency", "margin",
+                  "occurred_at", "created_at"]
+        read_only_fields = ["code", "contact", "created_at"]
+
+
+class OrderViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                   WorkspaceViewSet):
+    """One order by its code: correct it (PATCH, validated like a bulk row) or delete it;
+    both are audited. Create orders with POST /api/v1/orders/bulk."""
+
+    model = Order
+    serializer_class = OrderSerializer
+    read_perm = "crm.view"
+    write_perm = "crm.edit"
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def scope_queryset(self, qs):
+        return qs.select_related("contact")
+
+    def perform_update(self, serializer):
+        serializer.instance = order_update(actor=self.request.actor, order=serializer.instance,
+                                           **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        order_delete(actor=self.request.actor, order=instance)
 
 
 def register(router):
     """Explicit paths, matched before the router's `<thing>/<code>` detail routes."""
+    router.register("orders", OrderViewSet, basename="order")
     return [
         path("contacts/bulk", ContactsBulkView.as_view(), name="api-contacts-bulk"),
         path("events/bulk", EventsBulkView.as_view(), name="api-events-bulk"),
         path("orders/bulk", OrdersBulkView.as_view(), name="api-orders-bulk"),
         path("spend/bulk", SpendBulkView.as_view(), name="api-spend-bulk"),
         path("consent/bulk", ConsentBulkView.as_view(), name="api-consent-bulk"),
+        path("subscriptions/bulk", SubscriptionsBulkView.as_view(),
+             name="api-subscriptions-bulk"),
     ]

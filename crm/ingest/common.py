@@ -17,6 +17,7 @@ from crm.models import Contact
 from mos.audit import audit_many
 from mos.codes import as_code
 from mos.periods import workspace_tz  # noqa: F401  (the ingest modules take it from here)
+from mos.validation import DATE_TOO_LATE, date_error, has_lone_surrogate, json_problem, occurred_at_error
 
 MAX_ROWS = 10_000
 
@@ -46,9 +47,10 @@ class M:
     NOT_MEMBER = _("Not a member of this workspace.")
     NO_IDENTITY = _("Give external_id, email or phone.")
     CONTACT_OR_ANON = _("Give contact or anonymous_id.")
-    CURRENCY = _("A 3-letter currency code is required.")
+    CURRENCY = _("An ISO 4217 currency code is required (e.g. USD, SAR, EUR).")
     COUNTRY = _("A 2-letter country code is required.")
     CLICKS = _("Clicks cannot exceed impressions.")
+    TOO_BIG = _("Must be at most %(n)s.")
     IDENTITY_CONFLICT = _("This contact already has another external_id.")
     EMAIL_TAKEN = _("This e-mail belongs to another contact.")
 
@@ -117,7 +119,7 @@ def parse_text(value, max_length: int) -> str:
         raise FieldError("invalid", M.NOT_TEXT)
     if len(value) > max_length:
         raise FieldError("max_length", M.TOO_LONG % {"n": max_length})
-    if "\x00" in value:
+    if "\x00" in value or (not value.isascii() and has_lone_surrogate(value)):
         raise FieldError("invalid", M.NOT_TEXT)
     return value
 
@@ -144,16 +146,23 @@ def parse_decimal(value) -> Decimal:
     return d
 
 
-def parse_int(value) -> int:
+BIGINT_MAX = 2**63 - 1  # the largest value a BigIntegerField column holds
+
+
+def parse_int(value, max_value: int = BIGINT_MAX) -> int:
     if isinstance(value, bool):
         raise FieldError("invalid", M.INTEGER)
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise FieldError("invalid", M.INTEGER)
+        n = value
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 40:
+        n = int(value.strip())
+    else:
+        raise FieldError("invalid", M.INTEGER)
+    if abs(n) > max_value:
+        raise FieldError("max_value", M.TOO_BIG % {"n": max_value})
+    return n
 
 
 def parse_datetime(value, tz) -> datetime:
@@ -166,23 +175,40 @@ def parse_datetime(value, tz) -> datetime:
         raise FieldError("invalid", M.DATETIME) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
+    try:
+        message = occurred_at_error(dt)
+    except OverflowError:  # year 1 in a zone east of UTC
+        message = M.DATETIME
+    if message:
+        raise FieldError("future_date" if message is DATE_TOO_LATE else "out_of_range", message)
     return dt
 
 
 def parse_date(value) -> date:
+    """An ISO day within mos.validation's bounds."""
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip()[:10] if "T" in value else value.strip())
+            d = date.fromisoformat(value.strip()[:10] if "T" in value else value.strip())
         except ValueError:
             pass
+        else:
+            message = date_error(d)
+            if message:
+                raise FieldError("future_date" if message is DATE_TOO_LATE else "out_of_range",
+                                 message)
+            return d
     raise FieldError("invalid", M.DATE)
 
 
 def parse_object(value) -> dict:
+    """A JSON object MOS can store: not too deep, no lone surrogates, at most 64 KB."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise FieldError("invalid", M.OBJECT)
+    message = json_problem(value)
+    if message:
+        raise FieldError("invalid", message)
     return value
 
 

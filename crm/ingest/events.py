@@ -14,6 +14,7 @@ from django.utils import timezone
 from crm.models import Channel, Event, TrackedEvent
 from mos.actors import Actor
 from mos.audit import audit_many
+from mos.validation import MAX_JSON_DEPTH, MAX_PROPERTIES_BYTES, json_problem
 
 from .common import (
     M,
@@ -193,7 +194,7 @@ def _text_fields(row: dict, errs: RowErrors) -> tuple[str, dict, str]:
     string) is checked inline; anything else takes parse_text's slow path."""
     get = row.get
     name = get("name")
-    if type(name) is str and len(name) <= 100 and "\x00" not in name:
+    if type(name) is str and len(name) <= 100 and "\x00" not in name and name.isascii():
         name = name.strip()
     else:
         name = _slow_text(name, 100, "name", errs)
@@ -204,14 +205,16 @@ def _text_fields(row: dict, errs: RowErrors) -> tuple[str, dict, str]:
         value = get(field)
         if value is None:
             text[field] = ""
-        elif type(value) is str and len(value) <= length and "\x00" not in value:
+        elif (type(value) is str and len(value) <= length and "\x00" not in value
+              and value.isascii()):
             text[field] = value.strip()
         else:
             text[field] = _slow_text(value, length, field, errs)
     sender_id = get("id")
     if sender_id is None:
         sender_id = ""
-    elif not (type(sender_id) is str and len(sender_id) <= 100 and "\x00" not in sender_id):
+    elif not (type(sender_id) is str and len(sender_id) <= 100 and "\x00" not in sender_id
+              and sender_id.isascii()):
         sender_id = _slow_text(sender_id, 100, "id", errs)
     return name, text, sender_id
 
@@ -239,10 +242,17 @@ def _properties(properties, errs: RowErrors) -> tuple[dict, str]:
         return {}, "{}"
     try:
         properties_json = _json(properties)
-    except ValueError:  # NaN / Infinity: not JSON
+    except (ValueError, RecursionError):  # NaN / Infinity: not JSON; nested beyond the encoder
         properties_json = "\\u0000"
     if "\\u0000" in properties_json:  # PostgreSQL's jsonb refuses NUL characters
         errs.add("properties", "invalid", M.OBJECT)
+        return properties, properties_json
+    # the cheap tests first: most properties are small, flat and ASCII
+    if (len(properties_json) > MAX_PROPERTIES_BYTES // 4 or not properties_json.isascii()
+            or properties_json.count("{") + properties_json.count("[") > MAX_JSON_DEPTH):
+        problem = json_problem(properties)
+        if problem:
+            errs.add("properties", "invalid", problem)
     return properties, properties_json
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm.models import Order
 from mos.actors import Actor
+from mos.validation import CURRENCIES
 
 from .common import (
     M,
@@ -43,13 +44,10 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
         parse_field(errs, d, row, "external_id", parse_text, 100)
         parse_field(errs, d, row, "kind", parse_choice, Order.Kind.values)
         parse_field(errs, d, row, "amount", parse_decimal, required=True)
-        if "amount" in d:
-            if d["amount"] < 0:
-                errs.add("amount", "min_value", M.NOT_NEGATIVE)
-            elif d["amount"] == 0:
-                errs.add("amount", "min_value", M.POSITIVE)
+        if "amount" in d and d["amount"] < 0:  # 0 is a free order; refunds are a kind
+            errs.add("amount", "min_value", M.NOT_NEGATIVE)
         parse_field(errs, d, row, "currency", parse_text, 3)
-        if d.get("currency") and (len(d["currency"]) != 3 or not d["currency"].isalpha()):
+        if d.get("currency") and d["currency"].upper() not in CURRENCIES:
             errs.add("currency", "invalid", M.CURRENCY)
         parse_field(errs, d, row, "margin", parse_decimal)
         if "margin" in d and not 0 <= d["margin"] <= 1:
@@ -98,3 +96,63 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
                                        "occurred_at", "properties"], batch_size=500)
         finish_bulk(actor, result, "order.bulk_upsert", "crm.order")
     return result
+
+
+# --- one order: correct or delete (API detail routes and the contact's profile) ---------------
+
+ORDER_FIELDS = ["kind", "amount", "currency", "margin", "occurred_at", "external_id"]
+
+
+def get_order(workspace, code):
+    """The workspace's order, or 404 (also for other workspaces' codes)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Order.objects.select_related("contact"), workspace=workspace,
+                             code=code)
+
+
+@transaction.atomic
+def order_update(*, actor: Actor, order: Order, **fields) -> Order:
+    """Correct an order (e.g. a date MOS cannot compute with); validated like a bulk row."""
+    from django.core.exceptions import ValidationError
+
+    from mos.audit import audit, diff, snapshot
+    from mos.validation import occurred_at_error
+    from mos.writes import reject_unknown
+
+    reject_unknown(fields, ORDER_FIELDS, "order")
+    errors = {}
+    if "amount" in fields and fields["amount"] < 0:
+        errors["amount"] = [str(M.NOT_NEGATIVE)]
+    if "margin" in fields and fields["margin"] is not None and not 0 <= fields["margin"] <= 1:
+        errors["margin"] = [str(M.FRACTION)]
+    if "currency" in fields:
+        fields["currency"] = fields["currency"].upper()
+        if fields["currency"] not in CURRENCIES:
+            errors["currency"] = [str(M.CURRENCY)]
+    if "occurred_at" in fields:
+        message = occurred_at_error(fields["occurred_at"])
+        if message:
+            errors["occurred_at"] = [str(message)]
+    if "kind" in fields and fields["kind"] not in Order.Kind.values:
+        errors["kind"] = [str(M.CHOICE % {"choices": ", ".join(Order.Kind.values)})]
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(order, ORDER_FIELDS)
+    for k, v in fields.items():
+        setattr(order, k, v)
+    order.save(update_fields=list(fields) or None)
+    changes = diff(before, snapshot(order, ORDER_FIELDS))
+    if changes:
+        audit(actor, "order.update", order, changes=changes,
+              object_repr=f"order {order.external_id or order.code}")
+    return order
+
+
+@transaction.atomic
+def order_delete(*, actor: Actor, order: Order) -> None:
+    from mos.audit import audit, snapshot
+
+    audit(actor, "order.delete", order, changes=snapshot(order, ORDER_FIELDS),
+          object_repr=f"order {order.external_id or order.code}")
+    order.delete()

@@ -67,9 +67,10 @@ def test_orders_good_rows_stored_bad_rows_reported(api, workspace, alice):
     assert Order.objects.filter(workspace=workspace).count() == 2
 
 
-def test_orders_zero_amount_rejected(api, workspace, alice):
+def test_orders_zero_amount_is_a_free_order(api, workspace, alice):
+    """Issue 11: a free/promotional order is a purchase (refunds are a kind, not < 0)."""
     r = post_rows(api, "orders", [{"contact": "u-1", "amount": 0, "occurred_at": ISO}])
-    assert r.json()["results"][0]["errors"] == {"amount": ["Must be greater than 0."]}
+    assert statuses(r) == ["created"]
 
 
 def test_orders_outsider_unknown_contact(outsider_api, workspace, other_workspace, alice):

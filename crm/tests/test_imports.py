@@ -437,3 +437,127 @@ def test_list_page_shows_earlier_imports(owner_client, workspace):
     resp = owner_client.get(reverse("imports", kwargs={"slug": workspace.slug}))
     assert resp.status_code == 200
     assert "contacts.csv" in resp.content.decode()
+
+
+def test_stripe_subscriptions_export_is_recognised_and_imported(
+        owner_client, workspace, django_capture_on_commit_callbacks):
+    """Stripe's Billing → Subscriptions export: the layout is detected from its headers, the
+    price per interval × quantity becomes MRR (1,200 a year × 3 seats = 300 a month; 12 a week
+    = 52.00 a month), its times are UTC, the customer is found by e-mail or by Customer ID
+    (the contact's external id), and bad rows are reported with their line."""
+    from datetime import datetime, timezone as dt_tz
+
+    from crm.models import Subscription
+
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    assert _upload(owner_client, workspace, "stripe_subscriptions.csv",
+                   "subscriptions").status_code == 302
+    job = _job(workspace)
+    assert job.layout == "stripe_subscriptions"
+    job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.created_rows, job.error_rows) == ("done", 3, 2)
+    errors = dict((line, e) for line, e in job.report["errors"])
+    assert errors[5] == {"contact": ["Unknown contact."]}
+    assert set(errors[6]) == {"amount", "currency"}
+    subs = {s.external_id: s for s in Subscription.objects.filter(workspace=workspace)}
+    pro = subs["sub_1OaA"]
+    assert (pro.mrr, pro.plan, pro.status, pro.contact.external_id) == (
+        Decimal("49.00"), "price_pro_monthly", "active", "C-1001")
+    assert pro.started_at == datetime(2026, 1, 5, 10, 0, tzinfo=dt_tz.utc)
+    team = subs["sub_1ObB"]
+    assert (team.mrr, team.quantity, team.status) == (Decimal("300.00"), 3, "cancelled")
+    assert team.ended_at == datetime(2026, 2, 10, 9, 0, tzinfo=dt_tz.utc)
+    weekly = subs["sub_1OcC"]
+    assert (weekly.mrr, weekly.status) == (Decimal("52.00"), "trialing")
+    assert weekly.trial_end == datetime(2026, 3, 15, tzinfo=dt_tz.utc)
+
+
+# --- issue 8 item 3: a killed worker, a lost task ------------------------------------------
+
+def _killed_at_chunk(owner_client, workspace, monkeypatch, capture, k):
+    """An import whose worker was killed (-9) after committing k chunks of 2 rows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    job = _job(workspace)
+    real = imports.run_chunk
+    calls = []
+
+    class Killed(BaseException):  # not an Exception: the except clause never sees it
+        pass
+
+    def dies(ctx, kind, shape, records, **kw):
+        calls.append(records[0][0])
+        if len(calls) > k:
+            raise Killed
+        return real(ctx, kind, shape, records, **kw)
+
+    monkeypatch.setattr(imports, "run_chunk", dies)
+    with pytest.raises(Killed):
+        _confirm(owner_client, workspace, job, capture)
+    monkeypatch.setattr(imports, "run_chunk", real)
+    job.refresh_from_db()
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=10))
+    job.refresh_from_db()
+    return job
+
+
+def test_an_import_killed_at_chunk_k_resumes_after_it(owner_client, workspace, monkeypatch,
+                                                      django_capture_on_commit_callbacks):
+    job = _killed_at_chunk(owner_client, workspace, monkeypatch,
+                           django_capture_on_commit_callbacks, 1)
+    assert (job.status, job.committed_rows, job.processed_rows) == ("running", 2, 2)
+    assert job.interrupted
+    page = owner_client.get(reverse("import_progress", kwargs={
+        "slug": workspace.slug, "import_code": job.code})).content.decode()
+    assert "Interrupted — retrying" in page and "Retry now" in page
+    seen = []
+    real = imports.run_chunk
+
+    def spy(ctx, kind, shape, records, **kw):
+        seen.append([line for line, _cells in records])
+        return real(ctx, kind, shape, records, **kw)
+
+    monkeypatch.setattr(imports, "run_chunk", spy)
+    import_run.apply(args=(job.pk,))  # the redelivered task (or the sweep) takes it over
+    job.refresh_from_db()
+    assert len(seen) == 2  # chunks 2 and 3 only: chunk 1 was committed before the kill
+    assert (job.status, job.processed_rows, job.attempts) == ("done", 6, 2)
+    assert job.created_rows + job.updated_rows + job.error_rows == 6
+
+
+def test_retry_button_resends_an_interrupted_import(owner_client, workspace, monkeypatch,
+                                                  django_capture_on_commit_callbacks):
+    job = _killed_at_chunk(owner_client, workspace, monkeypatch,
+                           django_capture_on_commit_callbacks, 2)
+    resp = owner_client.post(reverse("import_retry", kwargs={
+        "slug": workspace.slug, "import_code": job.code}))
+    assert resp.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows) == ("done", 6)
+
+
+def test_broker_down_on_confirm_leaves_the_import_queued_for_the_sweep(
+        owner_client, workspace, monkeypatch, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    def down(*a, **kw):
+        raise OperationalError("Connection refused")
+
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    job = _job(workspace)
+    monkeypatch.setattr(import_run, "apply_async", down)
+    _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)  # no 500
+    assert job.status == "queued"
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    sent = []
+    monkeypatch.setattr(import_run, "apply_async", lambda args: sent.append(args[0]))
+    assert imports.import_jobs_resend_lost() == [job.pk] and sent == [job.pk]

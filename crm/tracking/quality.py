@@ -360,3 +360,33 @@ def data_quality_summary(workspace, days: int = DEFAULT_DAYS, *, now=None) -> di
         "consent": {"contacts": contacts["total"], "without_consent": contacts["without"],
                     "share": _share(contacts["without"], contacts["total"])},
     }
+
+
+def unusable_rows(workspace_id: int) -> dict[str, int]:
+    """Stored rows dated where MOS cannot compute (before 2000-01-01 or after tomorrow): the
+    loaders leave them out and the data-quality page lists them."""
+    from mos.validation import EARLIEST_DATE, FUTURE_SLACK
+
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    lo = datetime(EARLIEST_DATE.year, 1, 1, tzinfo=ZoneInfo("UTC"))
+    hi = now + FUTURE_SLACK
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}', COUNT(*) FROM {table} WHERE workspace_id = %s "
+        f"AND ({col} < %s OR {col} > %s)"
+        for name, table, col in (("orders", "crm_order", "occurred_at"),
+                                 ("events", "crm_event", "occurred_at"),
+                                 ("stage_changes", "crm_stagechange", "at"),
+                                 ("contacts", "crm_contact", "created_at")))
+    sql += " UNION ALL SELECT 'spend', COUNT(*) FROM engines_spend WHERE workspace_id = %s " \
+           "AND (date < %s OR date > %s)"
+    params = [workspace_id, lo, hi] * 4 + [workspace_id, EARLIEST_DATE,
+                                           (hi + FUTURE_SLACK).date()]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return {name: int(n) for name, n in cur.fetchall() if n}

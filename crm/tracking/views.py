@@ -63,7 +63,8 @@ def data_quality(request):
     summary = quality.data_quality_summary(request.workspace, days)
     return render(request, "crm/quality/data_quality.html",
                   {"summary": summary, "form": form, "days": days,
-                   "day_choices": DAY_CHOICES})
+                   "day_choices": DAY_CHOICES,
+                   "unusable": quality.unusable_rows(request.workspace.pk)})
 
 
 @workspace_view("crm.view", write_perm="crm.edit")

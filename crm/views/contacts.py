@@ -41,6 +41,9 @@ def contacts(request):
     return render(request, "crm/contacts.html", ctx)
 
 
+from crm import extensions  # noqa: E402
+
+
 def _contact_context(request, contact, **extra) -> dict:
     stage_names = extra.pop("stage_names", None) or selectors.stage_names(request.workspace)
     ctx = {
@@ -49,7 +52,10 @@ def _contact_context(request, contact, **extra) -> dict:
         "timeline": selectors.contact_timeline(contact),
         "consent": _consent_rows(contact),
         "orders": selectors.contact_orders_summary(contact),
+        "recent_orders": contact.orders.filter(workspace=request.workspace).order_by(
+            "-occurred_at", "-id")[:10],
         "stage_form": StageMoveForm(stage_names=stage_names, current=contact.stage),
+        "panels": extensions.profile_panels(contact),
     }
     ctx.update(extra)
     return ctx
@@ -161,3 +167,20 @@ def contact_consent(request, contact_code):
     ctx = _contact_context(request, contact, consent_error=error, oob=not error)
     return render(request, "crm/partials/consent_panel.html", ctx,
                   status=200)
+
+
+@workspace_view("crm.edit")
+@require_POST
+def contact_order_delete(request, contact_code, order_code):
+    """Delete one of the contact's orders (the profile's Delete… → Yes, delete); audited."""
+    from crm.ingest.orders import get_order, order_delete
+
+    contact = selectors.get_contact(request.workspace, contact_code)
+    order = get_order(request.workspace, order_code)
+    if order.contact_id != contact.pk:
+        from django.http import Http404
+
+        raise Http404
+    order_delete(actor=request.actor, order=order)
+    messages.success(request, _("Order deleted."))
+    return redirect("contact_detail", slug=request.workspace.slug, contact_code=contact.code)

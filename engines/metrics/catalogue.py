@@ -126,3 +126,58 @@ register("expected_purchases_12m", label=_("Expected purchases per customer (12 
          unit="count", direction="up", family="clv",
          description=_("Mean expected number of purchases over the next 12 months per active "
                        "customer (BG/NBD)."))
+
+# --- subscriptions (engines/metrics/subscriptions.py); also per plan (dimension "plan")
+register("mrr", label=_("MRR"), unit="currency", direction="up", family="subscriptions",
+         description=_("Monthly recurring revenue of paying subscriptions at the month's end."))
+register("arr", label=_("ARR"), unit="currency", direction="up", family="subscriptions",
+         description=_("Annual run rate: 12 × MRR."))
+register("subscription_customers", label=_("Paying subscribers"), unit="count", direction="up",
+         family="subscriptions")
+register("arpa_mrr", label=_("ARPA (MRR per paying customer)"), unit="currency",
+         direction="up", family="subscriptions")
+register("mrr_net_new", label=_("Net new MRR"), unit="currency", direction="up",
+         family="subscriptions")
+register("mrr_new", label=_("New business MRR"), unit="currency", direction="up",
+         family="subscriptions")
+register("mrr_expansion", label=_("Expansion MRR"), unit="currency", direction="up",
+         family="subscriptions")
+register("mrr_contraction", label=_("Contraction MRR"), unit="currency", direction="down",
+         family="subscriptions")
+register("mrr_churn", label=_("Churned MRR"), unit="currency", direction="down",
+         family="subscriptions")
+register("mrr_reactivation", label=_("Reactivation MRR"), unit="currency", direction="up",
+         family="subscriptions")
+register("mrr_new_customers", label=_("New subscribers"), unit="count", direction="up",
+         family="subscriptions")
+register("mrr_expansion_customers", label=_("Customers who expanded"), unit="count",
+         direction="up", family="subscriptions")
+register("mrr_contraction_customers", label=_("Customers who contracted"), unit="count",
+         direction="down", family="subscriptions")
+register("mrr_churn_customers", label=_("Customers who churned"), unit="count",
+         direction="down", family="subscriptions")
+register("mrr_reactivation_customers", label=_("Customers who came back"), unit="count",
+         direction="up", family="subscriptions")
+register("logo_churn", label=_("Customer (logo) churn"), unit="ratio", direction="down",
+         family="subscriptions")
+register("mrr_churn_rate", label=_("Gross MRR churn rate"), unit="ratio", direction="down",
+         family="subscriptions")
+register("grr_mrr", label=_("Gross revenue retention (GRR)"), unit="ratio", direction="up",
+         family="subscriptions")
+register("nrr_mrr", label=_("Net revenue retention (NRR, MRR)"), unit="ratio", direction="up",
+         family="subscriptions")
+register("trials_ended", label=_("Trials ended"), unit="count", direction="neutral",
+         family="subscriptions")
+register("trial_conversion", label=_("Trial → paid conversion"), unit="ratio", direction="up",
+         family="subscriptions")
+register("subscription_ltv", label=_("Subscription LTV (ARPA × margin ÷ churn)"),
+         unit="currency", direction="up", family="subscriptions")
+
+# --- models (engines/metrics/pipeline.step_models): Markov's inside, for the as-of month
+register("markov_removal_effect", label=_("Markov removal effect"), unit="ratio",
+         direction="neutral", family="models",
+         description=_("Share of conversions lost when the channel is removed from the chain."))
+register("markov_conversions_global", label=_("Markov conversions (global formula)"),
+         unit="count", direction="up", family="models",
+         description=_("All conversions of the window split in proportion to the channels' "
+                       "removal effects (ChannelAttribution's formula)."))

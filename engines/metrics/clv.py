@@ -360,7 +360,10 @@ def customer_predictions(orders: pd.DataFrame, *, as_of, margin_default: float,
     out["ltv_predicted"] = predicted_clv(
         bg, summary, spend, horizon_months=horizon_months, periods_per_month=periods_per_month,
         monthly_discount=monthly_discount, margin=out["margin"].to_numpy())
-    out["days_since_last_purchase"] = (out["T"] - out["recency"]) * time_unit_days
+    # whole days: T and recency are day counts divided by the unit, so rebuilding the count
+    # as a float gives 89.99999999999997 or 90.00000000000003 for a customer 90 days out
+    out["days_since_last_purchase"] = np.rint(
+        (out["T"] - out["recency"]) * time_unit_days).astype(np.int64)
     out.attrs.update(bgnbd=bg, gamma_gamma=gg)
     return out[columns]
 
@@ -372,6 +375,12 @@ def compute_clv(orders: pd.DataFrame, *, as_of, margin_default: float, horizon_m
     preds = customer_predictions(orders, as_of=as_of, margin_default=margin_default,
                                  horizon_months=horizon_months, time_unit_days=time_unit_days,
                                  monthly_discount=monthly_discount)
+    return clv_values(preds, as_of=as_of, active_window_days=active_window_days)
+
+
+def clv_values(preds: pd.DataFrame, *, as_of, active_window_days: float | None = 90
+               ) -> pd.DataFrame:
+    """The workspace's CLV keys from customer_predictions' frame."""
     if active_window_days is not None:
         preds = preds[preds["days_since_last_purchase"] <= active_window_days]
     if preds.empty:
@@ -383,3 +392,65 @@ def compute_clv(orders: pd.DataFrame, *, as_of, margin_default: float, horizon_m
     rows = [{"key": k, "grain": "month", "period": period, "dimension": "",
              "dimension_value": "", "value": float(v)} for k, v in values.items() if np.isfinite(v)]
     return pd.DataFrame(rows, columns=VALUE_COLUMNS)
+
+
+# --- what the models fitted, for the Models page and the API -----------------------------------
+
+def gamma_gamma_log_likelihood(params: GammaGammaParams, frequency, monetary_value) -> float:
+    """Total Gamma-Gamma log-likelihood of repeat customers' mean repeat spend (money units)."""
+    p, q, v = params
+    x, z = np.asarray(frequency, dtype=float), np.asarray(monetary_value, dtype=float)
+    keep = (x > 0) & (z > 0)
+    x, z = x[keep], z[keep]
+    px = p * x
+    return float(np.sum(gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
+                        + (px - 1) * np.log(z) + px * np.log(x) - (px + q) * np.log(x * z + v)))
+
+
+def holdout_check(orders: pd.DataFrame, *, as_of, holdout_days: int = 90,
+                  time_unit_days: float = 7.0) -> dict | None:
+    """Fit BG/NBD on the orders up to as_of − holdout_days, predict the customers' repeat
+    purchases (purchase days) in the holdout days, and count those that happened. None when
+    the calibration period has no repeat buyer to fit."""
+    as_of = pd.Timestamp(as_of).normalize()
+    cal_end = as_of - pd.Timedelta(days=holdout_days)
+    summary = rfm_summary(orders, calibration_end=cal_end, time_unit_days=time_unit_days)
+    if summary.empty or not (summary["frequency"] > 0).any():
+        return None
+    x, t_x, t_cal = (summary[c].to_numpy() for c in ("frequency", "recency", "T"))
+    try:
+        bg = fit_bgnbd(x, t_x, t_cal)
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    predicted = conditional_expected_purchases(bg, holdout_days / time_unit_days, x, t_x, t_cal)
+    later = orders[(orders["kind"] != "refund")
+                   & (orders["occurred_at"] >= cal_end + pd.Timedelta(days=1))
+                   & (orders["occurred_at"] < as_of + pd.Timedelta(days=1))
+                   & orders["contact_id"].isin(summary.index)]
+    days = later["occurred_at"].to_numpy().astype("datetime64[D]")
+    actual = len(pd.DataFrame({"c": later["contact_id"].to_numpy(), "d": days}
+                              ).drop_duplicates())
+    return {"calibration_end": cal_end.date(), "params": bg, "n": len(summary),
+            "predicted": float(np.nansum(predicted)), "actual": float(actual)}
+
+
+def fit_report(orders: pd.DataFrame, preds: pd.DataFrame) -> list[dict]:
+    """BG/NBD and Gamma-Gamma as customer_predictions fitted them: parameters, log-likelihood,
+    customers fitted and the history the fit read."""
+    out = []
+    bg, gg = preds.attrs.get("bgnbd"), preds.attrs.get("gamma_gamma")
+    sales = orders[orders["kind"] != "refund"]
+    history = (sales["occurred_at"].min().date(), sales["occurred_at"].max().date()) \
+        if len(sales) else (None, None)
+    if bg is not None:
+        x, t_x, t_cal = (preds[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+        out.append({"kind": "bgnbd", "params": bg._asdict(), "n": len(preds),
+                    "loglik": bgnbd_log_likelihood(bg, x, t_x, t_cal),
+                    "history_from": history[0], "history_to": history[1]})
+    if gg is not None:
+        repeat = preds[(preds["frequency"] > 0) & (preds["monetary_value"] > 0)]
+        out.append({"kind": "gamma_gamma", "params": gg._asdict(), "n": len(repeat),
+                    "loglik": gamma_gamma_log_likelihood(gg, repeat["frequency"],
+                                                         repeat["monetary_value"]),
+                    "history_from": history[0], "history_to": history[1]})
+    return out

@@ -38,6 +38,11 @@ FRAMES: dict[str, dict[str, str]] = {
     # sales reps' feedback on leads; channel is the lead's source channel
     "lead_feedback": {"contact_id": "int64", "channel": "object", "quality": "int64",
                       "outcome": "object", "at": "datetime64[ns]"},
+    # subscriptions: customer_id is the contact's id, or minus the account's id for an
+    # account-only subscription; mrr is monthly, in the workspace currency; NaT = none
+    "subscriptions": {"subscription_id": "int64", "customer_id": "int64", "plan": "object",
+                      "mrr": "float64", "started_at": "datetime64[ns]",
+                      "trial_end": "datetime64[ns]", "ended_at": "datetime64[ns]"},
 }
 
 ORDER_KINDS = ("new", "renewal", "expansion", "refund")

@@ -94,6 +94,11 @@ def read_rows(sql: str, params: list, columns: list[str],
             return pd.read_csv(buf, names=columns, header=None, keep_default_na=False,
                                na_values=[""], low_memory=False,
                                dtype={c: "category" for c in categories} or None)
+        if connection.vendor == "sqlite":
+            # SQLite compares datetimes as text: Django stores "YYYY-MM-DD HH:MM:SS" (UTC), and
+            # an aware bound would be "… +00:00", which sorts after a row at that very instant
+            params = [connection.ops.adapt_datetimefield_value(p)
+                      if isinstance(p, datetime) else p for p in params]
         cur.execute(sql, params)
         return pd.DataFrame.from_records(cur.fetchall(), columns=columns)
 
@@ -199,8 +204,8 @@ def load_contacts(workspace_id: int, window: Window, channels: dict,
     df = read_rows(
         f"SELECT id, {epoch('created_at')}, stage, source_channel_id, source_campaign_id "
         "FROM crm_contact "
-        "WHERE workspace_id = %s",
-        [workspace_id],
+        "WHERE workspace_id = %s AND created_at >= %s AND created_at < %s",
+        [workspace_id, *usable_span()],
         ["contact_id", "created_at", "stage", "source_channel_id", "source_campaign_id"],
         categories=("stage",))
     df["source_channel"] = _lookup(df["source_channel_id"], channels)
@@ -217,8 +222,8 @@ def load_stage_changes(workspace_id: int, window: Window) -> pd.DataFrame:
         "WHERE workspace_id = %s AND at >= %s AND at < %s "
         "UNION ALL "
         f"SELECT contact_id, '' AS from_stage, to_stage, {epoch('MIN(at)')} FROM crm_stagechange "
-        "WHERE workspace_id = %s AND at < %s GROUP BY contact_id, to_stage",
-        [workspace_id, h, end, workspace_id, h],
+        "WHERE workspace_id = %s AND at >= %s AND at < %s GROUP BY contact_id, to_stage",
+        [workspace_id, h, end, workspace_id, usable_span()[0], h],
         ["contact_id", "from_stage", "to_stage", "at"], categories=("from_stage", "to_stage"))
     return _typed(df, "stage_changes", window.tz)
 
@@ -234,14 +239,36 @@ def load_orders(workspace_id: int, window: Window) -> pd.DataFrame:
         "UNION ALL "
         f"SELECT {cols} FROM crm_order o JOIN ("
         "  SELECT contact_id, MIN(occurred_at) AS first_at FROM crm_order "
-        "  WHERE workspace_id = %s AND kind <> 'refund' AND occurred_at < %s "
-        "  GROUP BY contact_id) f "
+        "  WHERE workspace_id = %s AND kind <> 'refund' AND occurred_at >= %s "
+        "  AND occurred_at < %s GROUP BY contact_id) f "
         "ON o.contact_id = f.contact_id AND o.occurred_at = f.first_at "
         "WHERE o.workspace_id = %s AND o.kind <> 'refund'",
-        [workspace_id, h, end, workspace_id, h, workspace_id],
+        [workspace_id, h, end, workspace_id, usable_span()[0], h, workspace_id],
         ["order_id", "contact_id", "occurred_at", "amount", "kind", "margin"],
         categories=("kind",))
     return _typed(df, "orders", window.tz)
+
+
+def load_order_history(workspace_id: int, window: Window) -> pd.DataFrame:
+    """Every purchase up to the window's end, however old (the BG/NBD and Gamma-Gamma fit
+    reads the whole purchase history; period metrics keep the window)."""
+    cols = f"id, contact_id, {epoch('occurred_at')}, amount, kind, margin"
+    df = read_rows(
+        f"SELECT {cols} FROM crm_order WHERE workspace_id = %s AND kind <> 'refund' "
+        "AND occurred_at >= %s AND occurred_at < %s",
+        [workspace_id, usable_span()[0], window.end_utc],
+        ["order_id", "contact_id", "occurred_at", "amount", "kind", "margin"],
+        categories=("kind",))
+    return _typed(df, "orders", window.tz)
+
+
+def usable_span() -> tuple[datetime, datetime]:
+    """Stored timestamps outside this span are left out of every frame (and listed on the
+    data-quality page): pandas cannot hold year 1, and ingest refuses them today."""
+    from mos.validation import EARLIEST_DATE
+
+    return (datetime(EARLIEST_DATE.year, EARLIEST_DATE.month, EARLIEST_DATE.day,
+                     tzinfo=ZoneInfo("UTC")), datetime(2200, 1, 1, tzinfo=ZoneInfo("UTC")))
 
 
 def load_events(workspace_id: int, window: Window, channels: dict,
@@ -310,6 +337,32 @@ def load_lead_feedback(workspace_id: int, window: Window, channels: dict) -> pd.
         ["contact_id", "source_channel_id", "quality", "outcome", "at"])
     df["channel"] = _lookup(df["source_channel_id"], channels)
     return _typed(df, "lead_feedback", window.tz)
+
+
+def load_subscriptions(workspace_id: int, window: Window) -> pd.DataFrame:
+    """Every subscription of the workspace that started by the as-of day (MRR movements need
+    each customer's whole history: a return after years is a reactivation, not new business).
+    The customer is the contact, or minus the account's id when only an account is given. An
+    end is ended_at, or cancelled_at once the status says it is over."""
+    end = ("CASE WHEN ended_at IS NOT NULL THEN ended_at "
+           "WHEN status IN ('cancelled', 'ended') THEN cancelled_at END")
+    df = read_rows(
+        f"SELECT id, COALESCE(contact_id, -account_id), plan, mrr, {epoch('started_at')}, "
+        f"{epoch('trial_end')}, {epoch(end)} FROM crm_subscription "
+        "WHERE workspace_id = %s AND started_at < %s",
+        [workspace_id, window.end_utc],
+        ["subscription_id", "customer_id", "plan", "mrr", "started_at", "trial_end",
+         "ended_at"], stream=False)
+    if df.empty:
+        return empty_frame("subscriptions")
+    for col in ("trial_end", "ended_at"):  # NULL stays NaT; times → local, tz-naive
+        given = df[col].notna()
+        times = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+        if given.any():
+            times[given] = _times(df.loc[given, col], window.tz).to_numpy()
+        df[col] = times
+    out = _typed(df, "subscriptions", window.tz, dates=("trial_end", "ended_at"))
+    return out.sort_values("subscription_id", kind="stable", ignore_index=True)
 
 
 def touchpoints_from(events: pd.DataFrame) -> pd.DataFrame:
@@ -383,7 +436,7 @@ def _run_all(jobs: dict) -> dict:
 
 
 def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
-    """Every input frame of a run: nine queries, whatever the size of the workspace."""
+    """Every input frame of a run: ten queries, whatever the size of the workspace."""
     channels = channel_keys(workspace_id)
     campaigns = campaign_codes(workspace_id)
     # the slowest first, so the two lanes finish together
@@ -395,6 +448,7 @@ def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
         "contacts": (load_contacts, (workspace_id, window, channels, campaigns)),
         "spend": (load_spend, (workspace_id, window, channels, campaigns)),
         "lead_feedback": (load_lead_feedback, (workspace_id, window, channels)),
+        "subscriptions": (load_subscriptions, (workspace_id, window)),
     })
     orders, stage_changes = f["orders"], f["stage_changes"]
     return {
@@ -407,4 +461,5 @@ def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
         "conversions": conversions_from(orders, stage_changes, as_of=window.end,
                                         since=window.start),
         "lead_feedback": f["lead_feedback"],
+        "subscriptions": f["subscriptions"],
     }

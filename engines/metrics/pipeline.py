@@ -11,23 +11,24 @@ failed with its error.
 from __future__ import annotations
 
 import io
+import logging
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import attribution, clv, crm, economics, funnel, retention
+from . import attribution, clv, crm, economics, funnel, retention, subscriptions
 from . import acquisition
 from .economics import ATTRIBUTED_COLUMNS, empty_attributed
 from .loaders import Window, load_frames
 from .registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
 from engines.models import MetricRun, MetricValue
-from mos.periods import workspace_today
 
 DEFAULT_WINDOW_DAYS = 400
 UNIQUE_FIELDS = ["key", "grain", "period", "dimension", "dimension_value"]
@@ -73,6 +74,7 @@ def step_attribution(ctx: RunContext, grain: str) -> pd.DataFrame:
         paths = attribution.build_paths(f["touchpoints"], f["conversions"],
                                         lookback_days=ctx.lookback, as_of=ctx.as_of)
         removal = attribution.markov_removal_effects(paths)
+        ctx.shared["markov"] = (paths, removal)
         credits = [attribution.credit_paths(paths, m, 7.0, removal).assign(model=m)
                    for m in ATTRIBUTION_MODELS]
         credits = [c for c in credits if len(c)]
@@ -130,12 +132,85 @@ def step_crm(ctx, grain):
 
 
 def step_clv(ctx, grain):
-    """BG/NBD + Gamma-Gamma fitted on the window's orders (the history rows before the window
-    hold only first purchases, which would bias frequency)."""
-    o = ctx.frames["orders"]
-    o = o[o["occurred_at"] >= pd.Timestamp(ctx.window.start)]
-    return clv.compute_clv(o, as_of=ctx.as_of, margin_default=ctx.margin,
-                           active_window_days=ctx.activity_window)
+    """BG/NBD + Gamma-Gamma fitted on the workspace's whole purchase history up to as_of (not
+    the window: a fit on the trailing window alone moves predicted LTV by several percent).
+    The per-contact predictions and the fits are kept for the models step."""
+    return clv.clv_values(_clv_predictions(ctx), as_of=ctx.as_of,
+                          active_window_days=ctx.activity_window)
+
+
+def _clv_orders(ctx) -> pd.DataFrame:
+    o = ctx.frames.get("order_history")
+    if o is None:
+        from .loaders import load_order_history
+
+        o = ctx.frames["order_history"] = load_order_history(ctx.workspace.pk, ctx.window)
+    return o
+
+
+def _clv_predictions(ctx) -> pd.DataFrame:
+    if "clv_predictions" not in ctx.shared:
+        ctx.shared["clv_predictions"] = clv.customer_predictions(
+            _clv_orders(ctx), as_of=ctx.as_of, margin_default=ctx.margin)
+    return ctx.shared["clv_predictions"]
+
+
+HOLDOUT_DAYS = 90
+
+
+def step_models(ctx, grain):
+    """Every model's inside: the CLV fits with a holdout check and the contacts' predictions
+    (written with the run), and Markov's removal effects, global credit and transition matrix
+    (metric keys for the as-of month, dimension channel)."""
+    preds = _clv_predictions(ctx)
+    orders = _clv_orders(ctx)
+    fits = clv.fit_report(orders, preds)
+    check = clv.holdout_check(orders, as_of=ctx.as_of, holdout_days=HOLDOUT_DAYS)
+    for fit in fits:
+        if fit["kind"] == "bgnbd" and check is not None:
+            fit.update(holdout_days=HOLDOUT_DAYS, holdout_predicted=check["predicted"],
+                       holdout_actual=check["actual"],
+                       details={"calibration_end": check["calibration_end"].isoformat(),
+                                "calibration_params": check["params"]._asdict(),
+                                "calibration_customers": check["n"]})
+    if "markov" not in ctx.shared:
+        step_attribution(ctx, grain)
+    paths, removal = ctx.shared["markov"]
+    period = pd.Timestamp(ctx.as_of).replace(day=1).date()
+    parts = []
+    if len(removal) and removal.sum() > 0:
+        counts, channels = attribution.markov_transition_counts(paths)
+        totals = counts.sum(axis=1, keepdims=True)
+        probs = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+        conversions = int(paths.loc[paths["converted"].to_numpy(), "path_id"].nunique())
+        global_credit = removal / removal.sum() * conversions
+        fits.append({"kind": "markov", "n": int(paths["path_id"].nunique()),
+                     "params": {"removal_effects": {str(k): float(v)
+                                                    for k, v in removal.items()},
+                                "p_conversion": float(removal.attrs.get("p_conversion", 0))},
+                     "history_from": paths["occurred_at"].min().date() if len(paths) else None,
+                     "history_to": ctx.as_of,
+                     "details": {"states": ["(start)", *map(str, channels), "(conversion)",
+                                            "(null)"],
+                                 "matrix": np.round(probs, 6).tolist(),
+                                 "counts": counts.astype(int).tolist(),
+                                 "conversions": conversions}})
+        for key, series in (("markov_removal_effect", removal),
+                            ("markov_conversions_global", global_credit)):
+            parts.append(pd.DataFrame({"key": key, "grain": "month", "period": period,
+                                       "dimension": "channel",
+                                       "dimension_value": series.index.astype(str),
+                                       "value": series.to_numpy(dtype=float)}))
+    ctx.shared["fits"] = fits
+    ctx.shared["predictions"] = preds
+    return pd.concat(parts, ignore_index=True) if parts else acquisition.empty_values()
+
+
+def step_subscriptions(ctx, grain):
+    """MRR movements over every subscription's whole history (the window only selects which
+    months are written)."""
+    return subscriptions.compute_subscriptions(ctx.frames["subscriptions"], as_of=ctx.as_of,
+                                               margin=ctx.margin)
 
 
 @dataclass(frozen=True)
@@ -154,64 +229,133 @@ STEPS = [
     Step("retention", step_retention),
     Step("crm", step_crm),
     Step("clv", step_clv, ("month",)),
+    Step("subscriptions", step_subscriptions, ("month",)),
+    Step("models", step_models, ("month",)),
 ]
 
 
 # --- the run -------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+BACKFILL_CHUNK_MONTHS = 3  # a backfill computes and writes this many months at a time
+
+
+class UnusableSetting(Exception):
+    """A workspace setting the pipeline cannot compute with: the run fails with this text."""
+
+
+def workspace_today(workspace) -> date:
+    return timezone.now().astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
+
+
+def settings_problem(workspace) -> str | None:
+    """Why the workspace's settings cannot be computed with (a human message), or None."""
+    from django.utils.translation import gettext as _
+
+    from mos.validation import CURRENCIES, timezones
+
+    if (workspace.timezone or "UTC") not in timezones():
+        return _("The workspace time zone “%(tz)s” is not a time zone MOS knows; choose one in "
+                 "Settings.") % {"tz": workspace.timezone}
+    if workspace.currency not in CURRENCIES:
+        return _("The workspace currency “%(c)s” is not an ISO 4217 code; choose one in "
+                 "Settings.") % {"c": workspace.currency}
+    for name, lo, hi in (("default_margin", 0, 1), ("activity_window_days", 1, 3650),
+                         ("attribution_lookback_days", 0, 3650)):
+        try:
+            ok = lo <= float(getattr(workspace, name)) <= hi
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            return _("The workspace setting “%(name)s” is out of range; correct it in "
+                     "Settings.") % {"name": name}
+    return None
+
 
 def _save(run: MetricRun, *fields):
     run.save(update_fields=list(fields))
 
 
 def error_summary(exc: BaseException, limit: int = 4000) -> str:
-    """The exception and the last frames of its traceback, short enough for the UI."""
+    """The exception and the last frames of its traceback (for the log and admins)."""
     tb = traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-6)
     text = "".join(tb)
     return text[-limit:]
 
 
+def run_windows(run: MetricRun, *, as_of: date, window_days: int, ws) -> list[tuple]:
+    """[(window, until)]: one trailing window (until None: replace everything from its start),
+    or for a backfill, consecutive windows of BACKFILL_CHUNK_MONTHS from backfill_from to
+    as_of, each written only up to its own end."""
+    lookback, tz = int(ws.attribution_lookback_days), ws.timezone or "UTC"
+    if not run.backfill_from:
+        return [(Window.trailing(as_of=as_of, days=window_days, lookback_days=lookback, tz=tz),
+                 None)]
+    out = []
+    start = run.backfill_from.replace(day=1)
+    while start <= as_of:
+        y, m = divmod(start.year * 12 + start.month - 1 + BACKFILL_CHUNK_MONTHS, 12)
+        nxt = date(y, m + 1, 1)
+        end = min(nxt - timedelta(days=1), as_of)
+        full = Window.trailing(as_of=end, days=(end - start).days, lookback_days=lookback,
+                               tz=tz)
+        # a week straddling the chunk's first day was written partly by the chunk before:
+        # this chunk rewrites it whole
+        write_from = start - timedelta(days=start.weekday())
+        out.append((Window(start=write_from, end=end, history_start=full.history_start,
+                           events_start=write_from - timedelta(days=max(lookback, 0)), tz=tz),
+                    end))
+        start = nxt
+    return out
+
+
 def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
-                      as_of: date | None = None, steps: list[Step] | None = None) -> MetricRun:
-    """Recompute the run's workspace; the run ends succeeded or failed (never raises)."""
+                      as_of: date | None = None, steps: list[Step] | None = None,
+                      token=None) -> MetricRun:
+    """Recompute the run's workspace; the run ends succeeded or failed (never raises), with a
+    human message on failure (the traceback goes to the log and to error_detail). A backfill
+    is computed in chunks, with progress across them."""
+    from mos.leases import LeaseLost
+
     ws = run.workspace
     steps = STEPS if steps is None else steps
-    window = Window.trailing(as_of=as_of or workspace_today(ws), days=window_days,
-                             lookback_days=int(ws.attribution_lookback_days),
-                             tz=ws.timezone or "UTC")
     run.status = MetricRun.Status.RUNNING
     run.started_at = run.started_at or timezone.now()
-    run.window_start, run.window_end = window.start, window.end
-    run.timings, run.error, run.progress = {}, "", 0
-    _save(run, "status", "started_at", "window_start", "window_end", "timings", "error",
-          "progress")
-    total = len(steps) + 2  # load + steps + write
+    run.timings, run.error, run.error_detail, run.progress = {}, "", "", 0
+    _save(run, "status", "started_at", "timings", "error", "error_detail", "progress")
+    written = 0
     try:
-        # derivations several steps and both grains read are computed once per run
-        with acquisition.shared_results():
-            _step(run, "load", 0, total)
-            t0 = time.perf_counter()
-            ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window))
-            run.timings["load"] = round(time.perf_counter() - t0, 3)
-            parts = []
-            for i, step in enumerate(steps, start=1):
-                _step(run, step.name, i, total)
-                t0 = time.perf_counter()
-                for grain in step.grains:
-                    parts.append(step.compute(ctx, grain))
-                run.timings[step.name] = round(time.perf_counter() - t0, 3)
-        _step(run, "write", total - 1, total)
-        t0 = time.perf_counter()
-        values = in_window(parts, window)
-        families = {s.name for s in steps}
-        keys = set(values["key"]) | {k for k, d in REGISTRY.items() if d.family in families}
-        with transaction.atomic():
-            written = replace_values(run, values, keys=keys, since=window.start)
-        run.timings["write"] = round(time.perf_counter() - t0, 3)
+        problem = settings_problem(ws)
+        if problem:
+            raise UnusableSetting(problem)
+        as_of = as_of or run.as_of or workspace_today(ws)
+        windows = run_windows(run, as_of=as_of, window_days=window_days, ws=ws)
+        run.window_start, run.window_end = windows[0][0].start, windows[-1][0].end
+        from crm.tracking.quality import unusable_rows
+
+        run.skipped = unusable_rows(ws.pk)
+        _save(run, "window_start", "window_end", "skipped")
+        for k, (window, until) in enumerate(windows):
+            written += _compute_window(run, ws, window, until, steps, token,
+                                       chunk=(k, len(windows)))
+    except LeaseLost:
+        logger.warning("metric run %s: lease lost, another worker has it", run.pk)
+        return run
     except Exception as exc:  # noqa: BLE001 — any failure ends the run, values untouched
+        from django.utils.translation import gettext as _
+
+        if isinstance(exc, UnusableSetting):
+            run.error = str(exc)
+        else:
+            logger.exception("metric run %s of workspace %s failed", run.pk, ws.pk)
+            run.error = _("The metrics could not be computed (step “%(step)s”). The previous "
+                          "numbers are kept; an admin can see the details.") % {
+                              "step": run.step or "start"}
+            run.error_detail = error_summary(exc)
         run.status = MetricRun.Status.FAILED
-        run.error = error_summary(exc)
         run.finished_at = timezone.now()
-        _save(run, "status", "error", "finished_at", "timings", "step", "progress")
+        _save(run, "status", "error", "error_detail", "finished_at", "timings", "step",
+              "progress", "window_start", "window_end")
         return run
     run.status = MetricRun.Status.SUCCEEDED
     run.rows_written = written
@@ -221,8 +365,44 @@ def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
     return run
 
 
-def _step(run: MetricRun, name: str, i: int, total: int) -> None:
-    run.step, run.progress = name, int(100 * i / total)
+def _compute_window(run, ws, window: Window, until, steps, token, *, chunk) -> int:
+    total = len(steps) + 2  # load + steps + write
+    with acquisition.shared_results():
+        _step(run, "load", 0, total, token, chunk)
+        t0 = time.perf_counter()
+        ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window))
+        _add_timing(run, "load", t0)
+        parts = []
+        for i, step in enumerate(steps, start=1):
+            _step(run, step.name, i, total, token, chunk)
+            t0 = time.perf_counter()
+            for grain in step.grains:
+                parts.append(step.compute(ctx, grain))
+            _add_timing(run, step.name, t0)
+    _step(run, "write", total - 1, total, token, chunk)
+    t0 = time.perf_counter()
+    values = in_window(parts, window)
+    families = {s.name for s in steps}
+    keys = set(values["key"]) | {k for k, d in REGISTRY.items() if d.family in families}
+    with transaction.atomic():
+        written = replace_values(run, values, keys=keys, since=window.start, until=until)
+        if "fits" in ctx.shared and chunk[0] == chunk[1] - 1:  # the fits as of the run's end
+            save_models(run, ctx.shared["fits"], ctx.shared["predictions"])
+    _add_timing(run, "write", t0)
+    return written
+
+
+def _add_timing(run, name, t0) -> None:
+    run.timings[name] = round(run.timings.get(name, 0) + time.perf_counter() - t0, 3)
+
+
+def _step(run: MetricRun, name: str, i: int, total: int, token=None, chunk=(0, 1)) -> None:
+    """Record the step and renew the run's lease (LeaseLost if another worker took it)."""
+    from mos.leases import heartbeat
+
+    heartbeat(MetricRun, run.pk, token, running_status=MetricRun.Status.RUNNING)
+    k, n = chunk
+    run.step, run.progress = name, int(100 * (k + i / total) / n)
     _save(run, "step", "progress", "timings")
 
 
@@ -243,7 +423,8 @@ def in_window(parts: list[pd.DataFrame], window: Window) -> pd.DataFrame:
     return v.drop_duplicates(UNIQUE_FIELDS, keep="first").reset_index(drop=True)
 
 
-def replace_values(run: MetricRun, values: pd.DataFrame, *, keys: set[str], since: date) -> int:
+def replace_values(run: MetricRun, values: pd.DataFrame, *, keys: set[str], since: date,
+                   until: date | None = None) -> int:
     """Make the workspace's values of `keys` from `since` on exactly `values` (call inside a
     transaction: the deletes and inserts are one atomic replacement). Only differences are
     written: a value that vanished is deleted, a changed one replaced, a new one inserted, an
@@ -255,10 +436,12 @@ def replace_values(run: MetricRun, values: pd.DataFrame, *, keys: set[str], sinc
     if not key_list:
         return 0
     marks = ", ".join(["%s"] * len(key_list))
+    upto = "" if until is None else " AND period <= %s"
     old = read_rows(
         f"SELECT id, key, grain, period, dimension, dimension_value, value "
-        f"FROM {MetricValue._meta.db_table} WHERE workspace_id = %s AND period >= %s "
-        f"AND key IN ({marks})", [run.workspace_id, since, *key_list],
+        f"FROM {MetricValue._meta.db_table} WHERE workspace_id = %s AND period >= %s{upto} "
+        f"AND key IN ({marks})", [run.workspace_id, since, *([until] if until else []),
+                                  *key_list],
         ["id", *VALUE_COLUMNS])
     new = values[VALUE_COLUMNS]
     if len(old):
@@ -304,12 +487,61 @@ def _copy_values(run: MetricRun, values: pd.DataFrame) -> int:
     return len(out)
 
 
+def save_models(run: MetricRun, fits: list[dict], preds: pd.DataFrame) -> None:
+    """Store the run's model fits and replace the workspace's contact predictions (call inside
+    the run's write transaction)."""
+    from engines.models import ContactPrediction, ModelFit
+
+    ModelFit.objects.bulk_create([ModelFit(
+        workspace_id=run.workspace_id, run=run, kind=f["kind"],
+        params=_finite(f.get("params", {})), loglik=_num(f.get("loglik")), n=int(f.get("n", 0)),
+        history_from=f.get("history_from"), history_to=f.get("history_to"),
+        holdout_days=int(f.get("holdout_days", 0)),
+        holdout_predicted=_num(f.get("holdout_predicted")),
+        holdout_actual=_num(f.get("holdout_actual")), details=_finite(f.get("details", {})))
+        for f in fits])
+    ContactPrediction.objects.filter(workspace_id=run.workspace_id).delete()
+    if preds is None or preds.empty:
+        return
+    p = preds[["p_alive", "expected_purchases", "ltv_predicted"]].replace(
+        [np.inf, -np.inf], np.nan).dropna()
+    now = timezone.now()
+    ContactPrediction.objects.bulk_create([
+        ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
+                          p_alive=float(a), expected_purchases_12m=float(e),
+                          predicted_clv=float(v), computed_at=now)
+        for cid, a, e, v in zip(p.index, p["p_alive"], p["expected_purchases"],
+                                p["ltv_predicted"])], batch_size=5000)
+
+
+def _num(x):
+    return None if x is None or not np.isfinite(float(x)) else float(x)
+
+
+def _finite(obj):
+    """JSON-safe: NaN and infinities become None, dates ISO text, numpy numbers floats."""
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, (date,)):
+        return obj.isoformat()
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
 def claim_and_compute(run_id: int, **kwargs) -> MetricRun | None:
-    """Claim a pending run (conditional UPDATE: a run is computed once even if its task is
-    delivered twice) and compute it; None if someone else has it."""
-    claimed = MetricRun.objects.filter(pk=run_id, status=MetricRun.Status.PENDING).update(
-        status=MetricRun.Status.RUNNING, started_at=timezone.now())
-    if not claimed:
+    """Claim a run — pending, or running with an expired lease (its worker died) — with one
+    conditional UPDATE (a run is computed by one worker even if its task is delivered twice)
+    and compute it; None if someone else holds it or it ended."""
+    from mos.leases import claim
+
+    token = claim(MetricRun, run_id, ready_status=MetricRun.Status.PENDING,
+                  running_status=MetricRun.Status.RUNNING, started_at=timezone.now())
+    if token is None:
         return None
     run = MetricRun.objects.select_related("workspace").get(pk=run_id)
-    return compute_workspace(run, **kwargs)
+    return compute_workspace(run, token=token, **kwargs)

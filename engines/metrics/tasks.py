@@ -5,7 +5,10 @@ from __future__ import annotations
 from celery import group, shared_task
 
 
-@shared_task(name="engines.tasks.compute_workspace_task", ignore_result=True)
+# acks_late + reject_on_worker_lost: a worker killed mid-run leaves the message to be
+# redelivered, and the redelivered task takes the run over once its lease has expired.
+@shared_task(name="engines.tasks.compute_workspace_task", ignore_result=True, acks_late=True,
+             reject_on_worker_lost=True)
 def compute_workspace_task(run_id: int) -> str | None:
     """Compute one MetricRun (claimed first: a duplicate delivery does nothing)."""
     from .pipeline import claim_and_compute
@@ -23,3 +26,12 @@ def compute_all_workspaces() -> int:
     if run_ids:
         group(compute_workspace_task.s(run_id) for run_id in run_ids).apply_async()
     return len(run_ids)
+
+
+@shared_task(name="engines.tasks.resend_lost_runs", ignore_result=True)
+def resend_lost_runs() -> int:
+    """The sweep (every minute, mos/celery.py): re-send runs and imports no worker holds."""
+    from crm.importing.jobs import import_jobs_resend_lost
+    from engines.services import metric_runs_resend_lost
+
+    return len(metric_runs_resend_lost()) + len(import_jobs_resend_lost())

@@ -1,0 +1,29 @@
+"""Hooks a higher app fills in its AppConfig.ready(), so crm can show what is computed above it
+(engines' per-contact predictions) without importing it (DESIGN §2: a lower app reaches a
+higher one only through a registry)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+# (template name, context(contact) -> dict): a card on the contact profile
+PROFILE_PANELS: list[tuple[str, Callable]] = []
+# name -> fn(contact) -> JSON-ready value or None: extra fields of the contact API's detail
+CONTACT_FIELDS: dict[str, Callable] = {}
+
+
+def register_profile_panel(template: str, context: Callable) -> None:
+    if all(t != template for t, _fn in PROFILE_PANELS):
+        PROFILE_PANELS.append((template, context))
+
+
+def register_contact_field(name: str, fn: Callable) -> None:
+    CONTACT_FIELDS[name] = fn
+
+
+def profile_panels(contact) -> list[dict]:
+    return [{"template": t, **fn(contact)} for t, fn in PROFILE_PANELS]
+
+
+def contact_fields(contact) -> dict:
+    return {name: fn(contact) for name, fn in CONTACT_FIELDS.items()}

@@ -1,0 +1,92 @@
+"""Subscription revenue (MRR movements, drill-down with CSV) and the Models page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from mos.csvsafe import csv_response
+from mos.periods import workspace_today
+from mos.tenancy import workspace_view
+
+from . import charts, revenue
+from .models import MetricRun, ModelFit
+
+
+def mrr_section(workspace, end: date) -> dict:
+    """The dashboard's MRR part (only for a workspace with subscriptions)."""
+    if not revenue.has_subscriptions(workspace):
+        return {}
+    data = revenue.mrr_rows(workspace, end)
+    data["fig"] = charts.mrr_waterfall_figure(
+        data["start"], data["moves"], data["end"], revenue.MOVEMENT_LABELS,
+        _("MRR at start"), _("MRR at end"))
+    return {"mrr": data}
+
+
+def _month_param(value: str | None) -> date | None:
+    try:
+        y, m = (int(p) for p in (value or "").split("-"))
+        return date(y, m, 1)
+    except (TypeError, ValueError):
+        return None
+
+
+@workspace_view("metrics.view")
+def mrr_movements(request):
+    """/w/<slug>/revenue/movements/?month=YYYY-MM&kind=churn: the customers and subscriptions
+    behind one MRR movement; &format=csv downloads them."""
+    ws = request.workspace
+    today = workspace_today(ws)
+    month = _month_param(request.GET.get("month") or f"{today:%Y-%m}")
+    kind = request.GET.get("kind") or "new"
+    if month is None or kind not in revenue.MOVEMENT_LABELS:
+        raise Http404
+    rows = revenue.movement_subscriptions(ws, month=month, kind=kind, as_of=today)
+    if request.GET.get("format") == "csv":
+        def lines():
+            for r in rows:
+                for s in r["subscriptions"] or [None]:
+                    yield [r["name"], r["contact"].email if r["contact"] else "",
+                           r["at"].strftime("%Y-%m-%d %H:%M"), r["amount"], r["before"],
+                           r["after"], s.external_id if s else "", s.plan if s else "",
+                           float(s.mrr) if s else "", s.get_status_display() if s else ""]
+        return csv_response(
+            f"mrr-{kind}-{month:%Y-%m}.csv",
+            [_("Customer"), _("E-mail"), _("When"), _("Movement"), _("MRR before"),
+             _("MRR after"), _("Subscription"), _("Plan"), _("MRR"), _("Status")], lines())
+    total = sum(r["amount"] for r in rows)
+    return render(request, "engines/mrr_movements.html", {
+        "rows": rows, "month": month, "kind": kind, "label": revenue.MOVEMENT_LABELS[kind],
+        "total": total, "kinds": revenue.MOVEMENT_LABELS.items()})
+
+
+@workspace_view("metrics.view")
+def models_page(request):
+    """/w/<slug>/models/: what the latest run's models fitted, and how well they predicted."""
+    ws = request.workspace
+    run = (MetricRun.objects.filter(workspace=ws, model_fits__isnull=False)
+           .order_by("-created_at").first())
+    fits = {f.kind: f for f in ModelFit.objects.filter(run=run)} if run else {}
+    markov = fits.get("markov")
+    effects = sorted((markov.params.get("removal_effects") or {}).items(),
+                     key=lambda kv: -(kv[1] or 0)) if markov else []
+    matrix = []
+    if markov:
+        states = markov.details.get("states", [])
+        for name, row in zip(states, markov.details.get("matrix", [])):
+            matrix.append((name, row))
+    bg = fits.get("bgnbd")
+    holdout_error = None
+    if bg and bg.holdout_actual:
+        holdout_error = (bg.holdout_predicted - bg.holdout_actual) / bg.holdout_actual
+    conversions = markov.details.get("conversions", 0) if markov else 0
+    total_effect = sum(v for _k, v in effects) or 1
+    return render(request, "engines/models.html", {
+        "run": run, "bg": bg, "gg": fits.get("gamma_gamma"), "markov": markov,
+        "effects": [(k, v, conversions * v / total_effect) for k, v in effects],
+        "matrix": matrix, "states": markov.details.get("states", []) if markov else [],
+        "holdout_error": holdout_error})
