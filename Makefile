@@ -30,6 +30,7 @@ run: migrate
 ## Second command: install and run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
 test: setup
 	$(PY) scripts/ensure_browser.py
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # The full stack (DATABASE_URL and REDIS_URL set): a real Celery worker and beat.

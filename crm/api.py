@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from mos.api import ServiceWritesMixin, WorkspaceModelViewSet, WorkspaceViewSet
 from mos.api_base import CodeCursorPagination
+from mos.codes import as_code
 
 from . import selectors, services
 from .models import Account, Contact, LeadFeedback, LifecycleStage, Persona, Segment
@@ -304,8 +305,8 @@ class LifecycleStageViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, Work
         rows = selectors.lifecycle_stages(request.workspace)
         return Response(self.get_serializer(rows, many=True).data)
 
-    def get_object(self):
-        return selectors.get_lifecycle_stage(self.request.workspace, self.kwargs["key"])
+    def find_object(self, workspace, lookup):
+        return selectors.get_lifecycle_stage(workspace, lookup)  # a default stage is unsaved
 
     def perform_update(self, serializer):
         stage = serializer.instance
@@ -377,8 +378,8 @@ class LeadFeedbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         qs = qs.select_related("contact", "rep")
         if self.action == "list" and (code := self.request.query_params.get("contact")):
             contact = Contact.objects.filter(workspace=self.request.workspace,
-                                             code=selectors._as_uuid(code)).first() \
-                if selectors._as_uuid(code) else None
+                                             code=as_code(code)).first() \
+                if as_code(code) else None
             qs = qs.filter(contact=contact) if contact else qs.none()
         return qs
 

@@ -35,16 +35,6 @@ COMMON_REASONS = [
 ]
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: field errors on their fields when the
-    form has them, everything else as a non-field error."""
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _members(workspace):
     return User.objects.filter(memberships__workspace=workspace).order_by("name", "email")
 

@@ -1,5 +1,6 @@
-"""The CRM: channels, campaigns and daily spend; contacts and accounts, lifecycle stages and their history, events, orders,
-the consent ledger, lead feedback, personas, segments, merges and imports."""
+"""The CRM: channels, campaigns and daily spend; contacts and accounts, lifecycle stages and
+their history, events, orders, the consent ledger, lead feedback, personas, segments, merges
+and imports."""
 
 from __future__ import annotations
 

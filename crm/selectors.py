@@ -13,7 +13,6 @@ word-start trigrams) instead of by substring."""
 from __future__ import annotations
 
 import re
-import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -24,9 +23,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from mos.codes import as_code
 from mos.models import User, Workspace
 from mos.pagination import capped_count
 
+from .lifecycle import default_stages
 from .models import (
     Account,
     Channel,
@@ -59,18 +60,9 @@ CONTACT_SORTS = {
 }
 
 
-def _as_uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 def _get(qs, code):
     """The row of `qs` with this code, or 404 (a malformed code is simply not found)."""
-    code = _as_uuid(code)
+    code = as_code(code)
     if code is None:
         raise Http404
     return get_object_or_404(qs, code=code)
@@ -95,8 +87,11 @@ def get_segment(workspace: Workspace, code) -> Segment:
 
 
 def get_lifecycle_stage(workspace: Workspace, key: str) -> LifecycleStage:
-    lifecycle_stages(workspace)  # make sure the row exists
-    return get_object_or_404(LifecycleStage, workspace=workspace, key=key)
+    """The workspace's stage with this key (its default when never edited), or 404."""
+    for stage in lifecycle_stages(workspace):
+        if stage.key == key:
+            return stage
+    raise Http404
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -148,7 +143,7 @@ def contact_filter(qs: QuerySet, workspace: Workspace, *, q: str = "", stage=Non
     if persona not in (None, "", []):
         items = _listify(persona)
         ids = [p.pk for p in items if isinstance(p, Persona)]
-        codes = [c for c in (_as_uuid(p) for p in items if not isinstance(p, Persona)) if c]
+        codes = [c for c in (as_code(p) for p in items if not isinstance(p, Persona)) if c]
         qs = qs.filter(Q(persona_id__in=ids) | Q(persona__code__in=codes))
     if types := _listify(customer_type):
         qs = qs.filter(customer_type__in=types)
@@ -163,7 +158,7 @@ def contact_filter(qs: QuerySet, workspace: Workspace, *, q: str = "", stage=Non
             qs = qs.filter(owner__email=str(owner).strip().lower())
     if segment not in (None, ""):
         if not isinstance(segment, Segment):
-            code = _as_uuid(segment)
+            code = as_code(segment)
             segment = Segment.objects.filter(workspace=workspace, code=code).first() if code \
                 else None
         if segment is None or segment.workspace_id != workspace.pk:
@@ -205,7 +200,7 @@ def validate_segment_filters(filters) -> dict:
         elif key == "customer_type":
             bad = [v for v in values if v not in CustomerType.values]
         elif key == "persona":
-            bad = [v for v in values if _as_uuid(v) is None]
+            bad = [v for v in values if as_code(v) is None]
         elif key == "country":
             values = [v.upper() for v in values]
             bad = [v for v in values if not re.fullmatch(r"[A-Z]{2}", v)]
@@ -246,7 +241,7 @@ def segment_queryset(workspace: Workspace | int, filters: dict) -> QuerySet:
     if f.get("stage"):
         qs = qs.filter(stage__in=f["stage"])
     if f.get("persona"):
-        codes = [c for c in (_as_uuid(v) for v in f["persona"]) if c]
+        codes = [c for c in (as_code(v) for v in f["persona"]) if c]
         qs = qs.filter(persona__code__in=codes)
     if f.get("customer_type"):
         qs = qs.filter(customer_type__in=f["customer_type"])
@@ -375,20 +370,14 @@ def lead_feedback_list(workspace: Workspace, *, contact: Contact | None = None) 
 
 
 def lifecycle_stages(workspace: Workspace) -> list[LifecycleStage]:
-    """The workspace's nine stages in funnel order (default rows are created when missing)."""
+    """The workspace's nine stages in funnel order; a stage it never edited is its default
+    (unsaved: a selector only reads, services.lifecycle_stage_update stores it)."""
     rows = list(LifecycleStage.objects.filter(workspace=workspace).order_by("position", "id"))
     if len(rows) < len(Stage.values):
-        from .services import ensure_lifecycle_stages
-
-        ensure_lifecycle_stages(workspace)
-        rows = list(LifecycleStage.objects.filter(workspace=workspace)
-                    .order_by("position", "id"))
+        stored = {r.key for r in rows}
+        rows += default_stages(workspace, [s for s in Stage if s.value not in stored])
+        rows.sort(key=lambda r: (r.position, r.pk or 0))
     return rows
-
-
-def stage_names(workspace: Workspace) -> dict[str, str]:
-    """{stage key: the workspace's name for it}."""
-    return {s.key: s.name for s in lifecycle_stages(workspace)}
 
 
 # --- for the pages -------------------------------------------------------------------------

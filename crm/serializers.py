@@ -4,7 +4,6 @@ request's workspace, so an unknown or foreign reference is a 400 field error."""
 
 from __future__ import annotations
 
-import uuid
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.models import Campaign, Channel
+from mos.api import WorkspaceRelatedField
 from mos.models import User
 
 from . import selectors
@@ -31,28 +31,13 @@ from .models import (
 )
 
 
-class WorkspaceSlugField(serializers.SlugRelatedField):
-    """A relation named by a slug (code, key, e-mail) and looked up in the request's
-    workspace only."""
+class WorkspaceSlugField(WorkspaceRelatedField):
+    """mos.api.WorkspaceRelatedField, optional by default (the CRM's references)."""
 
     def __init__(self, model, slug_field="code", **kwargs):
-        self.model = model
         kwargs.setdefault("allow_null", True)
         kwargs.setdefault("required", False)
-        super().__init__(slug_field=slug_field, queryset=model._default_manager.none(),
-                         **kwargs)
-
-    def get_queryset(self):
-        ws = self.context["workspace"]
-        return self.model._default_manager.filter(workspace=ws)
-
-    def to_internal_value(self, data):
-        if self.slug_field == "code":
-            try:
-                uuid.UUID(str(data))
-            except (TypeError, ValueError, AttributeError):
-                self.fail("invalid")
-        return super().to_internal_value(data)
+        super().__init__(model, slug_field, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.EMAIL)

@@ -12,14 +12,16 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mos.actors import Actor
+from mos.writes import audited_create, audited_update
 from mos.writes import reject_unknown as _reject_unknown
 from mos.audit import audit, diff, snapshot
 from mos.models import Membership, Workspace
 
+from .lifecycle import default_stages
 from .models import (
     Account,
     Consent,
@@ -286,37 +288,15 @@ def contacts_merge(*, actor: Actor, survivor: Contact, merged: Contact,
 
 # --- accounts, personas, segments ------------------------------------------------------------
 
-def _create(actor: Actor, model, allowed: list[str], action: str, fields: dict):
-    _reject_unknown(fields, allowed, model._meta.model_name)
-    obj = model(workspace=actor.workspace, **fields)
-    obj.full_clean()
-    obj.save()
-    audit(actor, action, obj, changes=snapshot(obj, allowed))
-    return obj
-
-
-def _update(actor: Actor, obj, allowed: list[str], action: str, fields: dict):
-    _reject_unknown(fields, allowed, obj._meta.model_name)
-    before = snapshot(obj, allowed)
-    for k, v in fields.items():
-        setattr(obj, k, v)
-    obj.full_clean()
-    obj.save(update_fields=list(fields) or None)
-    changes = diff(before, snapshot(obj, allowed))
-    if changes:
-        audit(actor, action, obj, changes=changes)
-    return obj
-
-
 @transaction.atomic
 def account_create(*, actor: Actor, **fields) -> Account:
     """A new company account."""
-    return _create(actor, Account, ACCOUNT_FIELDS, "account.create", fields)
+    return audited_create(actor, Account, ACCOUNT_FIELDS, "account.create", fields)
 
 
 @transaction.atomic
 def account_update(*, actor: Actor, account: Account, **fields) -> Account:
-    return _update(actor, account, ACCOUNT_FIELDS, "account.update", fields)
+    return audited_update(actor, account, ACCOUNT_FIELDS, "account.update", fields)
 
 
 @transaction.atomic
@@ -328,12 +308,12 @@ def account_delete(*, actor: Actor, account: Account) -> None:
 
 @transaction.atomic
 def persona_create(*, actor: Actor, **fields) -> Persona:
-    return _create(actor, Persona, PERSONA_FIELDS, "persona.create", fields)
+    return audited_create(actor, Persona, PERSONA_FIELDS, "persona.create", fields)
 
 
 @transaction.atomic
 def persona_update(*, actor: Actor, persona: Persona, **fields) -> Persona:
-    return _update(actor, persona, PERSONA_FIELDS, "persona.update", fields)
+    return audited_update(actor, persona, PERSONA_FIELDS, "persona.update", fields)
 
 
 @transaction.atomic
@@ -359,13 +339,13 @@ def _clean_segment_filters(fields: dict) -> dict:
 @transaction.atomic
 def segment_create(*, actor: Actor, **fields) -> Segment:
     """A saved filter over contacts (filters checked by validate_segment_filters)."""
-    return _create(actor, Segment, SEGMENT_FIELDS, "segment.create",
+    return audited_create(actor, Segment, SEGMENT_FIELDS, "segment.create",
                    _clean_segment_filters(dict(fields)))
 
 
 @transaction.atomic
 def segment_update(*, actor: Actor, segment: Segment, **fields) -> Segment:
-    return _update(actor, segment, SEGMENT_FIELDS, "segment.update",
+    return audited_update(actor, segment, SEGMENT_FIELDS, "segment.update",
                    _clean_segment_filters(dict(fields)))
 
 
@@ -377,38 +357,24 @@ def segment_delete(*, actor: Actor, segment: Segment) -> None:
 
 # --- lifecycle stage definitions -------------------------------------------------------------
 
-def _default_definitions() -> dict[str, str]:
-    return {
-        Stage.LEAD: _("Gave us a way to reach them (e-mail or phone) through a form, a "
-                      "download, an event or a trial, and fits our market."),
-        Stage.MQL: _("A lead who fits a persona and showed buying intent: visited pricing, "
-                     "asked for a demo or reached the engagement threshold marketing and "
-                     "sales agreed on."),
-        Stage.SQL: _("An MQL sales has contacted and accepted: a real need, budget and a "
-                     "decision maker are confirmed, and a next step is booked."),
-    }
-
-
 def ensure_lifecycle_stages(workspace: Workspace) -> None:
-    """Create the workspace's missing LifecycleStage rows (English names, default lead/MQL/SQL
-    definitions). Idempotent; called lazily by selectors.lifecycle_stages."""
+    """Store the workspace's missing LifecycleStage rows (English names, default lead/MQL/SQL
+    definitions). Idempotent; the first edit of a stage calls it."""
     existing = set(LifecycleStage.objects.filter(workspace=workspace)
                    .values_list("key", flat=True))
     missing = [s for s in Stage if s.value not in existing]
-    if not missing:
-        return
-    with translation.override("en"):
-        definitions = _default_definitions()
-        rows = [LifecycleStage(workspace=workspace, key=s.value, name=str(s.label),
-                               definition=str(definitions.get(s, "")),
-                               position=list(Stage).index(s))
-                for s in missing]
-    LifecycleStage.objects.bulk_create(rows, ignore_conflicts=True)
+    if missing:
+        LifecycleStage.objects.bulk_create(default_stages(workspace, missing),
+                                           ignore_conflicts=True)
 
 
 @transaction.atomic
 def lifecycle_stage_update(*, actor: Actor, stage: LifecycleStage, name: str,
                            definition: str) -> LifecycleStage:
-    """Rename a stage and write what it means (the unified lead definition)."""
-    return _update(actor, stage, ["name", "definition"], "lifecycle_stage.update",
+    """Rename a stage and write what it means (the unified lead definition). A default
+    stage not stored yet (see selectors.lifecycle_stages) is stored first."""
+    if stage.pk is None:
+        ensure_lifecycle_stages(stage.workspace)
+        stage = LifecycleStage.objects.get(workspace=stage.workspace, key=stage.key)
+    return audited_update(actor, stage, ["name", "definition"], "lifecycle_stage.update",
                    {"name": (name or "").strip(), "definition": definition or ""})

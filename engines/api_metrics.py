@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.models import Segment
-from mos.api import WorkspaceModelViewSet, WorkspaceViewSet
+from mos.api import WorkspaceModelViewSet, WorkspaceRelatedField, WorkspaceViewSet
 from mos.api_base import CodeCursorPagination
 
 from . import selectors, services
@@ -206,23 +206,11 @@ class KPITargetSerializer(serializers.Serializer):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class SegmentCodeField(serializers.SlugRelatedField):
+class SegmentCodeField(WorkspaceRelatedField):
     """A segment of the request's workspace, named by its code."""
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Segment.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        return Segment.objects.filter(workspace=self.context["workspace"])
-
-    def to_internal_value(self, data):
-        import uuid
-
-        try:
-            uuid.UUID(str(data))
-        except ValueError:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
-        return super().to_internal_value(data)
+        super().__init__(Segment, "code", bad_code="does_not_exist", **kwargs)
 
 
 class KPISerializer(serializers.ModelSerializer):

@@ -1,6 +1,8 @@
 """The dashboard's reads: everything comes from MetricValue rows (never raw CRM rows), in a
 handful of queries, reshaped with pandas. Periods are month-aligned: a month, a quarter or a
-custom range of months, compared with the period of equal length just before it."""
+custom range of months, compared with the period of equal length just before it. Values over
+several months come from engines.metrics.rollup (sums, and ratios as the registry declares
+them); "today" is the workspace's (mos.periods.workspace_today)."""
 
 from __future__ import annotations
 
@@ -11,27 +13,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mos.models import Workspace
 
-from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY
-from .models import MetricRun, MetricValue
 from crm.models import Channel
+from mos.periods import workspace_today
 
-# Summable over months; ratios are recomputed from these sums, never averaged.
-ADDITIVE = {"spend", "impressions", "clicks", "leads", "new_customers", "revenue", "orders",
-            "funnel_entries", "campaign_recipients"}
-ADDITIVE_PREFIXES = ("attributed_conversions.", "attributed_revenue.")
-DERIVED = {  # key → (numerator, denominator, scale)
-    "ctr": ("clicks", "impressions", 1.0),
-    "cpc": ("spend", "clicks", 1.0),
-    "cpm": ("spend", "impressions", 1000.0),
-    "cpl": ("spend", "leads", 1.0),
-    "cac": ("spend", "new_customers", 1.0),
-    "aov": ("revenue", "orders", 1.0),
-}
+from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY, ltv_key
+from .metrics.rollup import aggregate, lookup, ratio_of
+from .models import MetricRun, MetricValue
+
 PERIOD_KINDS = ("month", "quarter", "custom")
 CHANNEL_COLUMNS = [("name", _("Channel"), ""), ("spend", _("Spend"), "currency"),
                    ("leads", _("Leads"), "count"), ("customers", _("Customers"), "count"),
@@ -69,9 +61,9 @@ def _month(value: str) -> date | None:
     return date(int(m.group(1)), int(m.group(2)), 1)
 
 
-def parse_period(params, today: date | None = None) -> tuple[Period, list[str]]:
-    """The period the picker asks for (default: last complete month), and any input errors."""
-    today = today or timezone.localdate()
+def parse_period(params, today: date) -> tuple[Period, list[str]]:
+    """The period the picker asks for (default: last complete month before `today`, the
+    workspace's today), and any input errors."""
     errors = []
     this_month = today.replace(day=1)
     last_month = (pd.Timestamp(this_month) - pd.DateOffset(months=1)).date()
@@ -102,9 +94,14 @@ def parse_period(params, today: date | None = None) -> tuple[Period, list[str]]:
     return Period("month", month, month, f"{month:%Y-%m}"), errors
 
 
-def recent_months(n: int, today: date | None = None) -> list[str]:
-    """The last n months as YYYY-MM, newest first (for the picker)."""
-    this_month = (today or timezone.localdate()).replace(day=1)
+def default_period(workspace: Workspace) -> Period:
+    """The period shown when none is asked for: the workspace's last complete month."""
+    return parse_period({}, workspace_today(workspace))[0]
+
+
+def recent_months(n: int, today: date) -> list[str]:
+    """The last n months up to `today`'s as YYYY-MM, newest first (for the picker)."""
+    this_month = today.replace(day=1)
     return [d.strftime("%Y-%m") for d in
             pd.date_range(end=this_month, periods=n, freq="MS")[::-1]]
 
@@ -118,49 +115,6 @@ def _load(workspace: Workspace, start: date, end: date) -> pd.DataFrame:
     if not df.empty:
         df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
-
-
-def _is_additive(key: str) -> bool:
-    return key in ADDITIVE or key.startswith(ADDITIVE_PREFIXES)
-
-
-def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "") -> pd.DataFrame:
-    """One value per (key, dimension_value) over `months`: sums for additive keys, ratios
-    recomputed from those sums, and the last month's value for point-in-time metrics."""
-    part = df[(df["dimension"] == dimension) & df["period"].isin(months)] if not df.empty else df
-    if part.empty:
-        return pd.DataFrame(columns=["key", "dimension_value", "value"])
-    add = part[part["key"].map(_is_additive)]
-    sums = add.groupby(["key", "dimension_value"], as_index=False)["value"].sum()
-    last = (part[~part["key"].map(_is_additive)].sort_values("period")
-            .groupby(["key", "dimension_value"], as_index=False).last()[
-                ["key", "dimension_value", "value"]])
-    out = pd.concat([sums, last], ignore_index=True)
-    if len(months) > 1:  # recompute ratios from the period's sums
-        wide = sums.pivot(index="dimension_value", columns="key", values="value")
-        derived = []
-        for key, (num, den, scale) in DERIVED.items():
-            if num in wide and den in wide:
-                v = (wide[num] / wide[den].where(wide[den] != 0)) * scale
-                derived.append(pd.DataFrame({"key": key, "dimension_value": v.index,
-                                             "value": v.values}).dropna())
-        if derived:
-            out = out[~out["key"].isin(DERIVED)]
-            out = pd.concat([out, *derived], ignore_index=True)
-    return out
-
-
-def lookup(agg: pd.DataFrame | None) -> dict[tuple[str, str], float]:
-    """{(key, dimension value): value} of an aggregate, for many lookups at dict speed."""
-    if agg is None or agg.empty:
-        return {}
-    return {(k, dv): float(v) for k, dv, v in
-            zip(agg["key"], agg["dimension_value"], agg["value"])}
-
-
-def ltv_key(workspace: Workspace) -> str:
-    """The LTV the workspace reads: the subscription formula, or predicted (BG/NBD) LTV."""
-    return "ltv_subscription" if workspace.business == "subscription" else "ltv_predicted"
 
 
 def headline(workspace: Workspace, cur_v: dict, prev_v: dict) -> list[dict]:
@@ -195,19 +149,17 @@ def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str
                             aggfunc="first") if not chan.empty else pd.DataFrame()
     rows = []
     for ch in wide.index:
-        get = (lambda k, ch=ch: float(wide.at[ch, k]) if k in wide and pd.notna(wide.at[ch, k])
-               else None)
-        spend = get("spend")
-        customers = get(f"attributed_conversions.{model}")
-        revenue = get(f"attributed_revenue.{model}")
-        cac = spend / customers if spend and customers else None
+        values = {k: float(v) for k, v in wide.loc[ch].items() if pd.notna(v)}
+        # CAC, ROAS and LTV:CAC as the registry declares them, from the period's sums
+        cac = ratio_of(f"cac.{model}", values)
         rows.append({
-            "key": ch, "name": names.get(ch, ch), "spend": spend, "leads": get("leads"),
-            "customers": customers, "cac": cac,
-            "roas": revenue / spend if revenue is not None and spend else None,
-            "ltv_cac": ltv / cac if ltv and cac else None,
-            "lead_quality": get("lead_quality"),
-            "acceptance": get("lead_acceptance_rate"),
+            "key": ch, "name": names.get(ch, ch), "spend": values.get("spend"),
+            "leads": values.get("leads"),
+            "customers": values.get(f"attributed_conversions.{model}"), "cac": cac,
+            "roas": ratio_of(f"roas.{model}", values),
+            "ltv_cac": ratio_of("ltv_cac", {"ltv": ltv, "cac": cac}),
+            "lead_quality": values.get("lead_quality"),
+            "acceptance": values.get("lead_acceptance_rate"),
         })
     field, _, desc = sort.partition(":")
     if field not in {"name", "spend", "leads", "customers", "cac", "roas", "ltv_cac",
@@ -271,14 +223,15 @@ def freshness(workspace: Workspace) -> dict:
 
 def dashboard_data(workspace: Workspace, params) -> dict:
     """Everything the dashboard shows, for the period the picker asks for."""
-    period, errors = parse_period(params)
+    period, errors = parse_period(params, workspace_today(workspace))
     prev = period.previous()
     model = params.get("model") or workspace.attribution_model
     if model not in ATTRIBUTION_MODELS:
         model = workspace.attribution_model
     df = _load(workspace, prev.start, period.end)
-    totals = lookup(aggregate(df, period.months))
-    prev_totals = lookup(aggregate(df, prev.months))
+    aliases = {"ltv": ltv_key(workspace)}
+    totals = lookup(aggregate(df, period.months, aliases=aliases))
+    prev_totals = lookup(aggregate(df, prev.months, aliases=aliases))
     cur_channel = aggregate(df, period.months, "channel")
     query = {"period": period.kind, "model": model}
     if period.kind == "month":
@@ -298,4 +251,5 @@ def dashboard_data(workspace: Workspace, params) -> dict:
         "sort": params.get("sort", "spend:desc"),
         "funnel": funnel(aggregate(df, period.months, "stage")),
         "freshness": freshness(workspace),
+        "month_choices": recent_months(12, workspace_today(workspace)),
     }

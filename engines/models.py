@@ -1,4 +1,5 @@
-"""KPIs with targets; computed metric values and runs. (Channels, campaigns and spend are crm's.)"""
+"""KPIs with targets; computed metric values and runs (channels, campaigns and spend are
+crm's)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,16 @@
-"""Reads for metric values, runs and KPIs; every lookup starts from the workspace (404 otherwise)."""
+"""Reads for metric values, runs and KPIs; every lookup starts from the workspace (404
+otherwise)."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from mos.codes import code_or_404 as _code
 from mos.models import Workspace
+from mos.periods import add_months, month_end, period_start
 
 # --- metrics, runs and KPIs ------------------------------------------------------------------
 
@@ -64,19 +68,12 @@ TREND_PERIODS = 8
 def _kpi_periods(grain: str, last_day, n: int) -> list:
     """The n KPI periods (their first days) ending with the one that is complete by last_day:
     the week/month/quarter holding last_day (week: the last full week up to it)."""
-    from datetime import timedelta
-
-    import pandas as pd
-
-    from .services import kpi_period_start
-
     if grain == "week":
-        end = kpi_period_start("week", last_day - timedelta(days=6))
+        end = period_start("week", last_day - timedelta(days=6))
         return [end - timedelta(weeks=i) for i in range(n - 1, -1, -1)]
     step = 3 if grain == "quarter" else 1
-    end = kpi_period_start(grain, last_day)
-    return [(pd.Timestamp(end) - pd.DateOffset(months=step * i)).date()
-            for i in range(n - 1, -1, -1)]
+    end = period_start(grain, last_day)
+    return [add_months(end, -step * i) for i in range(n - 1, -1, -1)]
 
 
 def kpi_status(workspace: Workspace, period) -> list[dict]:
@@ -84,21 +81,13 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
     the dashboard's Period): actual value, target (the period's KPITarget, else the KPI's),
     attainment, good/bad in the KPI's direction, guardrail breach, and the trend of the last 8
     periods as [(period start, value or None)]. Four queries whatever the number of KPIs."""
-    import calendar
-    from datetime import date as date_cls
-    from datetime import timedelta
-
     import pandas as pd
 
-    from .dashboard import aggregate, lookup
     from .metrics.registry import REGISTRY
+    from .metrics.rollup import aggregate, lookup
     from .models import MetricValue
 
-    if isinstance(period, date_cls):
-        last_day = period
-    else:
-        end = period.end
-        last_day = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+    last_day = period if isinstance(period, date) else month_end(period.end)
     kpis = list(kpi_list(workspace))
     if not kpis:
         return []
@@ -127,7 +116,7 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
                 [(k, p, d, dv, v) for k, g, p, d, dv, v in records
                  if k == kpi.metric_key and g == "month" and d == dim],
                 columns=["key", "period", "dimension", "dimension_value", "value"])
-        months = [(pd.Timestamp(start) + pd.DateOffset(months=i)).date() for i in range(3)]
+        months = [add_months(start, i) for i in range(3)]
         return lookup(aggregate(parts[kpi.pk], months, dim)).get((kpi.metric_key, dim_value))
 
     out = []

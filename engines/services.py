@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from mos.actors import Actor
 from mos.audit import audit, diff, snapshot
 from mos.models import Workspace
+from mos.periods import period_start as kpi_period_start
 from mos.writes import reject_unknown as _reject_unknown
 
 # --- metric runs (the pipeline's "recompute now") and KPIs ---------------------------------
@@ -188,17 +189,6 @@ def metric_runs_resend_lost() -> list[int]:
 
 KPI_FIELDS = ["name", "metric_key", "scope", "channel", "segment", "grain", "direction",
               "target", "guardrail_min", "guardrail_max", "is_north_star", "position"]
-
-
-def kpi_period_start(grain: str, day):
-    """The first day of the KPI period (week: Monday; month; quarter) holding `day`."""
-    from datetime import timedelta
-
-    if grain == "week":
-        return day - timedelta(days=day.weekday())
-    if grain == "quarter":
-        return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
-    return day.replace(day=1)
 
 
 def _check_kpi(kpi, targets) -> None:

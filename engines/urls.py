@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.home, name="workspace_home"),  # the dashboard is the workspace's home
     path("metrics/recompute/", views.recompute, name="metrics_recompute"),
     path("metrics/runs/<uuid:run_code>/", views.run_status, name="metric_run_status"),
     path("kpis/", views.kpis, name="kpis"),

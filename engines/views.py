@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from . import charts, dashboard, selectors, services
@@ -35,7 +36,6 @@ def home(request):
         dashboard.trend(ws, ["revenue", "new_customers"], end),
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
     data["fig_cohorts"] = charts.cohort_figure(dashboard.cohort_matrix(ws, end))
-    data["month_choices"] = dashboard.recent_months(12)
     return render(request, "engines/dashboard.html", data)
 
 
@@ -66,14 +66,14 @@ def recompute(request):
 
 @workspace_view("metrics.view")
 def run_status(request, run_code):
-    run = get_object_or_404(MetricRun, workspace=request.workspace, code=run_code)
+    run = selectors.get_metric_run(request.workspace, run_code)
     return render(request, "engines/partials/run_status.html",
                   {"run": run, "freshness": dashboard.freshness(request.workspace)})
 
 
 @workspace_view("metrics.view")
 def kpis(request):
-    items = selectors.kpi_status(request.workspace, dashboard.parse_period({})[0])
+    items = selectors.kpi_status(request.workspace, dashboard.default_period(request.workspace))
     return render(request, "engines/kpis.html", {"items": items})
 
 
@@ -100,8 +100,7 @@ def _kpi_form_page(request, kpi: KPI | None):
             else:
                 services.kpi_update(actor=request.actor, kpi=kpi, **fields)
         except ValidationError as e:
-            for field, errs in e.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, e)
         else:
             messages.success(request, _("KPI saved."))
             return redirect("kpis", slug=ws.slug)

@@ -10,12 +10,20 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .api_base import resolve_workspace
+from .codes import as_code
 from .selectors import user_workspaces
+
+# The scoped lookups every workspace viewset shares; a subclass refines them through the hooks
+# (scope_queryset, find_object), and a class that replaces one is refused when it is defined.
+SEALED = ("get_queryset", "get_object")
 
 
 class WorkspaceScopedMixin:
-    """Every queryset starts from request.workspace; subclasses refine `scope_queryset`,
-    and cannot forget the scope (get_queryset is final in spirit: do not override it)."""
+    """Binds request.workspace itself before any permission check, and starts every queryset
+    from it. Subclasses refine with `scope_queryset(qs)` and, for objects that are not rows of
+    the queryset, `find_object(workspace, lookup)`; overriding get_queryset or get_object is
+    refused at class creation (as PostHog's TeamAndOrgViewSetMixin does)."""
 
     queryset = None
     model = None
@@ -23,8 +31,33 @@ class WorkspaceScopedMixin:
     read_perm = "workspace.view"
     write_perm = "workspace.settings"
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in SEALED:
+            if getattr(cls, name) is not getattr(WorkspaceScopedMixin, name):
+                raise TypeError(f"{cls.__qualname__} overrides {name}: refine the workspace's "
+                                "rows with scope_queryset() or find_object() instead.")
+
+    def check_permissions(self, request):
+        resolve_workspace(request)  # request.workspace and request.actor, from the key or user
+        super().check_permissions(request)
+
     def scope_queryset(self, qs):
+        """Refine the workspace's rows (filters, select_related); never widen them."""
         return qs
+
+    def find_object(self, workspace, lookup):
+        """The object named by `lookup` in `workspace`, for objects that are not plain rows of
+        the queryset; None: look it up in get_queryset()."""
+        return None
+
+    def get_object(self):
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        obj = self.find_object(self.request.workspace, lookup)
+        if obj is None:
+            return super().get_object()  # DRF: filter get_queryset() by the lookup, 404
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # OpenAPI generation: no request
@@ -48,6 +81,26 @@ class WorkspaceModelViewSet(WorkspaceScopedMixin, mixins.ListModelMixin,
                             mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                             viewsets.GenericViewSet):
     pass
+
+
+class WorkspaceRelatedField(serializers.SlugRelatedField):
+    """A relation named by a slug (code, key…) and looked up among the rows of the serializer
+    context's workspace only: another workspace's row reads as missing. A malformed code fails
+    with `bad_code` ("invalid" or "does_not_exist")."""
+
+    def __init__(self, model, slug_field="code", *, bad_code="invalid", **kwargs):
+        self.model = model
+        self.bad_code = bad_code
+        super().__init__(slug_field=slug_field, queryset=model._default_manager.none(),
+                         **kwargs)
+
+    def get_queryset(self):
+        return self.model._default_manager.filter(workspace=self.context["workspace"])
+
+    def to_internal_value(self, data):
+        if self.slug_field == "code" and as_code(data) is None:
+            self.fail(self.bad_code, slug_name=self.slug_field, value=str(data))
+        return super().to_internal_value(data)
 
 
 class ServiceWritesMixin:

@@ -74,9 +74,8 @@ class WorkspacePermission(BasePermission):
     `action_perms`); a read-scoped key may only read."""
 
     def has_permission(self, request, view):
-        if getattr(view, "workspace_free", False):
-            return request.user is not None or request.auth is not None
-        actor = resolve_workspace(request)
+        # bound already by a workspace viewset (mos.api.WorkspaceScopedMixin): once per request
+        actor = request.__dict__.get("actor") or resolve_workspace(request)
         if request.method not in SAFE_METHODS and isinstance(request.auth, ApiKey) and (
                 request.auth.scope == ApiKey.Scope.READ):
             raise exceptions.PermissionDenied("This API key is read-only.")

@@ -19,5 +19,5 @@ def provide(*, attribution_models: dict, metrics: dict) -> None:
 
 
 def attribution_model_choices() -> list[tuple[str, str]]:
-    """Choices of `Workspace.attribution_model` (a callable, evaluated after the apps are ready)."""
+    """Choices of `Workspace.attribution_model` (a callable: read after the apps are ready)."""
     return list(ATTRIBUTION_MODELS.items())

@@ -7,28 +7,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from . import views
 
 
-# Page URL modules mounted under /w/<slug>/ (each app may split its pages by feature).
-PAGE_URL_MODULES = ["crm.urls", "crm.importing.urls", "engines.urls", "experiments.urls",
-                    "reports.urls", "crm.tracking.urls"]
-
-
-def workspace_urls():
-    """Every app's pages under /w/<slug>/ (the tenancy decorator binds the workspace)."""
-    from importlib import import_module
-
-    from engines.views import home as dashboard
-
-    patterns = [path("", dashboard, name="workspace_home"),
-                path("", include("mos.urls_workspace"))]
-    for name in PAGE_URL_MODULES:
-        try:
-            import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        patterns.append(path("", include(name)))
-    return patterns
+# Every page URL module mounted under /w/<slug>/ (the tenancy decorator binds the workspace),
+# listed explicitly: a typo is an ImportError at start-up, not a feature silently missing.
+# They are named by string so that mos imports no app above it; the dashboard is engines'
+# "" route (workspace_home).
+PAGE_URL_MODULES = [
+    "engines.urls",
+    "mos.urls_workspace",
+    "crm.urls",
+    "crm.importing.urls",
+    "crm.tracking.urls",
+]
 
 
 urlpatterns = [
@@ -46,7 +35,7 @@ urlpatterns = [
          name="password_reset_complete"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("w/new/", views.workspace_create, name="workspace_create"),
-    path("w/<slug:slug>/", include(workspace_urls())),
+    path("w/<slug:slug>/", include([path("", include(m)) for m in PAGE_URL_MODULES])),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("mos.api_urls")),

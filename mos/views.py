@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import (ApiKeyForm, InviteForm, RoleForm, SignupForm, WorkspaceCreateForm,
-                    WorkspaceSettingsForm)
+                    WorkspaceSettingsForm, add_service_errors)
 from .tenancy import workspace_view
 
 
@@ -98,8 +98,7 @@ def members(request):
         try:
             services.member_invite(actor=request.actor, **form.cleaned_data)
         except ValidationError as e:
-            for field, errs in e.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, e)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
             return redirect("members", slug=ws.slug)

@@ -89,3 +89,40 @@ def test_schema_and_docs_are_served_without_cdn(client):
 def test_cursor_pagination_is_configured():
     from django.conf import settings
     assert settings.REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] == "mos.api_base.CodeCursorPagination"
+
+
+# --- the workspace scope cannot be replaced ----------------------------------------------------
+
+@pytest.mark.parametrize("method", ["get_queryset", "get_object"])
+def test_a_viewset_that_replaces_the_workspace_scope_is_refused_at_class_creation(method):
+    from crm.models import Contact
+    from mos.api import WorkspaceModelViewSet
+
+    with pytest.raises(TypeError, match=method):
+        type("LeakyViewSet", (WorkspaceModelViewSet,), {
+            "model": Contact, method: lambda self: Contact.objects.all()})
+
+
+def test_a_mixin_placed_before_the_base_cannot_replace_the_scope_either():
+    from crm.models import Contact
+    from mos.api import WorkspaceViewSet
+
+    class Unscoped:
+        def get_queryset(self):
+            return Contact.objects.all()
+
+    with pytest.raises(TypeError, match="get_queryset"):
+        type("SneakyViewSet", (Unscoped, WorkspaceViewSet), {"model": Contact})
+
+
+def test_refining_through_scope_queryset_is_allowed():
+    from crm.models import Contact
+    from mos.api import WorkspaceModelViewSet
+
+    class Refined(WorkspaceModelViewSet):
+        model = Contact
+
+        def scope_queryset(self, qs):
+            return qs.filter(stage="lead")
+
+    assert Refined.get_queryset is WorkspaceModelViewSet.get_queryset

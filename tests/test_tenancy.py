@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from mos.api_urls import API_MODULES
 from tests.routes import iter_routes
 from tests.tenancy_objects import API_FACTORIES, KWARG_FACTORIES, PUBLIC_ROUTES
 
@@ -95,6 +96,21 @@ def test_outsider_gets_404_on_every_workspace_page(workspace, owner_client, outs
     assert checked >= 7  # settings, members, role, remove, keys, revoke, audit at least
 
 
+def _allowed(route) -> set[str]:
+    """The HTTP methods a route's view answers (lower case)."""
+    cls = route.view_class
+    actions = getattr(route.callback, "actions", None)
+    if actions:
+        return set(actions)
+    return {m for m in getattr(cls, "http_method_names", []) if hasattr(cls, m)}
+
+
+def _api_module(route) -> str:
+    """The API_MODULES entry a route comes from (its view's module, or the package's api)."""
+    module = route.view_class.__module__ if route.view_class else route.callback.__module__
+    return next((m for m in API_MODULES if module == m), module)
+
+
 def test_outsider_api_key_sees_nothing_of_another_workspace(workspace, api, outsider_api):
     api_routes = [r for r in _routes() if r.is_api and r.name not in PUBLIC_ROUTES]
     # fill the owner's workspace: every factory creates (or finds) an object there
@@ -102,7 +118,8 @@ def test_outsider_api_key_sees_nothing_of_another_workspace(workspace, api, outs
         _url_for(r, workspace)
     markers = _owner_markers(workspace)
     pattern = re.compile("|".join(re.escape(m) for m in markers))
-    checked = 0
+    checked = reached = readable = 0
+    modules = set()
     for r in api_routes:
         url = _url_for(r, workspace)
         is_detail = any(k in ("code", "key", "pk") for k in r.kwargs)
@@ -120,8 +137,16 @@ def test_outsider_api_key_sees_nothing_of_another_workspace(workspace, api, outs
         if is_detail:  # control: the owner's key reaches the same object
             resp = api.get(url)
             assert resp.status_code in (200, 405), f"owner GET {url} → {resp.status_code}"
+            reached += resp.status_code == 200
+            readable += "get" in _allowed(r)
         checked += 1
-    assert checked >= 0
+        modules.add(_api_module(r))
+    # every API route was walked, every readable detail route reached the owner's object (the
+    # 404s above are not a route that is simply broken), and every module of API_MODULES
+    # answers with at least one route (a module dropped from the list would fail here)
+    assert checked == len(api_routes) > 0
+    assert reached == readable > 0
+    assert modules >= set(API_MODULES), f"no routes from {set(API_MODULES) - modules}"
 
 
 def test_api_me_and_workspace_answer_only_for_the_callers_workspace(workspace, outsider_api,

@@ -1,1 +1,2 @@
-"""Channels, campaigns and daily spend: the workspace's marketing channels (models in crm.models)."""
+"""Channels, campaigns and daily spend: the workspace's marketing channels (the models are in
+crm.models)."""

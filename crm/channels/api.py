@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from mos.api import ServiceWritesMixin, WorkspaceModelViewSet
+from mos.api import ServiceWritesMixin, WorkspaceModelViewSet, WorkspaceRelatedField
 
 from . import services
 from crm.models import Campaign, Channel
@@ -68,14 +68,11 @@ class ChannelSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class ChannelKeyField(serializers.SlugRelatedField):
+class ChannelKeyField(WorkspaceRelatedField):
     """A channel of the request's workspace, named by its key."""
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="key", queryset=Channel.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        return Channel.objects.filter(workspace=self.context["workspace"])
+        super().__init__(Channel, "key", **kwargs)
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -90,7 +87,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class _ServiceViewSet(ServiceWritesMixin, WorkspaceModelViewSet):
-    """Channels and campaigns: no DELETE (spend keeps them), writes through crm.channels.services."""
+    """Channels and campaigns: no DELETE (spend keeps them); writes through the services."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_perm = "metrics.view"

@@ -8,8 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mos.actors import Actor
-from mos.writes import reject_unknown as _reject_unknown
-from mos.audit import audit, diff, snapshot
+from mos.writes import audited_create, audited_update
 from mos.models import Workspace
 
 from crm.models import Campaign, Channel
@@ -52,34 +51,22 @@ def _check_key_free(workspace: Workspace, key: str, exclude_pk=None) -> None:
         raise ValidationError({"key": [_("This workspace already has a channel with this key.")]})
 
 
+def _validate_channel(channel: Channel) -> None:
+    channel.full_clean(validate_constraints=False)  # the key's uniqueness: a field error below
+    _check_key_free(channel.workspace, channel.key, exclude_pk=channel.pk)
+
+
 @transaction.atomic
 def channel_create(*, actor: Actor, **fields) -> Channel:
     """A new marketing channel."""
-    _reject_unknown(fields, CHANNEL_FIELDS, "channel")
-    fields = _clean_utm_sources(dict(fields))
-    channel = Channel(workspace=actor.workspace, **fields)
-    channel.full_clean(validate_constraints=False)
-    _check_key_free(actor.workspace, channel.key)
-    channel.save()
-    audit(actor, "channel.create", channel, changes=snapshot(channel, CHANNEL_FIELDS))
-    return channel
+    return audited_create(actor, Channel, CHANNEL_FIELDS, "channel.create",
+                          _clean_utm_sources(dict(fields)), validate=_validate_channel)
 
 
 @transaction.atomic
 def channel_update(*, actor: Actor, channel: Channel, **fields) -> Channel:
-    _reject_unknown(fields, CHANNEL_FIELDS, "channel")
-    fields = _clean_utm_sources(dict(fields))
-    before = snapshot(channel, CHANNEL_FIELDS)
-    for k, v in fields.items():
-        setattr(channel, k, v)
-    channel.full_clean(validate_constraints=False)
-    if "key" in fields:
-        _check_key_free(channel.workspace, channel.key, exclude_pk=channel.pk)
-    channel.save(update_fields=list(fields) or None)
-    changes = diff(before, snapshot(channel, CHANNEL_FIELDS))
-    if changes:
-        audit(actor, "channel.update", channel, changes=changes)
-    return channel
+    return audited_update(actor, channel, CHANNEL_FIELDS, "channel.update",
+                          _clean_utm_sources(dict(fields)), validate=_validate_channel)
 
 
 def _check_campaign(workspace: Workspace, campaign: Campaign) -> None:
@@ -98,31 +85,22 @@ def _check_campaign(workspace: Workspace, campaign: Campaign) -> None:
         raise ValidationError(errors)
 
 
+def _validate_campaign(campaign: Campaign) -> None:
+    _check_campaign(campaign.workspace, campaign)  # tenancy and the friendly messages first
+    campaign.full_clean()
+
+
 @transaction.atomic
 def campaign_create(*, actor: Actor, **fields) -> Campaign:
     """A new campaign on one of the workspace's channels."""
-    _reject_unknown(fields, CAMPAIGN_FIELDS, "campaign")
-    campaign = Campaign(workspace=actor.workspace, **fields)
-    _check_campaign(actor.workspace, campaign)
-    campaign.full_clean()
-    campaign.save()
-    audit(actor, "campaign.create", campaign, changes=snapshot(campaign, CAMPAIGN_FIELDS))
-    return campaign
+    return audited_create(actor, Campaign, CAMPAIGN_FIELDS, "campaign.create", fields,
+                          validate=_validate_campaign)
 
 
 @transaction.atomic
 def campaign_update(*, actor: Actor, campaign: Campaign, **fields) -> Campaign:
-    _reject_unknown(fields, CAMPAIGN_FIELDS, "campaign")
-    before = snapshot(campaign, CAMPAIGN_FIELDS)
-    for k, v in fields.items():
-        setattr(campaign, k, v)
-    _check_campaign(campaign.workspace, campaign)
-    campaign.full_clean()
-    campaign.save(update_fields=list(fields) or None)
-    changes = diff(before, snapshot(campaign, CAMPAIGN_FIELDS))
-    if changes:
-        audit(actor, "campaign.update", campaign, changes=changes)
-    return campaign
+    return audited_update(actor, campaign, CAMPAIGN_FIELDS, "campaign.update", fields,
+                          validate=_validate_campaign)
 
 
 def ensure_default_channels(workspace: Workspace) -> list[Channel]:

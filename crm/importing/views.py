@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.models import Channel
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from . import jobs as imports
@@ -47,11 +48,6 @@ class ImportUploadForm(forms.Form):
         self.fields["channel"].queryset = Channel.objects.filter(workspace=workspace)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    for field, errs in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errs)
-
-
 @workspace_view("crm.import")
 def imports_page(request):
     """The imports: an upload form and the list of earlier imports."""
@@ -64,7 +60,7 @@ def imports_page(request):
                                             layout=d["layout"], channel=d["channel"],
                                             upload=d["file"])
         except ValidationError as e:
-            _add_errors(form, e)
+            add_service_errors(form, e)
         else:
             return redirect("import_detail", slug=ws.slug, import_code=job.code)
     status = 400 if form.errors else 200

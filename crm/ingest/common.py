@@ -3,7 +3,6 @@ machine code and a human message, and the one-query contact reference resolver."
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -16,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact
 from mos.audit import audit_many
+from mos.codes import as_code
+from mos.periods import workspace_tz  # noqa: F401  (the ingest modules take it from here)
 from mos.validation import DATE_TOO_LATE, date_error, has_lone_surrogate, json_problem, occurred_at_error
 
 MAX_ROWS = 10_000
@@ -229,12 +230,7 @@ def chunks(values: list, size: int | None = None) -> Iterable[list]:
 
 
 def _as_uuid(value: str):
-    if len(value) not in (32, 36):
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
+    return as_code(value) if len(value) in (32, 36) else None  # cheap refusal first
 
 
 def contact_refs_resolve(workspace, refs: set[str]) -> dict[str, int]:
@@ -317,15 +313,6 @@ def campaign_refs_resolve(workspace, refs: set[str]) -> dict[str, tuple[int, int
         if hit is not None:
             out[r] = hit
     return out
-
-
-def workspace_tz(workspace):
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(workspace.timezone or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
 
 
 # --- row loop, references and the audit line shared by every *_bulk ---------------------------

@@ -231,9 +231,10 @@ def test_merge_into_itself_is_refused(actor):
         services.contacts_merge(actor=actor, survivor=c, merged=c, matched_on="email")
 
 
-def test_lifecycle_stages_are_created_lazily_once(workspace, actor):
+def test_lifecycle_stages_are_read_without_writing_and_stored_on_first_edit(workspace, actor):
     assert not LifecycleStage.objects.filter(workspace=workspace).exists()
     stages = selectors.lifecycle_stages(workspace)
+    assert not LifecycleStage.objects.filter(workspace=workspace).exists()  # a read writes nothing
     assert [s.key for s in stages] == ["subscriber", "lead", "mql", "sql", "opportunity",
                                        "customer", "advocate", "churned", "other"]
     by_key = {s.key: s for s in stages}

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from . import quality
@@ -49,14 +50,6 @@ class TrackedEventForm(forms.Form):
         return [p for p in re.split(r"[\s,،]+", raw) if p]
 
 
-def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _initial(entry) -> dict:
     return {"name": entry.name, "description": entry.description,
             "required_properties": ", ".join(entry.required_properties or [])}
@@ -86,7 +79,7 @@ def tracking_plan(request):
             try:
                 entry = quality.tracked_event_create(actor=request.actor, **form.cleaned_data)
             except ValidationError as e:
-                _add_service_errors(form, e)
+                add_service_errors(form, e)
             else:
                 messages.success(request, _("“%(name)s” is in the tracking plan.")
                                  % {"name": entry.name})
@@ -110,7 +103,7 @@ def tracked_event_edit(request, tracked_event_code):
                 quality.tracked_event_update(actor=request.actor, tracked_event=entry,
                                              **form.cleaned_data)
             except ValidationError as e:
-                _add_service_errors(form, e)
+                add_service_errors(form, e)
             else:
                 messages.success(request, _("Tracking plan updated."))
                 return redirect("tracking_plan", slug=request.workspace.slug)

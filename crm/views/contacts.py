@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mos.pagination import KeysetPage
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from .. import selectors, services
@@ -18,7 +19,6 @@ from ..forms import (
     ContactFilterForm,
     ContactForm,
     StageMoveForm,
-    add_service_errors,
 )
 from ..models import ConsentChannel, Stage
 from .common import is_htmx

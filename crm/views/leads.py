@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from .. import selectors, services
-from ..forms import COMMON_REASONS, LeadFeedbackForm, add_service_errors
+from ..forms import COMMON_REASONS, LeadFeedbackForm
 from .common import is_htmx
 
 
@@ -52,7 +53,8 @@ def lead_feedback(request, contact_code):
             messages.error(request, _("The feedback was not saved: %(errors)s") % {
                 "errors": "; ".join(str(m) for errs in form.errors.values() for m in errs)})
         return redirect("my_leads", slug=ws.slug)
-    card = {"lead": contact, "last": selectors.last_feedback_by_contact(ws, [contact]).get(contact.id),
+    last = selectors.last_feedback_by_contact(ws, [contact]).get(contact.id)
+    card = {"lead": contact, "last": last,
             "form": LeadFeedbackForm(prefix=f"fb-{contact.code}") if saved else form,
             "saved": saved}
     return render(request, "crm/partials/lead_card.html", {

@@ -1,4 +1,5 @@
-"""The lifecycle stages with the workspace's names and definitions (the unified lead definition)."""
+"""The lifecycle stages with the workspace's names and definitions (the unified lead
+definition)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from .. import selectors, services
-from ..forms import LifecycleStageForm, add_service_errors
+from ..forms import LifecycleStageForm
 from ..models import Stage
 
 

@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from mos.pagination import KeysetPage
+from mos.forms import add_service_errors
 from mos.tenancy import workspace_view
 
 from .. import selectors, services
-from ..forms import ContactFilterForm, PersonaForm, add_service_errors
+from ..forms import ContactFilterForm, PersonaForm
 
 
 @workspace_view("crm.view")

@@ -9,49 +9,69 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from .registry import register
+from .registry import Ratio, register
 
 # --- acquisition (engines/metrics/acquisition.py)
-register("impressions", label=_("Impressions"), unit="count", direction="up", family="acquisition")
-register("clicks", label=_("Clicks"), unit="count", direction="up", family="acquisition")
-register("spend", label=_("Ad spend"), unit="currency", direction="neutral", family="acquisition")
-register("ctr", label=_("Click-through rate (CTR)"), unit="ratio", direction="up", family="acquisition")
-register("cpc", label=_("Cost per click (CPC)"), unit="currency", direction="down", family="acquisition")
+register("impressions", label=_("Impressions"), unit="count", direction="up",
+         family="acquisition", additive=True)
+register("clicks", label=_("Clicks"), unit="count", direction="up",
+         family="acquisition", additive=True)
+register("spend", label=_("Ad spend"), unit="currency", direction="neutral",
+         family="acquisition", additive=True)
+register("ctr", label=_("Click-through rate (CTR)"), unit="ratio", direction="up",
+         family="acquisition",
+         ratio=Ratio("clicks", "impressions"))
+register("cpc", label=_("Cost per click (CPC)"), unit="currency", direction="down",
+         family="acquisition",
+         ratio=Ratio("spend", "clicks"))
 register("cpm", label=_("Cost per 1,000 impressions (CPM)"), unit="currency", direction="down",
-         family="acquisition")
-register("leads", label=_("New leads"), unit="count", direction="up", family="acquisition")
-register("cpl", label=_("Cost per lead (CPL)"), unit="currency", direction="down", family="acquisition")
+         family="acquisition",
+         ratio=Ratio("spend", "impressions", scale=1000.0))
+register("leads", label=_("New leads"), unit="count", direction="up",
+         family="acquisition", additive=True)
+register("cpl", label=_("Cost per lead (CPL)"), unit="currency", direction="down",
+         family="acquisition",
+         ratio=Ratio("spend", "leads"))
 
 # --- funnel (engines/metrics/funnel.py)
 register("funnel_entries", label=_("Contacts entering stage"), unit="count", direction="up",
-         family="funnel")
+         family="funnel", additive=True)
 register("funnel_conversion", label=_("Step conversion to next stage"), unit="ratio",
          direction="up", family="funnel")
 register("funnel_days_to_next", label=_("Median days to next stage"), unit="days",
          direction="down", family="funnel")
 
 # --- economics (engines/metrics/economics.py)
-register("new_customers", label=_("New customers"), unit="count", direction="up", family="economics")
+register("new_customers", label=_("New customers"), unit="count", direction="up",
+         family="economics", additive=True)
 register("revenue", label=_("Revenue (net of refunds)"), unit="currency", direction="up",
-         family="economics")
-register("orders", label=_("Orders"), unit="count", direction="up", family="economics")
+         family="economics", additive=True)
+register("orders", label=_("Orders"), unit="count", direction="up",
+         family="economics", additive=True)
 register("paying_customers", label=_("Paying customers"), unit="count", direction="up",
          family="economics")
 register("aov", label=_("Average order value (AOV)"), unit="currency", direction="up",
-         family="economics")
+         family="economics",
+         ratio=Ratio("revenue", "orders"))
 register("arpa", label=_("Average revenue per account (ARPA)"), unit="currency", direction="up",
          family="economics")
 register("gross_margin", label=_("Gross margin"), unit="ratio", direction="up", family="economics")
-register("cac", label=_("Blended CAC"), unit="currency", direction="down", family="economics")
+register("cac", label=_("Blended CAC"), unit="currency", direction="down", family="economics",
+         ratio=Ratio("spend", "new_customers", when_positive="spend"))
 register("cac", label=_("CAC"), unit="currency", direction="down", family="economics",
-         per_model=True)
-register("roas", label=_("Blended ROAS"), unit="multiple", direction="up", family="economics")
-register("roas", label=_("ROAS"), unit="multiple", direction="up", family="economics", per_model=True)
+         per_model=True,
+         ratio=Ratio("spend", "attributed_conversions.{model}", when_positive="spend"))
+register("roas", label=_("Blended ROAS"), unit="multiple", direction="up", family="economics",
+         ratio=Ratio("revenue", "spend", when_positive="spend"))
+register("roas", label=_("ROAS"), unit="multiple", direction="up",
+         family="economics", per_model=True,
+         ratio=Ratio("attributed_revenue.{model}", "spend", when_positive="spend"))
 register("ltv_subscription", label=_("LTV (ARPA × margin / churn)"), unit="currency",
          direction="up", family="economics")
 register("ltv_cohort_12m", label=_("Realised 12-month cohort LTV"), unit="currency",
          direction="up", family="economics")
-register("ltv_cac", label=_("LTV:CAC"), unit="multiple", direction="up", family="economics")
+register("ltv_cac", label=_("LTV:CAC"), unit="multiple", direction="up", family="economics",
+         ratio=Ratio("ltv", "cac"))
 register("cac_payback_months", label=_("CAC payback"), unit="months", direction="down",
          family="economics")
 
@@ -59,7 +79,8 @@ register("cac_payback_months", label=_("CAC payback"), unit="months", direction=
 register("cohort_retention", label=_("Cohort retention"), unit="ratio", direction="up",
          family="retention")
 register("cohort_size", label=_("Cohort size"), unit="count", direction="up", family="retention")
-register("retention_d7", label=_("Day-7 retention"), unit="ratio", direction="up", family="retention")
+register("retention_d7", label=_("Day-7 retention"), unit="ratio", direction="up",
+         family="retention")
 register("retention_d30", label=_("Day-30 retention"), unit="ratio", direction="up",
          family="retention")
 register("churn", label=_("Customer churn (monthly)"), unit="ratio", direction="down",
@@ -83,17 +104,19 @@ register("lead_acceptance_rate", label=_("Leads accepted by sales"), unit="ratio
 register("lead_quality", label=_("Average lead quality (1–5)"), unit="score", direction="up",
          family="crm", description="mean sales feedback score, 1 (poor) to 5 (excellent)")
 register("campaign_recipients", label=_("Campaign recipients"), unit="count", direction="up",
-         family="crm")
+         family="crm", additive=True)
 register("campaign_response_rate", label=_("Campaign response rate"), unit="ratio",
          direction="up", family="crm")
 
 # --- attribution (engines/metrics/attribution.py)
 register("attributed_conversions", label=_("Attributed conversions"), unit="count",
          direction="up", family="attribution", per_model=True,
-         description=_("Conversions credited to the channel by the attribution model."))
+         description=_("Conversions credited to the channel by the attribution model."),
+         additive=True)
 register("attributed_revenue", label=_("Attributed revenue"), unit="currency",
          direction="up", family="attribution", per_model=True,
-         description=_("First-order revenue credited to the channel by the attribution model."))
+         description=_("First-order revenue credited to the channel by the attribution model."),
+         additive=True)
 
 # --- clv (engines/metrics/clv.py)
 register("ltv_predicted", label=_("Predicted LTV (12 months)"), unit="currency", direction="up",

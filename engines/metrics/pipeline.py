@@ -15,8 +15,7 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -29,6 +28,7 @@ from .economics import ATTRIBUTED_COLUMNS, empty_attributed
 from .loaders import Window, load_frames
 from .registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
 from engines.models import MetricRun, MetricValue
+from mos.periods import workspace_today
 
 DEFAULT_WINDOW_DAYS = 400
 UNIQUE_FIELDS = ["key", "grain", "period", "dimension", "dimension_value"]
@@ -169,10 +169,6 @@ BACKFILL_CHUNK_MONTHS = 3  # a backfill computes and writes this many months at 
 
 class UnusableSetting(Exception):
     """A workspace setting the pipeline cannot compute with: the run fails with this text."""
-
-
-def workspace_today(workspace) -> date:
-    return timezone.now().astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
 
 
 def settings_problem(workspace) -> str | None:

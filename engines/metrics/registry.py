@@ -41,6 +41,28 @@ ATTRIBUTION_MODELS = {
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """A ratio metric, declared once: numerator / denominator × scale. Over any set of periods
+    (a quarter, a custom range) it is recomputed from the inputs' values for that set, never
+    averaged. `when_positive` names an input that must be > 0 for the ratio to exist (no spend:
+    no CAC and no ROAS, as the pipeline stores them)."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+    when_positive: str = ""
+
+    def of(self, values) -> float | None:
+        """The ratio from `values` ({key: value}), or None when an input is missing or zero."""
+        num, den = values.get(self.numerator), values.get(self.denominator)
+        if num is None or den is None or den == 0:
+            return None
+        if self.when_positive and not (values.get(self.when_positive) or 0) > 0:
+            return None
+        return num / den * self.scale
+
+
+@dataclass(frozen=True)
 class MetricDef:
     key: str
     label: str
@@ -49,14 +71,18 @@ class MetricDef:
     family: str
     description: str = ""
     model: str = ""  # attribution model, for per-model keys
+    additive: bool = False  # a sum over periods means something (spend, leads, revenue…)
+    ratio: Ratio | None = None  # derived from two other keys (CAC, ROAS, CTR…)
 
 
 REGISTRY: dict[str, MetricDef] = {}
 
 
 def register(key: str, *, label, unit: str, direction: str, family: str,
-             description="", per_model: bool = False) -> None:
-    """Declare a metric key (or, with per_model, one key per attribution model)."""
+             description="", per_model: bool = False, additive: bool = False,
+             ratio: Ratio | None = None) -> None:
+    """Declare a metric key (or, with per_model, one key per attribution model; a ratio's
+    inputs may then name the model as "{model}")."""
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r} for {key}")
     if direction not in DIRECTIONS:
@@ -65,7 +91,12 @@ def register(key: str, *, label, unit: str, direction: str, family: str,
     for k, model in keys:
         if k in REGISTRY and REGISTRY[k].family != family:
             raise ValueError(f"metric key {k} registered twice")
-        REGISTRY[k] = MetricDef(k, label, unit, direction, family, description, model)
+        r = ratio
+        if ratio is not None and model:
+            r = Ratio(ratio.numerator.format(model=model), ratio.denominator.format(model=model),
+                      ratio.scale, ratio.when_positive.format(model=model))
+        REGISTRY[k] = MetricDef(k, label, unit, direction, family, description, model,
+                                additive, r)
 
 
 def get_metric(key: str) -> MetricDef:
@@ -81,3 +112,18 @@ def metric_choices() -> list[tuple[str, str]]:
         label = f"{d.label} ({ATTRIBUTION_MODELS[d.model]})" if d.model else d.label
         out.append((k, label))
     return out
+
+
+def is_additive(key: str) -> bool:
+    d = REGISTRY.get(key)
+    return d is not None and d.additive
+
+
+def ratio_keys() -> dict[str, Ratio]:
+    """{key: its Ratio} for every ratio metric."""
+    return {k: d.ratio for k, d in REGISTRY.items() if d.ratio is not None}
+
+
+def ltv_key(workspace) -> str:
+    """The LTV a workspace reads: the subscription formula, or predicted (BG/NBD) LTV."""
+    return "ltv_subscription" if workspace.business == "subscription" else "ltv_predicted"

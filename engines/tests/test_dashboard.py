@@ -20,7 +20,7 @@ def mv(ws, key, period, value, dimension="", dimension_value=""):
 def test_parse_period_defaults_and_errors():
     p, errors = dashboard.parse_period({}, today=date(2026, 11, 22))
     assert (p.kind, p.start, p.end, errors) == ("month", date(2026, 10, 1), date(2026, 10, 1), [])
-    p, _ = dashboard.parse_period({"period": "quarter", "quarter": "2026-Q2"})
+    p, _ = dashboard.parse_period({"period": "quarter", "quarter": "2026-Q2"}, date(2026, 11, 22))
     assert (p.start, p.end) == (date(2026, 4, 1), date(2026, 6, 1))
     assert (p.previous().start, p.previous().end) == (date(2026, 1, 1), date(2026, 3, 1))
     p, errors = dashboard.parse_period({"period": "custom", "from": "2026-05", "to": "2026-02"},
@@ -119,3 +119,40 @@ def test_trend_chart_leaves_gaps_for_months_without_a_value():
     fig = charts.trend_figure(df, [("revenue", "Revenue"), ("new_customers", "New")])
     assert fig["data"][1]["y"] == [None, 12.0]
     assert (fig["layout"]["yaxis2"]["dtick"], fig["layout"]["yaxis2"]["tick0"]) == (3, 0)
+
+
+def test_another_workspaces_values_reach_neither_totals_nor_channels(workspace, other_workspace):
+    Channel.objects.create(workspace=workspace, key="google_ads", name="Google Ads")
+    Channel.objects.create(workspace=other_workspace, key="google_ads", name="Their Ads")
+    for ws, scale in ((workspace, 1), (other_workspace, 1000)):
+        for m in (7, 8, 9):
+            mv(ws, "spend", date(2026, m, 1), 100 * scale)
+            mv(ws, "new_customers", date(2026, m, 1), 2)
+            mv(ws, "revenue", date(2026, m, 1), 500 * scale)
+            mv(ws, "spend", date(2026, m, 1), 100 * scale, "channel", "google_ads")
+            mv(ws, "attributed_conversions.first_touch", date(2026, m, 1), 2, "channel",
+               "google_ads")
+    data = dashboard.dashboard_data(workspace, {"period": "quarter", "quarter": "2026-Q3",
+                                                "model": "first_touch"})
+    h = {x["key"]: x["value"] for x in data["headline"]}
+    # Q3: spend 300, 6 new customers → CAC 50; revenue 1,500
+    assert (h["spend"], h["new_customers"], h["cac"], h["revenue"]) == (300, 6, 50, 1500)
+    [row] = data["channels"]
+    assert (row["name"], row["spend"], row["cac"]) == ("Google Ads", 300, 50)
+
+
+def test_dashboard_page_reads_in_a_fixed_number_of_queries(owner_client, workspace,
+                                                           django_assert_max_num_queries):
+    for key in ("google_ads", "seo", "newsletter"):
+        Channel.objects.create(workspace=workspace, key=key, name=key)
+        mv(workspace, "spend", date(2026, 10, 1), 10, "channel", key)
+    mv(workspace, "revenue", date(2026, 10, 1), 50)
+    owner_client.get(f"/w/{workspace.slug}/?month=2026-10")  # warm the session
+    with django_assert_max_num_queries(QUERIES_DASHBOARD):
+        r = owner_client.get(f"/w/{workspace.slug}/?month=2026-10")
+    assert r.status_code == 200
+
+
+# session, user, membership, the metric values, runs, channels, KPIs…: a change that adds a
+# query per channel, KPI or month shows here first
+QUERIES_DASHBOARD = 14

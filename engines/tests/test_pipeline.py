@@ -375,3 +375,46 @@ def test_loading_on_two_connections_gives_the_same_frames_and_numbers(tiny):
     assert value(tiny, "cac.first_touch", dimension="channel",
                  dimension_value="google_ads") == pytest.approx(150)
     assert value(tiny, "new_customers") == 2 and value(tiny, "leads") == 3
+
+
+# --- a second workspace's data never reaches the first's numbers ------------------------------
+
+@pytest.fixture
+def noise(other_workspace):
+    """Another workspace with the same channel keys and much larger numbers: any leak into
+    `tiny`'s numbers would show."""
+    ws = other_workspace
+    g = Channel.objects.create(workspace=ws, key="google_ads", name="Their Google Ads")
+    Spend.objects.create(workspace=ws, date=date(2026, 10, 1), channel=g,
+                         amount=Decimal("10000"), impressions=99999, clicks=9999)
+    for i in range(4):
+        c = Contact.objects.create(workspace=ws, name=f"X{i}", source_channel=g,
+                                   stage="customer")
+        StageChange.objects.create(workspace=ws, contact=c, from_stage="", to_stage="lead",
+                                   at=at(3))
+        StageChange.objects.create(workspace=ws, contact=c, from_stage="lead",
+                                   to_stage="customer", at=at(6))
+        Order.objects.create(workspace=ws, contact=c, amount=Decimal("9999"), currency="USD",
+                             occurred_at=at(6, 13))
+        Event.objects.create(workspace=ws, contact=c, name="page_view", channel=g,
+                             occurred_at=at(2))
+    return ws
+
+
+def test_another_workspace_leaks_into_neither_the_loaders_nor_the_numbers(tiny, noise):
+    frames = loaders.load_frames(tiny.pk, loaders.Window.trailing(as_of=AS_OF))
+    assert len(frames["contacts"]) == 3 and len(frames["orders"]) == 2
+    assert len(frames["spend"]) == 3 and frames["spend"]["amount"].sum() == 180
+    assert sorted(frames["touchpoints"]["channel"]) == ["google_ads", "newsletter"]
+    run = run_for(tiny)
+    assert run.status == "succeeded", run.error
+    # the hand-computed numbers of test_run_writes_the_hand_computed_numbers, unchanged
+    assert value(tiny, "spend") == pytest.approx(180)
+    assert value(tiny, "spend", dimension="channel", dimension_value="google_ads") == 150
+    assert value(tiny, "leads") == 3 and value(tiny, "new_customers") == 2
+    assert value(tiny, "cac") == pytest.approx(90)
+    assert value(tiny, "revenue") == pytest.approx(300)
+    assert value(tiny, "cac.first_touch", dimension="channel",
+                 dimension_value="google_ads") == pytest.approx(150)
+    # and the other workspace got nothing from this run
+    assert not MetricValue.objects.filter(workspace=noise).exists()
