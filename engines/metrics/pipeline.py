@@ -244,10 +244,6 @@ class UnusableSetting(Exception):
     """A workspace setting the pipeline cannot compute with: the run fails with this text."""
 
 
-def workspace_today(workspace) -> date:
-    return timezone.now().astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
-
-
 def settings_problem(workspace) -> str | None:
     """Why the workspace's settings cannot be computed with (a human message), or None."""
     from django.utils.translation import gettext as _

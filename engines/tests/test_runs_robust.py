@@ -46,7 +46,7 @@ def test_a_stored_year_one_order_is_skipped_and_reported_not_a_failed_run(tiny, 
 
 
 @pytest.mark.parametrize("field,value,words", [("timezone", "Mars/Phobos", "time zone"),
-                                                ("currency", "dollars", "currency")])
+                                                ("currency", "XYZ", "currency")])
 def test_an_unusable_setting_fails_the_run_clearly(tiny, field, value, words):
     Workspace.objects.filter(pk=tiny.pk).update(**{field: value})
     tiny.refresh_from_db()
