@@ -124,7 +124,7 @@ def metric_run_start(*, workspace: Workspace, trigger: str, by=None, sync: bool 
     broker is unreachable the run comes back failed with a human message (never a 500)."""
     from django.conf import settings
 
-    from .metrics.pipeline import workspace_today
+    from mos.periods import workspace_today
 
     if as_of is not None or backfill_from is not None:
         check_run_dates(as_of=as_of, backfill_from=backfill_from,

@@ -29,6 +29,7 @@ from .economics import ATTRIBUTED_COLUMNS, empty_attributed
 from .loaders import Window, load_frames
 from .registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
 from engines.models import MetricRun, MetricValue
+from mos.periods import workspace_today
 
 DEFAULT_WINDOW_DAYS = 400
 UNIQUE_FIELDS = ["key", "grain", "period", "dimension", "dimension_value"]
