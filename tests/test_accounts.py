@@ -94,3 +94,26 @@ def test_healthz_reports_database_and_broker(client):
     body = r.json()
     assert body["database"] == "ok" and body["status"] == "ok"
     assert "broker" in body
+
+
+def test_healthz_is_degraded_not_down_when_only_redis_is_down(client, settings):
+    """Redis down: pages and ingest still work, so a load balancer must keep the process."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "degraded" and body["degraded"] == ["redis"]
+    assert body["database"] == "ok" and body["broker"].startswith("error")
+
+
+def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    def broken_cursor(*a, **k):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    r = client.get("/healthz")
+    assert r.status_code == 503
+    assert r.json()["status"] == "error" and r.json()["database"].startswith("error")
