@@ -71,11 +71,11 @@ def signup_request(*, email: str, password: str, name: str, workspace_name: str,
                  "was not you, ignore this e-mail.") % {
             "login": site + reverse("login"), "reset": site + reverse("password_reset")}
     else:
-        if existing is not None:  # a sign-up not confirmed yet: the latest one counts
+        if existing is not None:
+            # A sign-up not confirmed yet: re-send its confirmation link and change nothing.
+            # The second form may be a stranger's; letting it set the password would hand them
+            # the account the moment the owner clicks the (first) link in their inbox.
             user = existing
-            user.name = name
-            user.set_password(password)  # also voids the links sent before (their token)
-            user.save(update_fields=["name", "password"])
         else:
             user = user_signup(email=email, password=password, name=name,
                                workspace_name=workspace_name, is_active=False)

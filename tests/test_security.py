@@ -206,3 +206,32 @@ def test_lifecycle_definitions_page_and_api_agree(workspace, add_member, client_
     assert (api.status_code == 200) is allowed, api.content[:200]
     stage = LifecycleStage.objects.filter(workspace=workspace, key="mql").first()
     assert (stage is not None and stage.definition == "api") is allowed
+
+
+@pytest.mark.django_db
+def test_a_second_unconfirmed_signup_cannot_replace_the_pending_password(
+        client, django_capture_on_commit_callbacks):
+    """A stranger signing up again with someone's pending address must not set the password
+    the owner's confirmation link then activates; the owner is sent the link again instead."""
+    def signup(password, name):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/accounts/signup/", {
+                "name": name, "email": "nadia@acme.test", "password": password,
+                "workspace_name": "Nadia Co"})
+
+    signup("nadia-owns-this-1", "Nadia")
+    first_link = re.search(r"/accounts/signup/confirm/\S+", mail.outbox[0].body).group(0)
+    r = signup("stranger-knows-this-2", "Mallory")
+    assert r.status_code == 200
+    from mos.models import User
+    user = User.objects.get(email="nadia@acme.test")
+    assert user.check_password("nadia-owns-this-1")
+    assert not user.check_password("stranger-knows-this-2")
+    assert user.name == "Nadia"
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["nadia@acme.test"]
+    second_link = re.search(r"/accounts/signup/confirm/\S+", mail.outbox[1].body).group(0)
+    assert second_link == first_link  # the confirmation re-sent, still valid
+    client.get(first_link)
+    user.refresh_from_db()
+    assert user.is_active and user.check_password("nadia-owns-this-1")
+    assert User.objects.filter(email="nadia@acme.test").count() == 1
