@@ -185,7 +185,8 @@ class Spend(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.RESTRICT, related_name="spend")
     campaign = models.ForeignKey(Campaign, on_delete=models.RESTRICT, null=True, blank=True,
                                  related_name="spend")
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    # 3 decimals: the most any active currency has (KWD); the currency decides (mos.validation)
+    amount = models.DecimalField(_("amount"), max_digits=15, decimal_places=3)
     impressions = models.BigIntegerField(_("impressions"), default=0)
     clicks = models.BigIntegerField(_("clicks"), default=0)
     source = models.CharField(_("source"), max_length=30, blank=True)  # api, import:google_ads…
@@ -365,7 +366,8 @@ class Order(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="orders")
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NEW)
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    # 3 decimals: the most any active currency has (KWD); the currency decides (mos.validation)
+    amount = models.DecimalField(_("amount"), max_digits=15, decimal_places=3)
     currency = models.CharField(_("currency"), max_length=3)
     margin = models.DecimalField(_("gross margin"), max_digits=5, decimal_places=4, null=True,
                                  blank=True, help_text=_("Fraction, e.g. 0.65; empty = workspace default."))

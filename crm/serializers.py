@@ -167,6 +167,13 @@ class OrderBriefSerializer(serializers.ModelSerializer):
         model = Order
         fields = ["code", "external_id", "kind", "amount", "currency", "margin", "occurred_at"]
 
+    def to_representation(self, instance):
+        from mos.validation import money_text
+
+        data = super().to_representation(instance)
+        data["amount"] = money_text(instance.amount, instance.currency)
+        return data
+
 
 class ContactDetailSerializer(ContactSerializer):
     """A contact with its stage history, current consent per channel and recent activity."""

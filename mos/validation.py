@@ -134,3 +134,44 @@ def has_lone_surrogate(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+# --- money: the currency's minor units (ISO 4217) -----------------------------------------------
+
+# Currencies whose minor unit is not 2 decimals (ISO 4217 list one, 2024); every other is 2.
+MINOR_UNITS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+}
+MAX_MONEY_PLACES = 3  # the amount columns hold 3 decimals: the most any active currency uses
+
+
+def currency_places(currency: str) -> int:
+    """How many decimals an amount in `currency` may have (JPY 0, USD 2, KWD 3)."""
+    return MINOR_UNITS.get((currency or "").upper(), 2)
+
+
+def amount_places_error(amount, currency: str):
+    """The message for an amount with more decimals than its currency allows, else None:
+    0.004 USD or 1.5 JPY are refused, never silently rounded."""
+    from decimal import Decimal
+
+    places = currency_places(currency)
+    exponent = Decimal(amount).normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        if places == 0:
+            return _("%(currency)s amounts have no decimals.") % {"currency": currency.upper()}
+        return _("%(currency)s amounts have at most %(places)d decimals.") % {
+            "currency": currency.upper(), "places": places}
+    return None
+
+
+def money_text(amount, currency: str) -> str | None:
+    """An amount as the API writes it: the currency's decimals ("120.00" USD, "1500" JPY,
+    "1.250" KWD)."""
+    from decimal import Decimal
+
+    if amount is None:
+        return None
+    places = currency_places(currency)
+    return str(Decimal(amount).quantize(Decimal(1).scaleb(-places)))

@@ -111,7 +111,7 @@ from .orders import order_delete, order_update  # noqa: E402
 
 class OrderSerializer(serializers.ModelSerializer):
     contact = serializers.UUIDField(source="contact.code", read_only=True)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
+    amount = serializers.DecimalField(max_digits=15, decimal_places=3, min_value=0,
                                       required=False)
     margin = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1,
                                       required=False, allow_null=True)
@@ -121,6 +121,13 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = ["code", "contact", "external_id", "kind", "amount", "currency", "margin",
                   "occurred_at", "created_at"]
         read_only_fields = ["code", "contact", "created_at"]
+
+    def to_representation(self, instance):
+        from mos.validation import money_text
+
+        data = super().to_representation(instance)
+        data["amount"] = money_text(instance.amount, instance.currency)
+        return data
 
 
 class OrderViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,

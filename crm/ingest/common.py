@@ -146,6 +146,17 @@ def parse_decimal(value) -> Decimal:
     return d
 
 
+def check_amount_places(errs, d: dict, field: str, currency: str) -> None:
+    """A per-row error when d[field] has more decimals than `currency` allows (never rounded)."""
+    from mos.validation import amount_places_error
+
+    if field in d:
+        message = amount_places_error(d[field], currency)
+        if message:
+            errs.add(field, "too_many_decimals", message)
+            d.pop(field)
+
+
 BIGINT_MAX = 2**63 - 1  # the largest value a BigIntegerField column holds
 
 

@@ -24,6 +24,7 @@ from .common import (
     workspace_tz,
     rows_with_errors,
     parse_field,
+    check_amount_places,
     contacts_of,
     contact_field,
     finish_bulk,
@@ -49,6 +50,8 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
         parse_field(errs, d, row, "currency", parse_text, 3)
         if d.get("currency") and d["currency"].upper() not in CURRENCIES:
             errs.add("currency", "invalid", M.CURRENCY)
+        if not errs.get("currency"):
+            check_amount_places(errs, d, "amount", d.get("currency") or ws.currency)
         parse_field(errs, d, row, "margin", parse_decimal)
         if "margin" in d and not 0 <= d["margin"] <= 1:
             errs.add("margin", "invalid", M.FRACTION)
@@ -81,7 +84,7 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
                 if o.pk is not None:
                     changed[o.pk] = o
             o.contact_id = d["contact_id"]
-            o.amount = round(d["amount"], 2)
+            o.amount = d["amount"]
             o.occurred_at = d["occurred_at"]
             for f in ("kind", "margin", "properties"):
                 if f in d:
@@ -134,6 +137,12 @@ def order_update(*, actor: Actor, order: Order, **fields) -> Order:
         message = occurred_at_error(fields["occurred_at"])
         if message:
             errors["occurred_at"] = [str(message)]
+    if "amount" in fields and "amount" not in errors and "currency" not in errors:
+        from mos.validation import amount_places_error
+
+        message = amount_places_error(fields["amount"], fields.get("currency") or order.currency)
+        if message:
+            errors["amount"] = [str(message)]
     if "kind" in fields and fields["kind"] not in Order.Kind.values:
         errors["kind"] = [str(M.CHOICE % {"choices": ", ".join(Order.Kind.values)})]
     if errors:

@@ -17,6 +17,7 @@ from .common import (
     ref_text,
     rows_with_errors,
     parse_field,
+    check_amount_places,
     finish_bulk,
 )
 
@@ -49,6 +50,7 @@ def spend_bulk(*, actor: Actor, rows: list, source: str = "api") -> BulkResult:
         parse_field(errs, d, row, "amount", parse_decimal, required=True)
         if "amount" in d and d["amount"] < 0:
             errs.add("amount", "min_value", M.NOT_NEGATIVE)
+        check_amount_places(errs, d, "amount", ws.currency)
         for f in ("impressions", "clicks"):
             parse_field(errs, d, row, f, parse_int)
             if d.get(f, 0) < 0:
@@ -79,7 +81,7 @@ def spend_bulk(*, actor: Actor, rows: list, source: str = "api") -> BulkResult:
                 status = "updated"
                 if s.pk is not None:
                     changed[s.pk] = s
-            s.amount = round(d["amount"], 2)
+            s.amount = d["amount"]
             s.impressions = d.get("impressions", 0)
             s.clicks = d.get("clicks", 0)
             s.source = source

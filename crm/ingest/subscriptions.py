@@ -24,6 +24,7 @@ from .common import (
     M,
     BulkResult,
     _as_uuid,
+    check_amount_places,
     chunks,
     contacts_of,
     finish_bulk,
@@ -117,6 +118,7 @@ def subscriptions_bulk(*, actor: Actor, rows: list) -> BulkResult:
             parse_field(errs, d, row, f, parse_decimal)
             if f in d and d[f] < 0:
                 errs.add(f, "min_value", M.NOT_NEGATIVE)
+            check_amount_places(errs, d, f, ws.currency)
         interval = row.get("interval")
         if isinstance(interval, str):
             interval = INTERVAL_ALIASES.get(interval.strip().lower(), interval)
