@@ -180,6 +180,7 @@ class Campaign(models.Model):
 class Spend(models.Model):
     """One day of spend for a channel (and optionally a campaign)."""
 
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     date = models.DateField(_("date"))
     channel = models.ForeignKey(Channel, on_delete=models.RESTRICT, related_name="spend")
@@ -311,6 +312,9 @@ class Event(models.Model):
     # foreign keys get no index of their own where a composite or partial one below serves
     # their lookups (workspace → event_ws_at, contact → event_contact_at, channel and campaign
     # → their partial indexes, which skip the many rows without one).
+    # the public id (API, profile actions); added to a populated table in three steps:
+    # nullable, backfilled in batches, then unique (crm 0012-0014)
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+",
                                   db_index=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True,

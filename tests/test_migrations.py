@@ -100,3 +100,31 @@ def test_the_move_migrates_back_and_forth_with_its_content_types():
     assert labels() == {"engines"}
     _migrate(new)
     assert labels() == {"crm"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_and_spend_stored_before_codes_get_one_distinct_code_each(monkeypatch):
+    """crm 0012-0014: a nullable column, a batched backfill, then unique — never one default
+    UUID shared by every stored row. The batch is made small so several batches run."""
+    import importlib
+
+    backfill = importlib.import_module("crm.migrations.0013_event_spend_code_backfill")
+    monkeypatch.setattr(backfill, "BATCH", 3)
+    new = _leaves()
+    old_apps = _migrate([("crm", "0011_amounts_hold_the_currency_minor_units")])
+    Workspace = old_apps.get_model("mos", "Workspace")
+    Event = old_apps.get_model("crm", "Event")
+    Spend = old_apps.get_model("crm", "Spend")
+    Channel = old_apps.get_model("crm", "Channel")
+    ws = Workspace.objects.create(slug="codes", name="Codes Co")
+    seo = Channel.objects.create(workspace=ws, key="seo", name="SEO")
+    at = timezone.now()
+    Event.objects.bulk_create([Event(workspace=ws, anonymous_id=f"a{i}", name="page_view",
+                                     occurred_at=at) for i in range(8)])
+    Spend.objects.bulk_create([Spend(workspace=ws, channel=seo, amount=Decimal("1.50"),
+                                     date=dt.date(2026, 1, 1) + dt.timedelta(days=i))
+                               for i in range(5)])
+    new_apps = _migrate(new)
+    for name, n in (("Event", 8), ("Spend", 5)):
+        codes = list(new_apps.get_model("crm", name).objects.values_list("code", flat=True))
+        assert len(codes) == n and None not in codes and len(set(codes)) == n

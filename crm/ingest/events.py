@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import datetime, timedelta
+from uuid import uuid4
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -33,7 +34,7 @@ from .common import (
 # optional text fields and their lengths (name is required, handled apart)
 EVENT_TEXT = (("anonymous_id", 100), ("utm_source", 100), ("utm_medium", 100),
               ("utm_campaign", 200), ("utm_term", 200), ("utm_content", 200))
-EVENT_COLUMNS = ("workspace_id", "contact_id", "anonymous_id", "name", "channel_id",
+EVENT_COLUMNS = ("code", "workspace_id", "contact_id", "anonymous_id", "name", "channel_id",
                  "campaign_id", "utm_source", "utm_medium", "utm_campaign", "utm_term",
                  "utm_content", "occurred_at", "received_at", "properties", "quality_issues",
                  "idempotency_id")
@@ -181,7 +182,7 @@ def _validate_rows(ws, rows: list, refs: _References, now,
         issues_json = issues_text.get(issues)
         if issues_json is None:  # few distinct lists per request: encode each once
             issues_json = issues_text[issues] = _json(list(issues))
-        out.append((ws_pk, contact_id, text["anonymous_id"], name, channel_id, campaign_id,
+        out.append((uuid4(), ws_pk, contact_id, text["anonymous_id"], name, channel_id, campaign_id,
                     text["utm_source"], text["utm_medium"], text["utm_campaign"],
                     text["utm_term"], text["utm_content"], occurred_at.isoformat(), now_iso,
                     properties_json, issues_json, sender_id))
