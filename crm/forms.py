@@ -280,3 +280,19 @@ class LifecycleStageForm(forms.Form):
                            widget=forms.TextInput(attrs={"dir": "auto"}))
     definition = forms.CharField(label=_("Definition"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}))
+
+
+class EventCorrectionForm(forms.Form):
+    """Correct an event from the contact's profile (crm.corrections.event_update validates)."""
+
+    name = forms.CharField(label=_("Event name"), max_length=100)
+    occurred_at = forms.DateTimeField(label=_("When"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+
+
+class OrderCorrectionForm(forms.Form):
+    """Correct an order's amount and date from the contact's profile."""
+
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=15)
+    occurred_at = forms.DateTimeField(label=_("When"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))

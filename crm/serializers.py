@@ -158,7 +158,7 @@ class EventBriefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["name", "occurred_at", "channel", "campaign", "utm_source", "utm_medium",
+        fields = ["code", "name", "occurred_at", "channel", "campaign", "utm_source", "utm_medium",
                   "utm_campaign", "properties", "quality_issues"]
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .views import contacts as c
-from .views import leads, lifecycle, personas, segments
+from .views import corrections, leads, lifecycle, personas, segments
 
 urlpatterns = [
     path("contacts/", c.contacts, name="contacts"),
@@ -12,6 +12,12 @@ urlpatterns = [
     path("contacts/<uuid:contact_code>/edit/", c.contact_edit, name="contact_edit"),
     path("contacts/<uuid:contact_code>/orders/<uuid:order_code>/delete/",
          c.contact_order_delete, name="contact_order_delete"),
+    path("contacts/<uuid:contact_code>/orders/<uuid:order_code>/edit/",
+         corrections.contact_order_edit, name="contact_order_edit"),
+    path("contacts/<uuid:contact_code>/events/<uuid:event_code>/edit/",
+         corrections.contact_event_edit, name="contact_event_edit"),
+    path("contacts/<uuid:contact_code>/events/<uuid:event_code>/delete/",
+         corrections.contact_event_delete, name="contact_event_delete"),
     path("contacts/<uuid:contact_code>/stage/", c.contact_stage, name="contact_stage"),
     path("contacts/<uuid:contact_code>/consent/", c.contact_consent,
          name="contact_consent"),

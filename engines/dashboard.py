@@ -222,8 +222,13 @@ def freshness(workspace: Workspace) -> dict:
     last_ok = next((r for r in runs if r.status == MetricRun.Status.SUCCEEDED), None)
     active = next((r for r in runs if r.status in (MetricRun.Status.PENDING,
                                                   MetricRun.Status.RUNNING)), None)
+    from crm.corrections import corrected_since
+
+    # an order, event or spend row corrected or deleted since the last good run started
+    stale = last_ok is not None and corrected_since(workspace, last_ok.started_at
+                                                    or last_ok.created_at)
     return {"last": runs[0] if runs else None, "last_ok": last_ok, "active": active,
-            "recent": runs}
+            "recent": runs, "stale": stale}
 
 
 def dashboard_data(workspace: Workspace, params) -> dict:

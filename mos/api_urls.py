@@ -22,6 +22,7 @@ urlpatterns = [
 API_MODULES = [
     "crm.api",
     "crm.ingest.api",
+    "crm.corrections_api",
     "crm.channels.api",
     "crm.tracking.api",
     "crm.subscriptions.api",

@@ -77,9 +77,36 @@ def _order(ws):
     return o.code
 
 
+def _event(ws):
+    from django.utils import timezone
+
+    from crm.models import Contact, Event
+
+    e = Event.objects.filter(workspace=ws, contact__isnull=False).first()
+    if e is None:
+        contact = Contact.objects.get(workspace=ws, code=_contact(ws))
+        e = Event.objects.create(workspace=ws, contact=contact, name="tenancy_probe",
+                                 occurred_at=timezone.now())
+    return e.code
+
+
+def _spend(ws):
+    import datetime as dt
+
+    from crm.models import Channel, Spend
+
+    s = Spend.objects.filter(workspace=ws).first()
+    if s is None:
+        ch = Channel.objects.filter(workspace=ws).first() or Channel.objects.create(
+            workspace=ws, key="tenancy_channel", name="Tenancy channel")
+        s = Spend.objects.create(workspace=ws, channel=ch, date=dt.date(2026, 1, 1), amount=5)
+    return s.code
+
+
 # browser pages: URL kwarg name → factory(workspace) → value
 KWARG_FACTORIES = {
     "order_code": _order,
+    "event_code": _event,
     "tracked_event_code": _tracked_event,
     "member_code": _member,
     "key_code": _api_key,
@@ -210,6 +237,8 @@ KWARG_FACTORIES["decision_code"] = _decision
 # API detail routes: DRF basename → factory(workspace) → lookup value (the object's code)
 API_FACTORIES: dict = {
     "order": _order,
+    "event": _event,
+    "spend": _spend,
     "tracked-event": _tracked_event,
     "contact": _contact,
     "account": _account,
