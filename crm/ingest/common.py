@@ -247,9 +247,11 @@ def _as_uuid(value: str):
 def contact_refs_resolve(workspace, refs: set[str]) -> dict[str, int]:
     """{reference: contact id} for references that are a contact's external id, e-mail or code
     in this workspace (in that order of precedence). Other workspaces' contacts never match."""
+    # a NUL can match nothing stored, and PostgreSQL refuses it in a query (ref_text's marker
+    # for a non-text reference has one): such a reference resolves to nothing
+    refs = [r for r in refs if r and "\x00" not in r]
     if not refs:
         return {}
-    refs = list(refs)
     by_ext, by_email, by_code = {}, {}, {}
     for part in chunks(refs):
         # "<> ''" repeats the partial unique indexes' predicate, so they can serve the IN lists
@@ -297,7 +299,7 @@ def campaign_refs_resolve(workspace, refs: set[str]) -> dict[str, tuple[int, int
     campaign, ad-platform id or code in this workspace (in that order of precedence)."""
     from crm.models import Campaign
 
-    refs = [r for r in refs if r]
+    refs = [r for r in refs if r and "\x00" not in r]  # see contact_refs_resolve
     if not refs:
         return {}
     by_utm, by_ext, by_code = {}, {}, {}

@@ -65,6 +65,7 @@ def monthly(amount: Decimal, interval: str, count: int, quantity: int) -> Decima
 def accounts_of(ws, rows: list) -> dict[str, int]:
     """{reference: account id} for references that are an account's external id or code."""
     refs = list({ref_text(r["account"]) for r in rows if type(r) is dict and r.get("account")})
+    refs = [r for r in refs if "\x00" not in r]  # matches nothing; PostgreSQL refuses NUL
     found: dict[str, int] = {}
     for part in chunks(refs):
         codes = [u for u in (_as_uuid(r) for r in part) if u is not None]

@@ -135,3 +135,24 @@ def test_currency_must_be_iso_4217(api, workspace, alice):
         {"contact": "u-1", "amount": 1, "occurred_at": ISO, "currency": "sar"},
     ])
     assert statuses(r) == ["rejected", "created"]
+
+
+HOSTILE = {"contact": {"a": 1}, "email": {"x": 1}, "phone": ["1"], "name": "a\x00b",
+           "external_id": ["x"], "channel": {"k": 1}, "campaign": [1], "account": {"a": 1},
+           "amount": "1e400", "mrr": "NaN", "impressions": 10**30,
+           "clicks": -1, "occurred_at": {"x": 1}, "date": [], "started_at": "0001-01-01",
+           "status": {"s": 1}, "kind": ["new"], "currency": 7, "margin": "x",
+           "properties": {"a": "\x00"}, "anonymous_id": "\ud800", "quantity": 10**30}
+
+
+@pytest.mark.parametrize("thing", ["contacts", "events", "orders", "spend", "consent",
+                                   "subscriptions"])
+def test_every_bulk_endpoint_answers_hostile_rows_per_row(api, workspace, alice, thing):
+    """Wrong types in every field, NUL characters, lone surrogates, out-of-range numbers:
+    the row is rejected with its errors, never a 500 (also on PostgreSQL)."""
+    make_channel(workspace)
+    body = json.dumps({"rows": [HOSTILE, {}, [], "row", None, 7]})  # \ud800 stays escaped
+    r = api.post(f"/api/v1/{thing}/bulk", body, content_type="application/json")
+    assert r.status_code == 200, r.content[:300]
+    assert statuses(r) == ["rejected"] * 6
+    assert all(x["errors"] for x in r.json()["results"])
