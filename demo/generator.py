@@ -230,6 +230,7 @@ def _write_chunk(rng, ctx: S.Context, n: int, first_index: int, counts, seconds,
     ev = events
     ev["contact_id"] = np.where(ev["contact_id"] >= 0, ids[np.maximum(ev["contact_id"], 0)],
                                 NULL_ID)
+    ev["code"] = new_uuids(len(ev["contact_id"]))
     timed("events", Event, ev)
     m = len(orders["at"])
     timed("orders", Order, dict(
