@@ -77,3 +77,36 @@ def contact_order_edit(request, contact_code, order_code):
         return _back(request, contact)
     messages.success(request, _("Order corrected. The metrics use it at the next run."))
     return _back(request, contact)
+
+
+@workspace_view("crm.edit")
+def contact_export_json(request, contact_code):
+    """Everything MOS holds about the contact, as a JSON download (audited)."""
+    import json
+
+    from django.http import HttpResponse
+
+    from ..privacy import contact_export
+
+    contact = selectors.get_contact(request.workspace, contact_code)
+    data = contact_export(actor=request.actor, contact=contact)
+    resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2),
+                        content_type="application/json; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="contact-{contact.code}.json"'
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+@workspace_view("crm.edit")
+def contact_export_csv(request, contact_code):
+    """The same, as CSV: one row per field (section, item, field, value); cells escaped."""
+    from mos.csvsafe import csv_response
+
+    from ..privacy import contact_data_rows, contact_export
+
+    contact = selectors.get_contact(request.workspace, contact_code)
+    data = contact_export(actor=request.actor, contact=contact)
+    resp = csv_response(f"contact-{contact.code}.csv", ["section", "item", "field", "value"],
+                        contact_data_rows(data))
+    resp["Cache-Control"] = "no-store"
+    return resp
