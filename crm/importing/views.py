@@ -28,13 +28,21 @@ class ImportUploadForm(forms.Form):
                              initial=ImportJob.Kind.CONTACTS)
     layout = forms.ChoiceField(
         label=gettext_lazy("File layout"), initial=imports.AUTO,
-        help_text=gettext_lazy("Google Ads and Meta Ads exports are recognised by their "
-                               "columns."))
+        help_text=gettext_lazy("Google Ads, Meta Ads, TikTok Ads, LinkedIn Campaign Manager "
+                               "and ECB rate files are recognised by their columns, whatever "
+                               "you chose above."))
     channel = forms.ModelChoiceField(
         label=gettext_lazy("Channel (ad spend)"), queryset=Channel.objects.none(),
         required=False, to_field_name="code", empty_label=gettext_lazy("— from the file —"),
         help_text=gettext_lazy("The channel the spend belongs to; campaigns the file names "
-                               "are created under it when missing."))
+                               "are created under it when missing. An ad-platform export "
+                               "goes to that platform's channel (created when missing) "
+                               "unless you choose one."))
+    spread = forms.BooleanField(
+        label=gettext_lazy("Spread totals over their days"), required=False,
+        help_text=gettext_lazy("For ad-platform reports without a Day column: store each "
+                               "row's total as one row per day, split evenly and marked as "
+                               "spread."))
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
         help_text=gettext_lazy("UTF-8 or UTF-16, comma- or tab-separated, up to 50 MB and "
@@ -57,7 +65,7 @@ def imports_page(request):
         try:
             job = imports.import_job_create(actor=request.actor, kind=d["kind"],
                                             layout=d["layout"], channel=d["channel"],
-                                            upload=d["file"])
+                                            upload=d["file"], spread=d["spread"])
         except ValidationError as e:
             add_service_errors(form, e)
         else:
@@ -68,7 +76,40 @@ def imports_page(request):
 
 
 BULK_LABELS = {"channel": gettext_lazy("Channel"), "campaign": gettext_lazy("Campaign"),
-               "contact": gettext_lazy("Contact")}
+               "contact": gettext_lazy("Contact"), "file_rows": gettext_lazy("File rows"),
+               "spread": gettext_lazy("Spread"), "rates": gettext_lazy("Rates"),
+               "currency": gettext_lazy("Currency"), "rate": gettext_lazy("Rate")}
+
+
+def _totals_table(job, report: dict, stored: dict | None) -> list[dict]:
+    """The file's totals beside what will be (preview) or was (result) stored: one line per
+    measure, `same` when they agree."""
+    from decimal import Decimal
+
+    ft = report.get("file_totals")
+    if not ft or stored is None:
+        return []
+    ws_cur = job.workspace.currency
+    lines = []
+    stored_rows = stored.get("rows", 0)
+    lines.append({"label": _("Rows"), "file": f"{ft['rows']:,}", "stored": f"{stored_rows:,}",
+                  "same": ft["rows"] == stored_rows})
+    if "amounts" in ft:
+        file_amounts = ft["amounts"]
+        shown = " + ".join(f"{c} {Decimal(a):,.2f}" for c, a in file_amounts.items()) or "0"
+        amount = Decimal(stored.get("amount", "0"))
+        same = (set(file_amounts) <= {ws_cur}
+                and Decimal(file_amounts.get(ws_cur, "0")) == amount)
+        lines.append({"label": _("Amount") if job.kind == "orders" else _("Spend"),
+                      "file": shown, "stored": f"{ws_cur} {amount:,.2f}", "same": same,
+                      "converted": set(file_amounts) - {ws_cur}})
+    for key, label in (("impressions", _("Impressions")), ("clicks", _("Clicks")),
+                       ("rates", _("Rates"))):
+        if key in ft:
+            lines.append({"label": label, "file": f"{ft[key]:,}",
+                          "stored": f"{stored.get(key, 0):,}",
+                          "same": ft[key] == stored.get(key, 0)})
+    return lines
 
 
 def _context(job) -> dict:
@@ -81,7 +122,11 @@ def _context(job) -> dict:
                 for line, errs in errors] if layout else []
 
     preview = report.get("preview") or {}
-    columns = list(preview["rows"][0][2]) if preview.get("rows") else []
+    columns = []
+    for _line, _status, data in preview.get("rows", []):  # every key any shown row has
+        columns += [k for k in data if k not in columns]
+    done = job.status in (ImportJob.Status.DONE, ImportJob.Status.CANCELLED,
+                          ImportJob.Status.FAILED)
     return {
         "job": job, "layout": layout, "report": report, "preview": preview,
         "mapping": [{"column": c, "field": labels.get(k, k)} for c, k in report.get("mapping", [])],
@@ -91,6 +136,13 @@ def _context(job) -> dict:
         "preview_errors": rows_with_errors(preview.get("errors", [])),
         "errors": rows_with_errors(report.get("errors", [])[:100]),
         "is_active": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+        "preview_totals": _totals_table(job, report, preview.get("totals", {}) | {
+            "rows": preview.get("created", 0) + preview.get("updated", 0)
+            + preview.get("unchanged", 0)} if preview.get("checked") is not None else None),
+        "result_totals": _totals_table(job, report, (report.get("stored_totals") or {}) | {
+            "rows": job.created_rows + job.updated_rows + report.get("unchanged", 0)}
+            if done else None),
+        "stats": preview.get("stats") or {},
         "delimiter": {"\t": _("tab"), ",": _("comma"), ";": _("semicolon")}.get(
             report.get("delimiter"), report.get("delimiter")),
     }
