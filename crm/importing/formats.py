@@ -466,8 +466,8 @@ def _missing_message(layout: Layout, head_lines: list[str]) -> str:
 
 def _is_footer(cells: list[str]) -> bool:
     """Ad-platform report footers: "Total: Account", "Total: Search", "Total"."""
-    return any(c.strip().lower() == "total" or c.strip().lower().startswith("total:")
-               for c in cells[:3])
+    return any(c.strip().lower() == "total" or c.strip().lower().startswith(
+        ("total:", "total of ")) for c in cells[:3])
 
 
 _IDENTITY_FIELDS = ("campaign", "campaign_id", "account")
@@ -503,6 +503,8 @@ def iter_records(binary, shape: FileShape, *, skipped: list | None = None
                 if not any(c.strip() for c in cells):
                     continue
                 if shape.layout.from_ad_platform and _is_footer(cells):
+                    if skipped is not None:
+                        skipped.append((line, "summary"))
                     continue
                 if _is_no_data(cells):
                     if skipped is not None:
@@ -539,6 +541,8 @@ def iter_records(binary, shape: FileShape, *, skipped: list | None = None
 EMPTY = {"", "--", " --", "-", "n/a", "null"}
 _THOUSANDS = re.compile(r"-?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")
+# "1.234,56" / "1 234,56": thousands dots or spaces and a decimal comma (German, French locales)
+_EUROPEAN = re.compile(r"-?\d{1,3}([.\u00a0\u202f ]\d{3})+,\d+")
 _CURRENCY_MARKS = re.compile(r"^[A-Za-z]{3}\s+|\s+[A-Za-z]{3}$|[$€£¥₹]")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%a, %b %d, %Y",
                 "%d %b %Y", "%d %B %Y", "%Y%m%d")
@@ -553,12 +557,19 @@ def clean_number(value: str) -> str:
         s = re.sub(r"[,\u00a0\u202f ]", "", s)
     elif _DECIMAL_COMMA.fullmatch(s):
         s = s.replace(",", ".")
+    elif _EUROPEAN.fullmatch(s):
+        s = re.sub(r"[.\u00a0\u202f ]", "", s).replace(",", ".")
     return s
+
+
+_THOUSAND_DOTS = re.compile(r"\d{1,3}(\.\d{3})+")
 
 
 def clean_int(value: str) -> int | None:
     if value.isdigit():  # the common case, without the regular expressions
         return int(value)
+    if _THOUSAND_DOTS.fullmatch(value.strip()):  # a count never has decimals: "1.250" = 1250
+        return int(value.strip().replace(".", ""))
     s = clean_number(value)
     if s == "":
         return 0  # ad platforms write "--" for "none"

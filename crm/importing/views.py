@@ -47,29 +47,103 @@ class ImportUploadForm(forms.Form):
         label=gettext_lazy("CSV file"),
         help_text=gettext_lazy("UTF-8 or UTF-16, comma- or tab-separated, up to 50 MB and "
                                "1,000,000 rows."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,text/csv"}))
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,text/csv"}),
+        required=False)
+    # the file chosen before a validation error, kept so it need not be chosen again
+    pending = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args, workspace, pending_name="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["layout"].choices = imports.layout_choices()
         self.fields["channel"].queryset = Channel.objects.filter(workspace=workspace)
+        self.pending_name = pending_name
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not (data.get("pending") and self.pending_name):
+            self.add_error("file", forms.Field.default_error_messages["required"])
+        return data
+
+
+PENDING_KEY = "import_pending_file"
+
+
+def _pending(request) -> dict | None:
+    p = request.session.get(PENDING_KEY)
+    return p if p and p.get("workspace") == request.workspace.pk else None
+
+
+def _keep_upload(request, upload) -> dict:
+    """Keep a file whose upload failed validation (in storage, named in the session), so
+    the form can use it again without choosing it again."""
+    import os
+    import uuid
+
+    from django.core.files.storage import default_storage
+
+    _forget_upload(request)
+    token = uuid.uuid4().hex
+    upload.seek(0)
+    path = default_storage.save(
+        f"imports/pending/{token}/{os.path.basename(upload.name)[-100:] or 'file.csv'}", upload)
+    request.session[PENDING_KEY] = {"token": token, "path": path, "name": upload.name,
+                                    "workspace": request.workspace.pk}
+    return request.session[PENDING_KEY]
+
+
+def _forget_upload(request) -> None:
+    from django.core.files.storage import default_storage
+
+    p = request.session.pop(PENDING_KEY, None)
+    if p:
+        try:
+            default_storage.delete(p["path"])
+        except OSError:
+            pass
+
+
+def _kept_upload(request, token: str):
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    p = _pending(request)
+    if not p or not token or p["token"] != token:
+        return None
+    try:
+        return File(default_storage.open(p["path"], "rb"), name=p["name"])
+    except OSError:
+        return None
 
 
 @workspace_view("crm.import")
 def imports_page(request):
     """The imports: an upload form and the list of earlier imports."""
     ws = request.workspace
-    form = ImportUploadForm(request.POST or None, request.FILES or None, workspace=ws)
+    pending = _pending(request) if request.method == "POST" else None
+    form = ImportUploadForm(request.POST or None, request.FILES or None, workspace=ws,
+                            pending_name=pending["name"] if pending else "")
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        upload = d["file"] or _kept_upload(request, d["pending"])
         try:
+            if upload is None:
+                raise ValidationError({"file": [forms.Field.default_error_messages[
+                    "required"]]})
             job = imports.import_job_create(actor=request.actor, kind=d["kind"],
                                             layout=d["layout"], channel=d["channel"],
-                                            upload=d["file"], spread=d["spread"])
+                                            upload=upload, spread=d["spread"])
         except ValidationError as e:
             add_service_errors(form, e)
         else:
+            _forget_upload(request)
             return redirect("import_detail", slug=ws.slug, import_code=job.code)
+    if request.method == "POST" and request.FILES.get("file") and form.errors:
+        pending = _keep_upload(request, request.FILES["file"])
+    if form.errors and pending:
+        data = form.data.copy()
+        data["pending"] = pending["token"]
+        form.data = data
+        form.pending_name = pending["name"]
     status = 400 if form.errors else 200
     return render(request, "crm/imports/index.html",
                   {"form": form, "jobs": imports.import_jobs(ws)[:50]}, status=status)
