@@ -750,13 +750,40 @@ def import_job_process(job_id: int) -> None:
             status=S.FAILED, finished_at=timezone.now())
 
 
+IMPORT_THREADS: dict[int, "threading.Thread"] = {}  # job id → its thread (embedded mode)
+
+
+def _run_in_thread(job_id: int) -> None:
+    from django.db import connections
+
+    try:
+        import_job_process(job_id)
+    except Exception:  # import_job_process records failures itself; never kill silently
+        logger.exception("import %s: background thread failed", job_id)
+    finally:
+        connections.close_all()  # this thread's connections; SQLite's writer lock with them
+        IMPORT_THREADS.pop(job_id, None)
+
+
 def import_job_send(job_id: int) -> bool:
     """Send the import's task; False (job left queued: the sweep re-sends it) when the broker
-    cannot be reached."""
+    cannot be reached. With eager Celery (the embedded default, no worker) the import runs in
+    a background thread instead, so confirming returns at once and the progress bar moves;
+    chunks commit one by one, which SQLite's single writer allows while pages read (WAL)."""
+    from django.conf import settings
+
     from mos.broker import BROKER_ERRORS
 
     from .tasks import import_run
 
+    if settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "MOS_IMPORT_THREAD", False):
+        import threading
+
+        t = threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True,
+                             name=f"mos-import-{job_id}")
+        IMPORT_THREADS[job_id] = t
+        t.start()
+        return True
     try:
         import_run.apply_async((job_id,))
     except BROKER_ERRORS:

@@ -347,3 +347,36 @@ def test_orders_in_three_currencies_are_converted_and_a_missing_rate_is_named(
     page = owner_client.get(reverse("import_detail", kwargs={
         "slug": workspace.slug, "import_code": job.code})).content.decode()
     assert "EUR 70.00 + USD 100.00 + ZAR 400.00" in page and "USD 180.85" in page
+
+
+# --- the embedded default: the import runs beside the request -------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_with_eager_celery_confirming_returns_and_a_thread_imports(
+        owner_client, workspace, settings, monkeypatch):
+    from crm.importing import jobs
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MOS_IMPORT_THREAD = True
+    started = []
+    real_thread_run = jobs._run_in_thread
+
+    def record(job_id):
+        started.append(job_id)
+        real_thread_run(job_id)
+
+    monkeypatch.setattr(jobs, "_run_in_thread", record)
+    _upload(owner_client, workspace, "tiktok_ads_daily_campaign.csv", "spend")
+    job = _job(workspace)
+    resp = owner_client.post(reverse("import_confirm", kwargs={"slug": workspace.slug,
+                                                               "import_code": job.code}))
+    assert resp.status_code == 302
+    thread = jobs.IMPORT_THREADS.get(job.pk)
+    if thread is not None:
+        thread.join(timeout=60)
+    job.refresh_from_db()
+    assert started == [job.pk]
+    # no SAR rate in this workspace: every row refused, named, and the job still finishes
+    assert (job.status, job.processed_rows, job.error_rows) == ("done", 6, 6)
+    assert "Add a SAR→USD rate for 2026-11-01 or earlier" in \
+        job.report["errors"][0][1]["currency"][0]
