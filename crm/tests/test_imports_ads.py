@@ -380,3 +380,11 @@ def test_with_eager_celery_confirming_returns_and_a_thread_imports(
     assert (job.status, job.processed_rows, job.error_rows) == ("done", 6, 6)
     assert "Add a SAR→USD rate for 2026-11-01 or earlier" in \
         job.report["errors"][0][1]["currency"][0]
+
+
+def test_exchange_rates_belong_to_their_workspace(api, outsider_api, workspace):
+    r = outsider_api.post("/api/v1/exchange-rates/bulk", {"rows": [
+        {"date": "2026-11-02", "currency": "EUR", "rate": "9.99"}]}, format="json")
+    assert r.json()["summary"]["created"] == 1
+    assert api.get("/api/v1/exchange-rates").json()["results"] == []
+    assert not ExchangeRate.objects.filter(workspace=workspace).exists()
