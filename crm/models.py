@@ -192,9 +192,10 @@ class Spend(models.Model):
     # the amount as the platform reported it, before conversion to the workspace currency
     original_amount = models.DecimalField(_("original amount"), max_digits=14,
                                           decimal_places=2, null=True, blank=True)
-    original_currency = models.CharField(_("original currency"), max_length=3, blank=True)
+    original_currency = models.CharField(_("original currency"), max_length=3, blank=True,
+                                         default="", db_default="")
     spread = models.BooleanField(
-        _("spread"), default=False,
+        _("spread"), default=False, db_default=False,
         help_text=_("An even share of a total the file gave for several days, not the "
                     "platform's figure for this day."))
 
@@ -378,7 +379,8 @@ class Order(models.Model):
     # the amount and currency as sent; `amount` is converted to the workspace currency
     original_amount = models.DecimalField(_("original amount"), max_digits=14,
                                           decimal_places=2, null=True, blank=True)
-    original_currency = models.CharField(_("original currency"), max_length=3, blank=True)
+    original_currency = models.CharField(_("original currency"), max_length=3, blank=True,
+                                         default="", db_default="")
     margin = models.DecimalField(_("gross margin"), max_digits=5, decimal_places=4, null=True,
                                  blank=True, help_text=_("Fraction, e.g. 0.65; empty = workspace default."))
     occurred_at = models.DateTimeField(_("date"))
