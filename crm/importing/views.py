@@ -155,7 +155,8 @@ BULK_LABELS = {"channel": gettext_lazy("Channel"), "campaign": gettext_lazy("Cam
                "currency": gettext_lazy("Currency"), "rate": gettext_lazy("Rate")}
 
 
-def _totals_table(job, report: dict, stored: dict | None) -> list[dict]:
+def _totals_table(job, report: dict, stored: dict | None, stats: dict | None = None
+                  ) -> list[dict]:
     """The file's totals beside what will be (preview) or was (result) stored: one line per
     measure, `same` when they agree."""
     from decimal import Decimal
@@ -166,8 +167,12 @@ def _totals_table(job, report: dict, stored: dict | None) -> list[dict]:
     ws_cur = job.workspace.currency
     lines = []
     stored_rows = stored.get("rows", 0)
+    stats = stats or {}
     lines.append({"label": _("Rows"), "file": f"{ft['rows']:,}", "stored": f"{stored_rows:,}",
-                  "same": ft["rows"] == stored_rows})
+                  "same": ft["rows"] == stored_rows,
+                  # spend: file rows of one day and campaign summed, ranges spread per day
+                  "summed": stats.get("lines", 0) > stats.get("groups", 0),
+                  "spread": bool(stats.get("spread_lines"))})
     if "amounts" in ft:
         file_amounts = ft["amounts"]
         shown = " + ".join(f"{c} {Decimal(a):,.2f}" for c, a in file_amounts.items()) or "0"
@@ -212,10 +217,11 @@ def _context(job) -> dict:
         "is_active": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
         "preview_totals": _totals_table(job, report, preview.get("totals", {}) | {
             "rows": preview.get("created", 0) + preview.get("updated", 0)
-            + preview.get("unchanged", 0)} if preview.get("checked") is not None else None),
+            + preview.get("unchanged", 0)} if preview.get("checked") is not None else None,
+            preview.get("stats")),
         "result_totals": _totals_table(job, report, (report.get("stored_totals") or {}) | {
             "rows": job.created_rows + job.updated_rows + report.get("unchanged", 0)}
-            if done else None),
+            if done else None, report.get("stats")),
         "stats": preview.get("stats") or {},
         "delimiter": {"\t": _("tab"), ",": _("comma"), ";": _("semicolon")}.get(
             report.get("delimiter"), report.get("delimiter")),
