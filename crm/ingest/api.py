@@ -125,8 +125,11 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = ["code", "contact", "external_id", "kind", "amount", "currency", "margin",
-                  "occurred_at", "created_at"]
-        read_only_fields = ["code", "contact", "created_at"]
+                  "occurred_at", "created_at", "original_amount", "original_currency"]
+        # amount is in the workspace currency; the original is what was sent (converted
+        # with the exchange rates, crm.ingest.currency)
+        read_only_fields = ["code", "contact", "created_at", "original_amount",
+                            "original_currency"]
 
 
 class OrderViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,

@@ -190,7 +190,11 @@ def order_update(*, actor: Actor, order: Order, **fields) -> Order:
     before = snapshot(order, ORDER_FIELDS)
     for k, v in fields.items():
         setattr(order, k, v)
-    order.save(update_fields=list(fields) or None)
+    update = list(fields)
+    if "amount" in fields or "currency" in fields:  # a correction is taken as it is given
+        order.original_amount, order.original_currency = order.amount, order.currency
+        update += ["original_amount", "original_currency"]
+    order.save(update_fields=update or None)
     changes = diff(before, snapshot(order, ORDER_FIELDS))
     if changes:
         audit(actor, "order.update", order, changes=changes,
