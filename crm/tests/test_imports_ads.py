@@ -388,3 +388,35 @@ def test_exchange_rates_belong_to_their_workspace(api, outsider_api, workspace):
     assert r.json()["summary"]["created"] == 1
     assert api.get("/api/v1/exchange-rates").json()["results"] == []
     assert not ExchangeRate.objects.filter(workspace=workspace).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_eager_celery_the_confirm_request_does_not_wait_for_the_import(
+        owner_client, workspace, settings, monkeypatch):
+    import threading
+
+    from crm.importing import jobs
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MOS_IMPORT_THREAD = True
+    go = threading.Event()
+    real_process = jobs.import_job_process
+
+    def held(job_id):  # the import starts only once the test says so
+        assert go.wait(timeout=60)
+        real_process(job_id)
+
+    monkeypatch.setattr(jobs, "import_job_process", held)
+    _upload(owner_client, workspace, "meta_ads_account_level.csv", "spend")
+    job = _job(workspace)
+    resp = owner_client.post(reverse("import_confirm", kwargs={"slug": workspace.slug,
+                                                               "import_code": job.code}))
+    assert resp.status_code == 302  # answered while the import waits
+    job.refresh_from_db()
+    assert job.status == "queued" and job.processed_rows == 0
+    thread = jobs.IMPORT_THREADS[job.pk]
+    go.set()
+    thread.join(timeout=60)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows) == ("done", 3)
+    assert _spend_in_db(workspace) == (Decimal("105.55"), 10100, 121)
