@@ -191,6 +191,15 @@ class Spend(models.Model):
     impressions = models.BigIntegerField(_("impressions"), default=0)
     clicks = models.BigIntegerField(_("clicks"), default=0)
     source = models.CharField(_("source"), max_length=30, blank=True)  # api, import:google_ads…
+    # the amount as the platform reported it, before conversion to the workspace currency
+    original_amount = models.DecimalField(_("original amount"), max_digits=14,
+                                          decimal_places=2, null=True, blank=True)
+    original_currency = models.CharField(_("original currency"), max_length=3, blank=True,
+                                         default="", db_default="")
+    spread = models.BooleanField(
+        _("spread"), default=False, db_default=False,
+        help_text=_("An even share of a total the file gave for several days, not the "
+                    "platform's figure for this day."))
 
     class Meta:
         db_table = "engines_spend"
@@ -373,6 +382,11 @@ class Order(models.Model):
     # 3 decimals: the most any active currency has (KWD); the currency decides (mos.validation)
     amount = models.DecimalField(_("amount"), max_digits=15, decimal_places=3)
     currency = models.CharField(_("currency"), max_length=3)
+    # the amount and currency as sent; `amount` is converted to the workspace currency
+    original_amount = models.DecimalField(_("original amount"), max_digits=14,
+                                          decimal_places=2, null=True, blank=True)
+    original_currency = models.CharField(_("original currency"), max_length=3, blank=True,
+                                         default="", db_default="")
     margin = models.DecimalField(_("gross margin"), max_digits=5, decimal_places=4, null=True,
                                  blank=True, help_text=_("Fraction, e.g. 0.65; empty = workspace default."))
     occurred_at = models.DateTimeField(_("date"))
@@ -486,6 +500,7 @@ class ImportJob(models.Model):
         ORDERS = "orders", _("Orders")
         SPEND = "spend", _("Ad spend")
         SUBSCRIPTIONS = "subscriptions", _("Subscriptions")
+        RATES = "rates", _("Exchange rates")
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("Waiting for confirmation")
@@ -594,3 +609,30 @@ class Subscription(models.Model):
             errors["ended_at"] = [_("Cannot be before the start.")]
         if errors:
             raise ValidationError(errors)
+
+
+class ExchangeRate(models.Model):
+    """What one unit of `currency` was worth in the workspace currency on `date` (imported
+    from a rates file such as the ECB's, or posted through the API). Orders and spend in
+    another currency are converted with the rate of their day, or of the latest earlier day
+    within a week (crm.ingest.currency)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    currency = models.CharField(_("currency"), max_length=3)
+    rate = models.DecimalField(_("rate"), max_digits=24, decimal_places=10)
+    source = models.CharField(_("source"), max_length=30, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "date", "currency"],
+                                    name="exchange_rate_unique"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+        indexes = [models.Index(fields=["workspace", "currency", "date"],
+                                name="exchange_rate_lookup")]
+
+    def __str__(self):
+        return f"{self.currency} {self.date}: {self.rate}"

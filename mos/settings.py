@@ -149,6 +149,10 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # unless CELERY_EAGER says otherwise (the tests run eagerly but still reach Redis).
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", default=(not REDIS_URL) or TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
+# With eager Celery (the embedded default) a confirmed CSV import runs in a background thread
+# of the web process, so the request returns and the progress bar moves; the tests keep it
+# in the request (deterministic) unless a test turns it on.
+MOS_IMPORT_THREAD = env_bool("MOS_IMPORT_THREAD", default=not TESTING)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"

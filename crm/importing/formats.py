@@ -57,8 +57,17 @@ class Layout:
     # headers that identify this layout when the user leaves it on "detect"
     signature: tuple[str, ...] = ()
     from_ad_platform: bool = False
+    # the channel an ad-platform file belongs to when none is chosen: (key, name, kind),
+    # found by its key or created as a paid channel
+    channel: tuple[str, str, str] | None = None
+    # recognised from its headers whatever kind was chosen on upload
+    recognisable: bool = False
+    # one column per currency (the ECB reference-rates file): "rate:<CODE>" field keys
+    wide_currencies: bool = False
 
     def field(self, key: str) -> Field:
+        if key.startswith("rate:"):
+            return RATE_COLUMN
         return next(f for f in self.fields if f.key == key)
 
 
@@ -66,114 +75,172 @@ def _f(key, label, *aliases, type="text"):
     return Field(key, label, tuple(aliases), type)
 
 
-L = gettext_lazy
 CONTACT_FIELDS = (
-    _f("external_id", L("External id"), r"external[ _]?id", r"(contact|customer|record) ?id", r"id"),
-    _f("email", L("E-mail"), r"e-?mail( address)?", r"email_address"),
-    _f("phone", L("Phone"), r"phone( number)?", r"mobile( phone)?", r"telephone"),
-    _f("name", L("Name"), r"(full |contact )?name"),
-    _f("first_name", L("First name"), r"first[ _]?name", r"given name"),
-    _f("last_name", L("Last name"), r"last[ _]?name", r"surname", r"family name"),
-    _f("company", L("Company"), r"company( name)?", r"organi[sz]ation"),
-    _f("country", L("Country"), r"country( code)?"),
-    _f("city", L("City"), r"city"),
-    _f("language", L("Language"), r"language", r"lang"),
-    _f("stage", L("Lifecycle stage"), r"(lifecycle[ _])?stage"),
-    _f("customer_type", L("Customer type"), r"customer[ _]type"),
-    _f("buying_role", L("Buying role"), r"buying[ _]role"),
+    _f("external_id", gettext_lazy("External id"), r"external[ _]?id", r"(contact|customer|record) ?id", r"id"),
+    _f("email", gettext_lazy("E-mail"), r"e-?mail( address)?", r"email_address"),
+    _f("phone", gettext_lazy("Phone"), r"phone( number)?", r"mobile( phone)?", r"telephone"),
+    _f("name", gettext_lazy("Name"), r"(full |contact )?name"),
+    _f("first_name", gettext_lazy("First name"), r"first[ _]?name", r"given name"),
+    _f("last_name", gettext_lazy("Last name"), r"last[ _]?name", r"surname", r"family name"),
+    _f("company", gettext_lazy("Company"), r"company( name)?", r"organi[sz]ation"),
+    _f("country", gettext_lazy("Country"), r"country( code)?"),
+    _f("city", gettext_lazy("City"), r"city"),
+    _f("language", gettext_lazy("Language"), r"language", r"lang"),
+    _f("stage", gettext_lazy("Lifecycle stage"), r"(lifecycle[ _])?stage"),
+    _f("customer_type", gettext_lazy("Customer type"), r"customer[ _]type"),
+    _f("buying_role", gettext_lazy("Buying role"), r"buying[ _]role"),
 )
 ORDER_FIELDS = (
-    _f("external_id", L("Order id"), r"external[ _]?id", r"order[ _]?(id|number|no\.?)", r"id"),
-    _f("contact", L("Contact"), r"contact", r"contact[ _](id|external[ _]id|email)",
+    _f("external_id", gettext_lazy("Order id"), r"external[ _]?id", r"order[ _]?(id|number|no\.?)", r"id"),
+    _f("contact", gettext_lazy("Contact"), r"contact", r"contact[ _](id|external[ _]id|email)",
        r"customer([ _](id|email|e-mail))?", r"e-?mail"),
-    _f("amount", L("Amount"), r"amount", r"total", r"revenue", r"order (total|amount|value)",
+    _f("amount", gettext_lazy("Amount"), r"amount", r"total", r"revenue", r"order (total|amount|value)",
        type="decimal"),
-    _f("currency", L("Currency"), r"currency( code)?"),
-    _f("occurred_at", L("Date"), r"occurred[ _]at", r"(order )?date", r"created[ _]at",
+    _f("currency", gettext_lazy("Currency"), r"currency( code)?"),
+    _f("occurred_at", gettext_lazy("Date"), r"occurred[ _]at", r"(order )?date", r"created[ _]at",
        r"paid[ _]at", type="datetime"),
-    _f("kind", L("Kind"), r"kind", r"(order )?type"),
-    _f("margin", L("Gross margin"), r"(gross )?margin", type="decimal"),
+    _f("kind", gettext_lazy("Kind"), r"kind", r"(order )?type"),
+    _f("margin", gettext_lazy("Gross margin"), r"(gross )?margin", type="decimal"),
 )
 SPEND_FIELDS = (
-    _f("date", L("Date"), r"date", r"day", type="date"),
-    _f("channel", L("Channel"), r"channel( key)?"),
-    _f("campaign", L("Campaign"), r"campaign( name)?"),
-    _f("campaign_id", L("Campaign id"), r"campaign[ _]id"),
-    _f("amount", L("Amount"), r"amount", r"spend", r"cost", r"amount spent", type="decimal"),
-    _f("impressions", L("Impressions"), r"impressions", r"impr\.?", type="int"),
-    _f("clicks", L("Clicks"), r"clicks", type="int"),
-    _f("currency", L("Currency"), r"currency( code)?"),
+    _f("date", gettext_lazy("Date"), r"date", r"day", type="date"),
+    _f("channel", gettext_lazy("Channel"), r"channel( key)?"),
+    _f("campaign", gettext_lazy("Campaign"), r"campaign( name)?"),
+    _f("campaign_id", gettext_lazy("Campaign id"), r"campaign[ _]id"),
+    _f("amount", gettext_lazy("Amount"), r"amount", r"spend", r"cost", r"amount spent", type="decimal"),
+    _f("impressions", gettext_lazy("Impressions"), r"impressions", r"impr\.?", type="int"),
+    _f("clicks", gettext_lazy("Clicks"), r"clicks", type="int"),
+    _f("currency", gettext_lazy("Currency"), r"currency( code)?"),
 )
 GOOGLE_ADS_FIELDS = (
-    _f("date", L("Date"), r"day", r"date", type="date"),
-    _f("campaign", L("Campaign"), r"campaign"),
-    _f("campaign_id", L("Campaign id"), r"campaign id"),
-    _f("impressions", L("Impressions"), r"impr\.", r"impressions", type="int"),
-    _f("clicks", L("Clicks"), r"clicks", type="int"),
-    _f("amount", L("Amount"), r"cost", type="decimal"),
-    _f("currency", L("Currency"), r"currency code", r"currency"),
+    _f("date", gettext_lazy("Date"), r"day", r"date", type="date"),
+    _f("campaign", gettext_lazy("Campaign"), r"campaign"),
+    _f("campaign_id", gettext_lazy("Campaign id"), r"campaign id"),
+    _f("impressions", gettext_lazy("Impressions"), r"impr\.", r"impressions", type="int"),
+    _f("clicks", gettext_lazy("Clicks"), r"clicks", type="int"),
+    _f("amount", gettext_lazy("Amount"), r"cost", type="decimal"),
+    _f("currency", gettext_lazy("Currency"), r"currency code", r"currency"),
 )
 META_ADS_FIELDS = (
-    _f("date", L("Date"), r"day", type="date"),
-    _f("date_start", L("Reporting starts"), r"reporting starts", type="date"),
-    _f("date_end", L("Reporting ends"), r"reporting ends", type="date"),
-    _f("campaign", L("Campaign"), r"campaign name"),
-    _f("campaign_id", L("Campaign id"), r"campaign id"),
-    _f("impressions", L("Impressions"), r"impressions", type="int"),
-    _f("clicks", L("Clicks"), r"link clicks", type="int"),
+    _f("date", gettext_lazy("Date"), r"day", type="date"),
+    # the Month breakdown: "2026-11-01 - 2026-11-30"
+    _f("month", gettext_lazy("Month"), r"month"),
+    _f("date_start", gettext_lazy("Reporting starts"), r"reporting starts", type="date"),
+    _f("date_end", gettext_lazy("Reporting ends"), r"reporting ends", type="date"),
+    _f("campaign", gettext_lazy("Campaign"), r"campaign name"),
+    _f("campaign_id", gettext_lazy("Campaign id"), r"campaign id"),
+    _f("account", gettext_lazy("Account"), r"account name", r"account id"),
+    _f("impressions", gettext_lazy("Impressions"), r"impressions", type="int"),
+    _f("clicks", gettext_lazy("Clicks"), r"link clicks", type="int"),
     # "Amount spent (USD)": the currency is in the header
-    _f("amount", L("Amount"), r"amount spent(?: \((?P<currency>[a-z]{3})\))?", type="decimal"),
-    _f("currency", L("Currency"), r"currency"),
+    _f("amount", gettext_lazy("Amount"), r"amount spent(?: \((?P<currency>[a-z]{3})\))?", type="decimal"),
+    _f("currency", gettext_lazy("Currency"), r"currency"),
 )
+# TikTok Ads Manager → Reporting → custom report, campaign × day ("By Day")
+TIKTOK_ADS_FIELDS = (
+    _f("date", gettext_lazy("Date"), r"by day", r"date", r"day", r"stat[ _]time[ _]day",
+       type="date"),
+    _f("campaign", gettext_lazy("Campaign"), r"campaign name", r"campaign"),
+    _f("campaign_id", gettext_lazy("Campaign id"), r"campaign id"),
+    _f("impressions", gettext_lazy("Impressions"), r"impressions?", type="int"),
+    _f("clicks", gettext_lazy("Clicks"), r"clicks \(destination\)", r"clicks( \(all\))?",
+       type="int"),
+    _f("amount", gettext_lazy("Amount"), r"cost", r"total cost", r"spend", type="decimal"),
+    _f("currency", gettext_lazy("Currency"), r"currency"),
+)
+# LinkedIn Campaign Manager → Analyze → Export → Campaign performance, time breakdown Daily
+LINKEDIN_ADS_FIELDS = (
+    _f("date", gettext_lazy("Date"), r"start date \(in utc\)", r"start date", r"date",
+       type="date_us"),
+    _f("campaign", gettext_lazy("Campaign"), r"campaign name", r"campaign"),
+    _f("campaign_id", gettext_lazy("Campaign id"), r"campaign id"),
+    _f("impressions", gettext_lazy("Impressions"), r"impressions", type="int"),
+    _f("clicks", gettext_lazy("Clicks"), r"clicks", type="int"),
+    _f("amount", gettext_lazy("Amount"), r"total spent", r"amount spent", type="decimal"),
+    _f("currency", gettext_lazy("Currency"), r"currency"),
+)
+RATE_FIELDS = (
+    _f("date", gettext_lazy("Date"), r"date", r"day", type="date"),
+    _f("currency", gettext_lazy("Currency"), r"currency( code)?"),
+    _f("rate", gettext_lazy("Rate"), r"(exchange )?rate", type="decimal"),
+)
+ECB_FIELDS = (
+    _f("date", gettext_lazy("Date"), r"date", type="date"),
+)
+RATE_COLUMN = Field("rate", gettext_lazy("Rate"), (r"[a-z]{3}",), "decimal")
+
 # subscriptions: MOS's own columns, and Stripe's Billing → Subscriptions export ("(UTC)" dates)
 SUBSCRIPTION_FIELDS = (
-    _f("external_id", L("Subscription id"), r"external[ _]?id", r"subscription[ _]?id", r"id"),
-    _f("contact", L("Contact"), r"contact", r"contact[ _](id|external[ _]id|email)",
+    _f("external_id", gettext_lazy("Subscription id"), r"external[ _]?id", r"subscription[ _]?id", r"id"),
+    _f("contact", gettext_lazy("Contact"), r"contact", r"contact[ _](id|external[ _]id|email)",
        r"customer[ _]?(email|e-mail)", r"e-?mail"),
-    _f("customer_id", L("Customer id"), r"customer[ _]?id"),
-    _f("account", L("Account"), r"account", r"account[ _](id|external[ _]id)"),
-    _f("plan", L("Plan"), r"plan", r"plan[ _]name", r"price"),
-    _f("mrr", L("MRR"), r"mrr", type="decimal"),
-    _f("amount", L("Price"), r"amount", r"(plan )?price( amount)?", r"unit amount",
+    _f("customer_id", gettext_lazy("Customer id"), r"customer[ _]?id"),
+    _f("account", gettext_lazy("Account"), r"account", r"account[ _](id|external[ _]id)"),
+    _f("plan", gettext_lazy("Plan"), r"plan", r"plan[ _]name", r"price"),
+    _f("mrr", gettext_lazy("MRR"), r"mrr", type="decimal"),
+    _f("amount", gettext_lazy("Price"), r"amount", r"(plan )?price( amount)?", r"unit amount",
        type="decimal"),
-    _f("interval", L("Interval"), r"interval", r"billing (interval|period)"),
-    _f("interval_count", L("Interval count"), r"interval[ _]count", type="int"),
-    _f("quantity", L("Quantity"), r"quantity", r"seats", type="int"),
-    _f("currency", L("Currency"), r"currency( code)?"),
-    _f("status", L("Status"), r"status"),
-    _f("started_at", L("Started"), r"start(ed)?([ _]at)?( \(utc\))?", r"start date",
+    _f("interval", gettext_lazy("Interval"), r"interval", r"billing (interval|period)"),
+    _f("interval_count", gettext_lazy("Interval count"), r"interval[ _]count", type="int"),
+    _f("quantity", gettext_lazy("Quantity"), r"quantity", r"seats", type="int"),
+    _f("currency", gettext_lazy("Currency"), r"currency( code)?"),
+    _f("status", gettext_lazy("Status"), r"status"),
+    _f("started_at", gettext_lazy("Started"), r"start(ed)?([ _]at)?( \(utc\))?", r"start date",
        type="datetime"),
-    _f("created", L("Created"), r"created([ _]at)?( \(utc\))?", type="datetime"),
-    _f("trial_end", L("Trial end"), r"trial[ _]end(s)?([ _]at)?( \(utc\))?", type="datetime"),
-    _f("cancelled_at", L("Cancelled"), r"cancell?ed[ _]at( \(utc\))?", type="datetime"),
-    _f("ended_at", L("Ended"), r"ended[ _]at( \(utc\))?", r"end date", type="datetime"),
+    _f("created", gettext_lazy("Created"), r"created([ _]at)?( \(utc\))?", type="datetime"),
+    _f("trial_end", gettext_lazy("Trial end"), r"trial[ _]end(s)?([ _]at)?( \(utc\))?", type="datetime"),
+    _f("cancelled_at", gettext_lazy("Cancelled"), r"cancell?ed[ _]at( \(utc\))?", type="datetime"),
+    _f("ended_at", gettext_lazy("Ended"), r"ended[ _]at( \(utc\))?", r"end date", type="datetime"),
 )
 
 LAYOUTS: dict[str, Layout] = {layout.key: layout for layout in (
-    Layout("contacts", L("Contacts (CSV)"), "contacts", CONTACT_FIELDS,
+    Layout("contacts", gettext_lazy("Contacts (CSV)"), "contacts", CONTACT_FIELDS,
            required=(("external_id", "email", "phone"),)),
-    Layout("orders", L("Orders (CSV)"), "orders", ORDER_FIELDS,
+    Layout("orders", gettext_lazy("Orders (CSV)"), "orders", ORDER_FIELDS,
            required=(("contact",), ("amount",), ("occurred_at",))),
-    Layout("spend", L("Ad spend (CSV)"), "spend", SPEND_FIELDS,
+    Layout("spend", gettext_lazy("Ad spend (CSV)"), "spend", SPEND_FIELDS,
            required=(("date",), ("amount",))),
-    Layout("google_ads", L("Google Ads campaign report"), "spend", GOOGLE_ADS_FIELDS,
+    # without the Day segment the report's range (its title line) is spread on request
+    Layout("google_ads", gettext_lazy("Google Ads campaign report"), "spend", GOOGLE_ADS_FIELDS,
+           required=(("campaign", "campaign_id"), ("amount",)),
+           signature=(r"impr\.", r"currency code"), from_ad_platform=True,
+           channel=("google_ads", "Google Ads", "paid_search"), recognisable=True),
+    Layout("meta_ads", gettext_lazy("Meta Ads Manager export"), "spend", META_ADS_FIELDS,
+           required=(("date", "date_start", "month"), ("amount",)),
+           signature=(r"amount spent.*", r"reporting starts", r"link clicks",
+                      r"reporting ends"),
+           from_ad_platform=True, channel=("meta_ads", "Meta Ads", "paid_social"),
+           recognisable=True),
+    Layout("tiktok_ads", gettext_lazy("TikTok Ads campaign report"), "spend", TIKTOK_ADS_FIELDS,
            required=(("date",), ("campaign", "campaign_id"), ("amount",)),
-           signature=(r"impr\.", r"currency code"), from_ad_platform=True),
-    Layout("meta_ads", L("Meta Ads Manager export"), "spend", META_ADS_FIELDS,
-           required=(("date", "date_start"), ("campaign", "campaign_id"), ("amount",)),
-           signature=(r"amount spent.*", r"reporting starts", r"link clicks"),
-           from_ad_platform=True),
-    Layout("subscriptions", L("Subscriptions (CSV)"), "subscriptions", SUBSCRIPTION_FIELDS,
+           signature=(r"clicks \(destination\)", r"cpc \(destination\)",
+                      r"ctr \(destination\)", r"by day", r"stat[ _]time[ _]day",
+                      r"cpm", r"campaign name"),
+           from_ad_platform=True, channel=("tiktok_ads", "TikTok Ads", "paid_social"),
+           recognisable=True),
+    Layout("linkedin_ads", gettext_lazy("LinkedIn Campaign Manager export"), "spend",
+           LINKEDIN_ADS_FIELDS,
+           required=(("date",), ("campaign", "campaign_id"), ("amount",)),
+           signature=(r"total spent", r"campaign group name", r"start date \(in utc\)",
+                      r"campaign name"),
+           from_ad_platform=True, channel=("linkedin_ads", "LinkedIn Ads", "paid_social"),
+           recognisable=True),
+    Layout("rates", gettext_lazy("Exchange rates (CSV)"), "rates", RATE_FIELDS,
+           required=(("date",), ("currency",), ("rate",))),
+    Layout("ecb_rates", gettext_lazy("ECB reference rates (eurofxref)"), "rates", ECB_FIELDS,
+           required=(("date",),), signature=(r"date", r"usd", r"jpy", r"gbp", r"chf"),
+           recognisable=True, wide_currencies=True),
+    Layout("subscriptions", gettext_lazy("Subscriptions (CSV)"), "subscriptions", SUBSCRIPTION_FIELDS,
            required=(("contact", "customer_id", "account"), ("mrr", "amount"),
                      ("started_at", "created"))),
-    Layout("stripe_subscriptions", L("Stripe subscriptions export"), "subscriptions",
+    Layout("stripe_subscriptions", gettext_lazy("Stripe subscriptions export"), "subscriptions",
            SUBSCRIPTION_FIELDS,
            required=(("contact", "customer_id"), ("amount", "mrr"), ("started_at", "created")),
            signature=(r"customer id", r"created \(utc\)", r"canceled at \(utc\)",
                       r"cancel at period end")),
 )}
 GENERIC = {"contacts": "contacts", "orders": "orders", "spend": "spend",
-           "subscriptions": "subscriptions"}
+           "subscriptions": "subscriptions", "rates": "rates"}
 AUTO = "auto"
 
 
@@ -182,7 +249,7 @@ def layouts_for(kind: str) -> list[Layout]:
 
 
 def layout_choices() -> list[tuple[str, object]]:
-    return [(AUTO, L("Detect from the file"))] + [(k, v.label) for k, v in LAYOUTS.items()]
+    return [(AUTO, gettext_lazy("Detect from the file"))] + [(k, v.label) for k, v in LAYOUTS.items()]
 
 
 # --- reading the file ------------------------------------------------------------------------
@@ -257,6 +324,9 @@ class FileShape:
     mapping: dict[int, str]  # column index → field key
     header_currency: str = ""
     total_rows: int = 0
+    # the report's date range from its title lines ("November 1, 2026 - November 30, 2026")
+    range: tuple[str, str] | None = None
+    summary_rows: int = 0  # the platform's total rows, skipped
 
     @property
     def ignored(self) -> list[str]:
@@ -266,13 +336,25 @@ class FileShape:
         return {"encoding": self.encoding, "delimiter": self.delimiter,
                 "header_line": self.header_line, "headers": self.headers,
                 "mapping": [[self.headers[i], k] for i, k in sorted(self.mapping.items())],
-                "ignored": self.ignored, "header_currency": self.header_currency}
+                "ignored": self.ignored, "header_currency": self.header_currency,
+                "range": list(self.range) if self.range else None,
+                "summary_rows": self.summary_rows}
 
 
 def _map_headers(layout: Layout, headers: list[str]) -> tuple[dict[int, str], str]:
     """Column index → field key (the first column matching a field wins), and a currency
     found in a header such as "Amount spent (EUR)"."""
     mapping, taken, currency = {}, set(), ""
+    if layout.wide_currencies:  # Date, USD, JPY, …: every 3-letter column is a rate
+        from mos.validation import CURRENCIES
+
+        for i, h in enumerate(headers):
+            code = norm_header(h).upper()
+            if code in CURRENCIES and f"rate:{code}" not in taken:
+                mapping[i] = f"rate:{code}"
+                taken.add(f"rate:{code}")
+        if len(mapping) < 2:
+            return {}, ""
     for f in layout.fields:  # field order decides ties: "Campaign ID" is not "Campaign"
         for i, h in enumerate(headers):
             if i in mapping or f.key in taken:
@@ -310,7 +392,8 @@ def inspect_file(binary, *, kind: str, layout: str = AUTO) -> FileShape:
         except UnicodeDecodeError:
             raise ImportFileError(_("The file's text encoding could not be read. Save it as "
                                     "CSV UTF-8 and try again.")) from None
-        candidates = [LAYOUTS[layout]] if layout != AUTO else layouts_for(kind)
+        candidates = [LAYOUTS[layout]] if layout != AUTO else layouts_for(kind) + [
+            lay for lay in LAYOUTS.values() if lay.recognisable and lay.kind != kind]
         best = None  # (score, -line, delimiter, layout, headers, mapping, currency)
         for delim in DELIMITERS:
             rows = list(csv.reader(head_lines, delimiter=delim))
@@ -319,28 +402,57 @@ def inspect_file(binary, *, kind: str, layout: str = AUTO) -> FileShape:
                     continue
                 for lay in candidates:
                     mapping, currency = _map_headers(lay, row)
-                    if _missing(lay, mapping):
+                    if not mapping or _missing(lay, mapping):
                         continue
-                    score = (_signature_score(lay, row), len(mapping), -idx)
+                    sig = _signature_score(lay, row)
+                    if lay.kind != kind and sig < 2:
+                        continue  # another kind's layout only when its headers are unmistakable
+                    score = (sig, len(mapping), -idx)
                     if best is None or score > best[0]:
                         best = (score, idx, delim, lay, row, mapping, currency)
         if best is None:
             lay = candidates[0] if len(candidates) == 1 else LAYOUTS[GENERIC[kind]]
             raise ImportFileError(_missing_message(lay, head_lines))
         _score, idx, delim, lay, headers, mapping, currency = best
-        if lay.kind != kind:
+        if lay.kind != kind and layout != AUTO:
             raise ImportFileError(_("This layout imports %(kind)s, not the kind you chose.")
                                   % {"kind": lay.kind})
         shape = FileShape(layout=lay, encoding=encoding, delimiter=delim,
                           header_line=idx + 1, headers=[h.strip().lstrip("\ufeff")
                                                         for h in headers],
-                          mapping=mapping, header_currency=currency)
+                          mapping=mapping, header_currency=currency,
+                          range=_title_range(head_lines[:idx]))
     finally:
         stream.detach()
-    shape.total_rows = sum(1 for _ in iter_records(binary, shape))
+    skipped = []
+    shape.total_rows = sum(1 for _ in iter_records(binary, shape, skipped=skipped))
+    shape.summary_rows = sum(1 for _line, why in skipped if why == "summary")
     if shape.total_rows == 0:
+        if any(why == "no_data" for _line, why in skipped):
+            raise ImportFileError(_(
+                "This export has no data: the platform wrote “No data available.” in place of "
+                "rows. Check the date range and the filters (campaigns that were off or "
+                "deleted are hidden by default), then export again."))
         raise ImportFileError(_("The file has a header row but no data rows."))
     return shape
+
+
+_RANGE = re.compile(r"(?P<a>[A-Za-z]{3,9}\.? \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})"
+                    r"\s*[-–—]\s*"
+                    r"(?P<b>[A-Za-z]{3,9}\.? \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})")
+
+
+def _title_range(lines: list[str]) -> tuple[str, str] | None:
+    """The date range a report states above its header ("November 1, 2026 - November 30,
+    2026" in Google Ads), or None."""
+    for line in lines:
+        m = _RANGE.search(line.replace('"', ""))
+        if m:
+            a, b = clean_date(m.group("a").replace(".", "")), clean_date(
+                m.group("b").replace(".", ""))
+            if a and b and a <= b:
+                return a, b
+    return None
 
 
 def _missing_message(layout: Layout, head_lines: list[str]) -> str:
@@ -354,14 +466,31 @@ def _missing_message(layout: Layout, head_lines: list[str]) -> str:
 
 def _is_footer(cells: list[str]) -> bool:
     """Ad-platform report footers: "Total: Account", "Total: Search", "Total"."""
-    return any(c.strip().lower() == "total" or c.strip().lower().startswith("total:")
-               for c in cells[:3])
+    return any(c.strip().lower() == "total" or c.strip().lower().startswith(
+        ("total:", "total of ")) for c in cells[:3])
 
 
-def iter_records(binary, shape: FileShape) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for each data row, skipping blank rows and report footers
-    ("Total: Account" in Google Ads exports). Line numbers are 1-based and count the title
-    and header lines, as a spreadsheet shows them."""
+_IDENTITY_FIELDS = ("campaign", "campaign_id", "account")
+
+
+def _is_summary(cells: list[str], shape: FileShape) -> bool:
+    """An ad platform's summary row: the file names campaigns (or accounts) and this row
+    names none (Meta's "Include summary row", TikTok's total line)."""
+    cols = [i for i, k in shape.mapping.items() if k in _IDENTITY_FIELDS]
+    return bool(cols) and not any(i < len(cells) and cells[i].strip() for i in cols)
+
+
+def _is_no_data(cells: list[str]) -> bool:
+    filled = [c.strip().lower() for c in cells if c.strip()]
+    return len(filled) == 1 and filled[0].rstrip(".") in ("no data available", "no data")
+
+
+def iter_records(binary, shape: FileShape, *, skipped: list | None = None
+                 ) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for each data row, skipping blank rows, report footers ("Total:
+    Account" in Google Ads exports) and ad platforms' summary rows (noted in `skipped` as
+    (line, "summary")). Line numbers are 1-based and count the title and header lines, as a
+    spreadsheet shows them."""
     stream, _enc = open_text(binary)
     try:
         reader = csv.reader(stream, delimiter=shape.delimiter)
@@ -374,6 +503,16 @@ def iter_records(binary, shape: FileShape) -> Iterator[tuple[int, list[str]]]:
                 if not any(c.strip() for c in cells):
                     continue
                 if shape.layout.from_ad_platform and _is_footer(cells):
+                    if skipped is not None:
+                        skipped.append((line, "summary"))
+                    continue
+                if _is_no_data(cells):
+                    if skipped is not None:
+                        skipped.append((line, "no_data"))
+                    continue
+                if shape.layout.from_ad_platform and _is_summary(cells, shape):
+                    if skipped is not None:
+                        skipped.append((line, "summary"))
                     continue
                 if len(cells) < len(shape.headers) and any("\n" in c or "\r" in c
                                                            for c in cells):
@@ -402,6 +541,8 @@ def iter_records(binary, shape: FileShape) -> Iterator[tuple[int, list[str]]]:
 EMPTY = {"", "--", " --", "-", "n/a", "null"}
 _THOUSANDS = re.compile(r"-?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")
+# "1.234,56" / "1 234,56": thousands dots or spaces and a decimal comma (German, French locales)
+_EUROPEAN = re.compile(r"-?\d{1,3}([.\u00a0\u202f ]\d{3})+,\d+")
 _CURRENCY_MARKS = re.compile(r"^[A-Za-z]{3}\s+|\s+[A-Za-z]{3}$|[$€£¥₹]")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%a, %b %d, %Y",
                 "%d %b %Y", "%d %B %Y", "%Y%m%d")
@@ -416,12 +557,19 @@ def clean_number(value: str) -> str:
         s = re.sub(r"[,\u00a0\u202f ]", "", s)
     elif _DECIMAL_COMMA.fullmatch(s):
         s = s.replace(",", ".")
+    elif _EUROPEAN.fullmatch(s):
+        s = re.sub(r"[.\u00a0\u202f ]", "", s).replace(",", ".")
     return s
+
+
+_THOUSAND_DOTS = re.compile(r"\d{1,3}(\.\d{3})+")
 
 
 def clean_int(value: str) -> int | None:
     if value.isdigit():  # the common case, without the regular expressions
         return int(value)
+    if _THOUSAND_DOTS.fullmatch(value.strip()):  # a count never has decimals: "1.250" = 1250
+        return int(value.strip().replace(".", ""))
     s = clean_number(value)
     if s == "":
         return 0  # ad platforms write "--" for "none"
@@ -467,6 +615,15 @@ def clean_date(value: str) -> str | None:
     return None
 
 
+def clean_date_us(value: str) -> str | None:
+    """LinkedIn writes month/day/year ("11/3/2026"); ISO dates pass too."""
+    s = value.strip()
+    try:
+        return datetime.strptime(s, "%m/%d/%Y").date().isoformat()
+    except ValueError:
+        return clean_date(s)
+
+
 def clean_datetime(value: str) -> str | None:
     s = value.strip()
     if not s:
@@ -489,6 +646,8 @@ class Row:
     data: dict = field(default_factory=dict)  # the row as sent to the bulk function
     status: str = ""  # created / updated / duplicate / rejected
     display: dict | None = None  # what the preview shows, when it differs from `data`
+    lines: list = field(default_factory=list)  # file lines summed into this row (spend)
+    count: int = 1  # file rows this row accounts for (progress; 0 for a spread share)
 
     def error(self, key: str, message) -> None:
         self.errors.setdefault(key, []).append(str(message))
@@ -506,12 +665,13 @@ def read_row(shape: FileShape, line: int, cells: list[str]) -> Row:
             row.values[key] = "" if v in ("--", " --") else v
             continue
         cleaner = {"int": clean_int, "decimal": clean_decimal, "date": clean_date,
-                   "datetime": clean_datetime}[f.type]
+                   "date_us": clean_date_us, "datetime": clean_datetime}[f.type]
         v = cleaner(raw)
         if v is None:
             msg = {"int": _("“%(v)s” is not a whole number."),
                    "decimal": _("“%(v)s” is not a number."),
                    "date": _("“%(v)s” is not a date (use YYYY-MM-DD)."),
+                   "date_us": _("“%(v)s” is not a date (use YYYY-MM-DD)."),
                    "datetime": _("“%(v)s” is not a date or date-time (use YYYY-MM-DD).")}[f.type]
             row.error(key, msg % {"v": raw.strip()[:40]})
         else:

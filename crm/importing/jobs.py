@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.models import Campaign, Channel
 from crm.channels.services import campaign_create
@@ -27,6 +28,7 @@ from mos.models import Membership
 
 from crm.ingest.contacts import contacts_bulk
 from crm.ingest.orders import orders_bulk
+from crm.ingest.rates import exchange_rates_bulk
 from crm.ingest.subscriptions import subscriptions_bulk
 from crm.ingest.spend import spend_bulk
 from .formats import (  # noqa: F401  (re-exported: the views and tests use them)
@@ -90,28 +92,164 @@ def order_row(row: Row, ctx: "ImportContext") -> dict:
     return _only_given(v, ORDER_BULK_KEYS)
 
 
+# what to change in each platform's export to get one row per day
+DAY_HINTS = {
+    "google_ads": gettext_lazy("In Google Ads, add Segments → Time → Day to the report and "
+                               "download it again"),
+    "meta_ads": gettext_lazy("Export with the “Day” breakdown (Breakdown → By time → Day in "
+                             "Ads Manager)"),
+}
+SPREAD_OPTION = gettext_lazy("or tick “Spread totals over their days” on upload to store it "
+                             "as one row per day, spread evenly and marked as spread")
+_MONTH_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*[-–]\s*(\d{4}-\d{2}-\d{2})")
+
+
+def _day_hint(layout_key: str) -> str:
+    return str(DAY_HINTS.get(layout_key, gettext_lazy("Export one row per day")))
+
+
+def _month_range(value: str) -> tuple[str, str] | None:
+    """Meta's Month breakdown: "2026-11-01 - 2026-11-30" (or a bare "2026-11")."""
+    m = _MONTH_RANGE.search(value)
+    if m:
+        return m.group(1), m.group(2)
+    m = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+    if m:
+        import calendar
+
+        y, mo = int(m.group(1)), int(m.group(2))
+        if 1 <= mo <= 12:
+            return f"{y:04d}-{mo:02d}-01", f"{y:04d}-{mo:02d}-{calendar.monthrange(y, mo)[1]:02d}"
+    return None
+
+
 def spend_row(row: Row, ctx: "ImportContext") -> dict:
+    """One file row of spend: its day (or range of days), channel, campaign, amount and
+    counts, and its currency (converted by the bulk function)."""
     v = row.values
-    if "date" not in v and v.get("date_start"):  # Meta without the "Day" breakdown
-        if v.get("date_end") and v["date_end"] != v["date_start"]:
-            row.error("date", _("This row covers %(start)s to %(end)s; MOS stores spend per "
-                                "day. Export with the “Day” breakdown.")
-                      % {"start": v["date_start"], "end": v["date_end"]})
-        v["date"] = v["date_start"]
-    currency = (v.get("currency") or ctx.header_currency or "").upper()
-    if currency and currency != ctx.workspace.currency.upper():
-        row.error("amount", _("The amounts are in %(file)s but this workspace reports in "
-                              "%(ws)s; convert them before importing.")
-                  % {"file": currency, "ws": ctx.workspace.currency})
+    start = end = v.get("date", "")
+    if not start:
+        if v.get("month"):
+            rng = _month_range(v["month"])
+            if rng is None:
+                row.error("month", _("“%(v)s” is not a month range.") % {"v": v["month"][:40]})
+            else:
+                start, end = rng
+        elif v.get("date_start"):  # Meta without the "Day" breakdown
+            start, end = v["date_start"], v.get("date_end") or v["date_start"]
+        elif ctx.range:  # Google Ads without the Day segment: the report's range
+            start, end = ctx.range
+    if start and end and end < start:
+        row.error("date", _("The range ends (%(end)s) before it starts (%(start)s).")
+                  % {"start": start, "end": end})
+    elif start and end and end != start and not ctx.spread:
+        row.error("date", _("This row covers %(start)s to %(end)s; MOS stores spend per "
+                            "day. %(hint)s, %(option)s.")
+                  % {"start": start, "end": end, "hint": _day_hint(ctx.layout_key),
+                     "option": SPREAD_OPTION})
+    currency = (v.get("currency") or ctx.header_currency or "").strip().upper()
     channel = v.get("channel") or ctx.channel_key
-    out = {"date": v.get("date", ""), "channel": channel, "amount": v.get("amount", ""),
-           "impressions": v.get("impressions", 0), "clicks": v.get("clicks", 0)}
+    out = {"date": start, "date_end": end or start, "channel": channel,
+           "amount": v.get("amount", ""), "impressions": v.get("impressions", 0) or 0,
+           "clicks": v.get("clicks", 0) or 0}
+    if currency:
+        out["currency"] = currency
     if v.get("campaign") or v.get("campaign_id"):
         out["campaign"] = ctx.campaign_ref(channel, v.get("campaign", ""),
                                            v.get("campaign_id", ""))
-        row.display = {**out, "campaign": v.get("campaign") or v.get("campaign_id")}
+        out["campaign_name"] = v.get("campaign") or v.get("campaign_id")
     if not channel:
         row.error("channel", _("No channel: choose one on upload or add a channel column."))
+    return out
+
+
+def _days(start: str, end: str) -> list[str]:
+    a, b = date.fromisoformat(start), date.fromisoformat(end)
+    return [(a + timedelta(days=i)).isoformat() for i in range((b - a).days + 1)]
+
+
+def _shares(total, n: int, unit) -> list:
+    """`total` split in n even shares of `unit` (cents or ones), the remainder going one unit
+    at a time to the first shares, so the shares add up to the total exactly."""
+    units = int((total / unit).to_integral_value()) if isinstance(total, Decimal) else total
+    base, extra = divmod(units, n)
+    return [(base + (1 if i < extra else 0)) * unit for i in range(n)]
+
+
+SPEND_SHOWN = ("date", "channel", "campaign", "amount", "currency", "impressions", "clicks",
+               "file_rows", "spread")
+
+
+def spend_groups(ctx: "ImportContext", shape: FileShape, records) -> list[Row]:
+    """The spend file as the rows that will be stored: one per day × channel × campaign, the
+    file rows of that day and campaign summed (Meta's breakdowns: ad, placement, age, gender,
+    platform — never one replacing another), a row covering several days spread evenly over
+    them when asked (each share marked as spread). Rows with errors stay as they are, with
+    their line. ctx.stats counts what was summed and spread."""
+    from crm.ingest.common import M
+
+    ctx.ensure_channel()
+    out, groups = [], {}
+    stats = {"lines": 0, "groups": 0, "spread_lines": 0, "spread_rows": 0}
+    for line, cells in records:
+        row = read_row(shape, line, cells)
+        data = spend_row(row, ctx)
+        row.lines = [line]
+        if not row.errors and data["amount"] == "":
+            if shape.layout.from_ad_platform:
+                data["amount"] = "0"  # ad platforms leave the cell empty for "nothing spent"
+            else:
+                row.error("amount", M.REQUIRED)
+        if row.errors or not data["date"]:
+            row.data = {k: v for k, v in data.items() if k not in ("date_end", "campaign_name")}
+            out.append(row)  # the bulk function reports a missing date
+            continue
+        days = _days(data["date"], data["date_end"])
+        amount = Decimal(data["amount"])
+        shares = zip(days, _shares(amount, len(days), Decimal("0.01")),
+                     _shares(int(data["impressions"]), len(days), 1),
+                     _shares(int(data["clicks"]), len(days), 1))
+        stats["lines"] += 1
+        if len(days) > 1:
+            stats["spread_lines"] += 1
+        for n, (day, amt, imp, clk) in enumerate(shares):
+            key = (day, data["channel"], data.get("campaign", ""))
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = Row(line, [], count=0)
+                g.data = {"date": day, "channel": data["channel"], "amount": Decimal(0),
+                          "impressions": 0, "clicks": 0, "spread": False}
+                if data.get("campaign"):
+                    g.data["campaign"] = data["campaign"]
+                if data.get("currency"):
+                    g.data["currency"] = data["currency"]
+                g.display = {"campaign": data.get("campaign_name", "")}
+                out.append(g)
+            elif data.get("currency", "") != g.data.get("currency", ""):
+                g.error("currency", _("Rows of this day and campaign are in different "
+                                      "currencies (%(a)s, %(b)s); export one currency per "
+                                      "file.") % {"a": g.data.get("currency") or "—",
+                                                  "b": data.get("currency") or "—"})
+            g.data["amount"] += amt
+            g.data["impressions"] += imp
+            g.data["clicks"] += clk
+            g.data["spread"] = g.data["spread"] or len(days) > 1
+            if line not in g.lines:
+                g.lines.append(line)
+            if n == 0:
+                g.count += 1  # each file row counts once, in its first day
+    for g in groups.values():
+        g.data["amount"] = str(g.data["amount"])
+        d = g.data
+        g.display = {"date": d["date"], "channel": d["channel"],
+                     "campaign": g.display["campaign"], "amount": d["amount"],
+                     "currency": d.get("currency", ""), "impressions": d["impressions"],
+                     "clicks": d["clicks"], "file_rows": len(g.lines),
+                     "spread": str(_("spread")) if d["spread"] else ""}
+        if d["spread"]:
+            stats["spread_rows"] += 1
+    stats["groups"] = len(groups)
+    ctx.stats = stats
     return out
 
 
@@ -147,8 +285,37 @@ def subscription_row(row: Row, ctx: "ImportContext") -> dict:
     return _only_given(v, SUBSCRIPTION_BULK_KEYS)
 
 
+def rate_row(row: Row, ctx: "ImportContext"):
+    """A rate (date, currency, rate), or for the ECB file (one EUR-based column per
+    currency) one rate per currency of the day, to the workspace currency: X→EUR is 1 / the
+    X column; with another workspace currency W, X→W is the W column / the X column and
+    EUR→W the W column. "N/A" cells (a currency not quoted that day) give no rate."""
+    v = row.values
+    if not ctx.wide:
+        return _only_given(v, ("date", "currency", "rate"))
+    if not v.get("date"):
+        return []  # the row's date error is reported
+    ws = ctx.workspace.currency.upper()
+    quotes = {k[5:]: Decimal(x) for k, x in v.items() if k.startswith("rate:") and x}
+    if not quotes:
+        return []  # a day the ECB published nothing (every cell N/A)
+    if ws == "EUR":
+        per_eur = Decimal(1)
+    elif ws in quotes:
+        per_eur = quotes[ws]
+    else:
+        row.error("date", _("This day has no %(ws)s column value, so no rate to %(ws)s can be "
+                            "computed.") % {"ws": ws})
+        return []
+    out = [{"date": v["date"], "currency": "EUR", "rate": per_eur}] if ws != "EUR" else []
+    for code, q in quotes.items():
+        if code != ws and q > 0:
+            out.append({"date": v["date"], "currency": code, "rate": per_eur / q})
+    return out
+
+
 ROW_BUILDERS = {"contacts": contact_row, "orders": order_row, "spend": spend_row,
-                "subscriptions": subscription_row}
+                "subscriptions": subscription_row, "rates": rate_row}
 
 
 class ImportContext:
@@ -156,14 +323,33 @@ class ImportContext:
     workspace's campaigns (created on first sight, as ad-platform files name them)."""
 
     def __init__(self, actor, *, layout_key: str, channel_key: str = "",
-                 header_currency: str = ""):
+                 header_currency: str = "", spread: bool = False, range=None):
         self.actor = actor
         self.workspace = actor.workspace
         self.layout_key = layout_key
+        self.layout = LAYOUTS[layout_key]
+        self.wide = self.layout.wide_currencies
         self.channel_key = channel_key
         self.header_currency = header_currency
+        self.spread = spread
+        self.range = tuple(range) if range else None
         self.new_campaigns: list[str] = []
+        self.stats: dict = {}
         self._campaigns = None
+        self._channel_checked = False
+
+    def ensure_channel(self) -> None:
+        """The ad platform's own channel ("Google Ads", paid) when the file goes to it and
+        the workspace lacks it: created (inside the preview's transaction, rolled back)."""
+        lay = self.layout
+        if self._channel_checked or not lay.channel or self.channel_key != lay.channel[0]:
+            return
+        self._channel_checked = True
+        key, name, kind = lay.channel
+        if not Channel.objects.filter(workspace=self.workspace, key=key).exists():
+            Channel.objects.get_or_create(workspace=self.workspace, key=key, defaults={
+                "name": name, "kind": kind, "is_paid": True})
+            self._campaigns = None  # reload the channels
 
     def _load_campaigns(self):
         self.channels = {c.key: c for c in Channel.objects.filter(workspace=self.workspace)}
@@ -202,6 +388,9 @@ def _bulk_write(ctx: ImportContext, kind: str, rows: list[dict]):
     """The API's bulk function for `kind` (crm.ingest): the same validation and upsert."""
     if kind == "spend":
         return spend_bulk(actor=ctx.actor, rows=rows, source=f"import:{ctx.layout_key}")
+    if kind == "rates":
+        return exchange_rates_bulk(actor=ctx.actor, rows=rows,
+                                   source=f"import:{ctx.layout_key}")
     return {"contacts": contacts_bulk, "orders": orders_bulk,
             "subscriptions": subscriptions_bulk}[kind](
         actor=ctx.actor, rows=rows)
@@ -214,43 +403,75 @@ class ChunkOutcome:
     unchanged: int = 0
     rejected: list = field(default_factory=list)  # [line, {field: [messages]}]
     stored: list = field(default_factory=list)  # [line, status, row dict] (preview)
+    totals: dict = field(default_factory=dict)  # what the accepted rows hold, stored
+    rows: int = 0  # file rows this chunk accounts for
 
 
-def run_chunk(ctx: ImportContext, kind: str, shape: FileShape,
-              records: list[tuple[int, list[str]]], *, keep_rows: int = 0) -> ChunkOutcome:
+def add_totals(into: dict, more: dict) -> dict:
+    """Sum two totals dicts (amounts kept as decimal strings, for JSON)."""
+    for k, v in more.items():
+        if k == "amount":
+            into[k] = str(Decimal(into.get(k, "0")) + Decimal(v))
+        else:
+            into[k] = into.get(k, 0) + v
+    return into
+
+
+def run_chunk(ctx: ImportContext, kind: str, shape: FileShape, records: list,
+              *, keep_rows: int = 0) -> ChunkOutcome:
     """Normalise a chunk of records and write its valid rows through the bulk function.
-    The caller decides the transaction: the preview rolls it back."""
-    build = ROW_BUILDERS[kind]
-    rows = [read_row(shape, line, cells) for line, cells in records]
+    Spend comes as rows already summed per day × campaign (spend_groups); an ECB rates row
+    gives one rate per currency. The caller decides the transaction: the preview rolls it
+    back."""
+    ctx.ensure_channel()
+    if kind == "spend":
+        rows = records
+    else:
+        build = ROW_BUILDERS[kind]
+        rows = [read_row(shape, line, cells) for line, cells in records]
+        for row in rows:
+            row.data = build(row, ctx)
     payload, sent = [], []
     for row in rows:
-        data = build(row, ctx)
         if not row.errors:
-            payload.append(data)
-            sent.append(row)
-        row.data = data
-    out = ChunkOutcome()
+            items = row.data if isinstance(row.data, list) else [row.data]
+            payload.extend(items)
+            sent.append((row, len(items)))
+    out = ChunkOutcome(rows=sum(r.count for r in rows))
     if payload:
         result = _bulk_write(ctx, kind, payload)
-        for row, r in zip(sent, result.results):
-            row.status = r["status"]
-            if r["status"] == "rejected":
+        results = iter(result.results)
+        for row, n in sent:
+            statuses = set()
+            for _i in range(n):
+                r = next(results)
+                statuses.add(r["status"])
                 for key, messages in r.get("errors", {}).items():
                     for m in messages:
                         row.error(key, m)
-        s = result.summary
-        out.created, out.updated, out.unchanged = s["created"], s["updated"], s["duplicates"]
+            row.status = ("created" if "created" in statuses else
+                          "updated" if statuses & {"updated", "merged"} else "duplicate")
+        add_totals(out.totals, {k: (str(v) if isinstance(v, Decimal) else v)
+                                for k, v in result.totals.items() if k != "rows"})
     for row in rows:
         if row.errors:
             row.status = "rejected"
-            out.rejected.append([row.line, row.errors])
+            out.rejected.extend([line, row.errors] for line in (row.lines or [row.line]))
+        else:
+            attr = row.status if row.status in ("created", "updated") else "unchanged"
+            setattr(out, attr, getattr(out, attr) + 1)
         if len(out.stored) < keep_rows:
-            out.stored.append([row.line, row.status, _jsonable(row.display or row.data)])
+            shown = row.display if row.display and not row.errors else row.data
+            if isinstance(shown, list):  # the ECB file: the day's rates
+                shown = {"date": row.values.get("date", ""), "rates": len(shown)}
+            out.stored.append([row.line, row.status, _jsonable(shown or {})])
+    out.totals["rows"] = out.created + out.updated + out.unchanged
     return out
 
 
 def _jsonable(data: dict) -> dict:
-    return {k: (str(v) if isinstance(v, (Decimal, date)) else v) for k, v in data.items()}
+    return {k: (str(v) if isinstance(v, (Decimal, date)) else v) for k, v in data.items()
+            if k not in ("date_end", "campaign_name")}
 
 
 def batched(iterable, n: int):
@@ -273,18 +494,60 @@ def _shape_from_job(job) -> FileShape:
     return FileShape(layout=LAYOUTS[job.layout], encoding=r["encoding"],
                      delimiter=r["delimiter"], header_line=r["header_line"], headers=headers,
                      mapping={index[h]: k for h, k in r["mapping"]},
-                     header_currency=r.get("header_currency", ""), total_rows=job.total_rows)
+                     header_currency=r.get("header_currency", ""), total_rows=job.total_rows,
+                     range=tuple(r["range"]) if r.get("range") else None,
+                     summary_rows=r.get("summary_rows", 0))
 
 
 def _context(actor, job, shape: FileShape) -> ImportContext:
     return ImportContext(actor, layout_key=shape.layout.key,
                          channel_key=job.report.get("channel", ""),
-                         header_currency=shape.header_currency)
+                         header_currency=shape.header_currency,
+                         spread=job.report.get("spread", False), range=shape.range)
 
 
-def import_job_create(*, actor, kind: str, upload, layout: str = AUTO, channel=None):
+def _units(ctx: ImportContext, kind: str, shape: FileShape, records):
+    """What is written chunk by chunk: spend as its day × campaign rows (the whole file is
+    summed first), every other kind as the file's records."""
+    return spend_groups(ctx, shape, records) if kind == "spend" else records
+
+
+def file_totals(ctx: ImportContext, kind: str, shape: FileShape, binary) -> dict:
+    """The file's own totals, read cell by cell: data rows, the platform's summary rows
+    skipped, and per currency the amounts (orders, spend), impressions and clicks (spend),
+    rates (rates) — shown beside what is stored so any difference is visible."""
+    rows, amounts, impressions, clicks, rates = 0, {}, 0, 0, 0
+    for line, cells in iter_records(binary, shape):
+        rows += 1
+        if kind not in ("spend", "orders", "rates"):
+            continue
+        v = read_row(shape, line, cells).values
+        if kind == "rates":
+            rates += sum(1 for k, x in v.items() if (k == "rate" or k.startswith("rate:"))
+                         and x)
+            continue
+        if v.get("amount"):
+            cur = (v.get("currency") or ctx.header_currency or ctx.workspace.currency
+                   ).strip().upper()
+            amounts[cur] = amounts.get(cur, Decimal(0)) + Decimal(v["amount"])
+        impressions += v.get("impressions") or 0
+        clicks += v.get("clicks") or 0
+    out = {"rows": rows, "summary_rows": shape.summary_rows}
+    if kind in ("spend", "orders"):
+        out["amounts"] = {c: str(a) for c, a in sorted(amounts.items())}
+    if kind == "spend":
+        out.update(impressions=impressions, clicks=clicks)
+    if kind == "rates":
+        out["rates"] = rates
+    return out
+
+
+def import_job_create(*, actor, kind: str, upload, layout: str = AUTO, channel=None,
+                      spread: bool = False):
     """Store an uploaded file as an ImportJob waiting for confirmation, with its preview.
-    Nothing but the job is written. Raises ValidationError for a file MOS cannot import."""
+    Nothing but the job is written. A recognised layout of another kind (a Meta export
+    uploaded as contacts) imports as its own kind. Raises ValidationError for a file MOS
+    cannot import."""
     if upload.size > MAX_FILE_BYTES:
         raise ValidationError({"file": [_("The file is larger than %(mb)d MB; split it into "
                                           "smaller files.") % {"mb": MAX_FILE_BYTES // 2**20}]})
@@ -293,13 +556,23 @@ def import_job_create(*, actor, kind: str, upload, layout: str = AUTO, channel=N
                                           % {"kind": kind}]})
     try:
         shape = inspect_file(upload, kind=kind, layout=layout)
-        if kind == "spend" and channel is None and "channel" not in shape.mapping.values():
+        kind = shape.layout.kind
+        lay = shape.layout
+        has_channel_column = "channel" in shape.mapping.values()
+        if kind == "spend" and channel is None and not has_channel_column and not lay.channel:
             raise ValidationError({"channel": [_("Choose the channel this spend belongs "
                                                  "to.")]})
+        _check_shape(shape, spread, actor.workspace)
         report = shape.as_report()
-        report["channel"] = channel.key if channel is not None else ""
+        report["channel"] = (channel.key if channel is not None else
+                             lay.channel[0] if lay.channel and not has_channel_column else "")
+        report["spread"] = bool(spread)
+        ctx = ImportContext(actor, layout_key=lay.key, channel_key=report["channel"],
+                            header_currency=shape.header_currency, spread=spread,
+                            range=shape.range)
+        report["file_totals"] = file_totals(ctx, kind, shape, upload)
         report["preview"] = preview_file(actor=actor, kind=kind, shape=shape, binary=upload,
-                                         channel_key=report["channel"])
+                                         channel_key=report["channel"], ctx=ctx)
     except ImportFileError as e:
         raise ValidationError({"file": [str(e)]}) from None
     upload.seek(0)
@@ -315,23 +588,57 @@ def import_job_create(*, actor, kind: str, upload, layout: str = AUTO, channel=N
     return job
 
 
-def preview_file(*, actor, kind: str, shape: FileShape, binary, channel_key: str = "") -> dict:
+def _check_shape(shape: FileShape, spread: bool, workspace) -> None:
+    """Refuse, saying what to change in the export, a file MOS cannot store as it is."""
+    lay, have = shape.layout, set(shape.mapping.values())
+    if lay.key == "google_ads" and "date" not in have:
+        if not shape.range:
+            raise ImportFileError(_(
+                "This Google Ads report has no Day column and no date range in its title "
+                "lines. In Google Ads, add Segments → Time → Day to the report and download "
+                "it again."))
+        if not spread:
+            raise ImportFileError(_(
+                "This Google Ads report has no Day column: each row is a total for "
+                "%(start)s to %(end)s. In Google Ads, add Segments → Time → Day to the "
+                "report and download it again — or tick “Spread totals over their days” to "
+                "store each row as one row per day, spread evenly and marked as spread.")
+                % {"start": shape.range[0], "end": shape.range[1]})
+    if lay.wide_currencies:
+        ws = workspace.currency.upper()
+        if ws != "EUR" and f"rate:{ws}" not in have:
+            raise ImportFileError(_(
+                "This ECB file has no %(ws)s column, so no rate to %(ws)s (the workspace "
+                "currency) can be computed from it. Import a rates file with the columns "
+                "date, currency, rate (one unit of the currency in %(ws)s) instead.")
+                % {"ws": ws})
+
+
+def preview_file(*, actor, kind: str, shape: FileShape, binary, channel_key: str = "",
+                 ctx: ImportContext | None = None) -> dict:
     """Validate the first rows exactly as the import will — through the bulk functions —
     inside a transaction that is rolled back, so nothing is written."""
-    ctx = ImportContext(actor, layout_key=shape.layout.key, channel_key=channel_key,
-                        header_currency=shape.header_currency)
-    records = []
-    for rec in iter_records(binary, shape):
-        records.append(rec)
-        if len(records) >= PREVIEW_CHECK_ROWS:
-            break
+    ctx = ctx or ImportContext(actor, layout_key=shape.layout.key, channel_key=channel_key,
+                               header_currency=shape.header_currency)
     with transaction.atomic():
-        out = run_chunk(ctx, kind, shape, records, keep_rows=PREVIEW_ROWS)
+        ctx.ensure_channel()
+        if kind == "spend":  # summed per day × campaign over the whole file first
+            units = spend_groups(ctx, shape, iter_records(binary, shape))[:PREVIEW_CHECK_ROWS]
+            checked = sum(r.count for r in units)
+        else:
+            units = []
+            for rec in iter_records(binary, shape):
+                units.append(rec)
+                if len(units) >= PREVIEW_CHECK_ROWS:
+                    break
+            checked = len(units)
+        out = run_chunk(ctx, kind, shape, units, keep_rows=PREVIEW_ROWS)
         transaction.set_rollback(True)
-    return {"checked": len(records), "valid": len(records) - len(out.rejected),
+    return {"checked": checked, "valid": checked - len(out.rejected),
             "invalid": len(out.rejected), "created": out.created, "updated": out.updated,
             "unchanged": out.unchanged, "errors": out.rejected[:PREVIEW_ERRORS],
-            "rows": out.stored, "new_campaigns": ctx.new_campaigns[:50]}
+            "rows": out.stored, "new_campaigns": ctx.new_campaigns[:50],
+            "totals": out.totals, "stats": ctx.stats}
 
 
 def import_job_confirm(*, actor, job) -> bool:
@@ -393,12 +700,14 @@ def import_job_process(job_id: int) -> None:
         ctx = _context(actor, job, shape)
         skip = job.committed_rows
         if not skip:  # a fresh start (a resumed job keeps its counters and report)
-            job.report.update(errors=[], errors_truncated=False, unchanged=0, new_campaigns=[])
+            job.report.update(errors=[], errors_truncated=False, unchanged=0, new_campaigns=[],
+                              stored_totals={})
             job.processed_rows = job.created_rows = job.updated_rows = job.error_rows = 0
         seen = 0
         with job.file.open("rb") as f:
-            for records in batched(iter_records(f, shape), CHUNK_ROWS):
-                seen += len(records)
+            for records in batched(_units(ctx, job.kind, shape, iter_records(f, shape)),
+                                   CHUNK_ROWS):
+                seen += sum(r.count for r in records) if job.kind == "spend" else len(records)
                 if seen <= skip:  # written by an earlier attempt
                     continue
                 if ImportJob.objects.filter(pk=job.pk, status=S.CANCELLED).exists():
@@ -406,13 +715,16 @@ def import_job_process(job_id: int) -> None:
                 with transaction.atomic():
                     heartbeat(ImportJob, job.pk, token, running_status=S.RUNNING)
                     out = run_chunk(ctx, job.kind, shape, records)
-                    job.processed_rows += len(records)
+                    job.processed_rows += out.rows
                     job.committed_rows = job.processed_rows
                     job.created_rows += out.created
                     job.updated_rows += out.updated
                     job.error_rows += len(out.rejected)
                     r = job.report
                     r["unchanged"] += out.unchanged
+                    r["stored_totals"] = add_totals(r.setdefault("stored_totals", {}),
+                                                    out.totals)
+                    r["stats"] = ctx.stats
                     room = REPORT_ERRORS_MAX - len(r["errors"])
                     r["errors"].extend(out.rejected[:max(room, 0)])
                     r["errors_truncated"] = r["errors_truncated"] or len(out.rejected) > room
@@ -438,13 +750,40 @@ def import_job_process(job_id: int) -> None:
             status=S.FAILED, finished_at=timezone.now())
 
 
+IMPORT_THREADS: dict[int, "threading.Thread"] = {}  # job id → its thread (embedded mode)
+
+
+def _run_in_thread(job_id: int) -> None:
+    from django.db import connections
+
+    try:
+        import_job_process(job_id)
+    except Exception:  # import_job_process records failures itself; never kill silently
+        logger.exception("import %s: background thread failed", job_id)
+    finally:
+        connections.close_all()  # this thread's connections; SQLite's writer lock with them
+        IMPORT_THREADS.pop(job_id, None)
+
+
 def import_job_send(job_id: int) -> bool:
     """Send the import's task; False (job left queued: the sweep re-sends it) when the broker
-    cannot be reached."""
+    cannot be reached. With eager Celery (the embedded default, no worker) the import runs in
+    a background thread instead, so confirming returns at once and the progress bar moves;
+    chunks commit one by one, which SQLite's single writer allows while pages read (WAL)."""
+    from django.conf import settings
+
     from mos.broker import BROKER_ERRORS
 
     from .tasks import import_run
 
+    if settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "MOS_IMPORT_THREAD", False):
+        import threading
+
+        t = threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True,
+                             name=f"mos-import-{job_id}")
+        IMPORT_THREADS[job_id] = t
+        t.start()
+        return True
     try:
         import_run.apply_async((job_id,))
     except BROKER_ERRORS:

@@ -21,6 +21,7 @@ from .consent import consent_bulk
 from .contacts import contacts_bulk
 from .events import events_bulk
 from .orders import orders_bulk
+from .rates import exchange_rates_bulk
 from .spend import spend_bulk
 from .subscriptions import subscriptions_bulk
 
@@ -97,6 +98,11 @@ SubscriptionsBulkView = _view(
     "subscriptions", subscriptions_bulk,
     "Upsert subscriptions by external_id; MRR given, or amount per interval × quantity.")
 
+ExchangeRatesBulkView = _view(
+    "exchange_rates", exchange_rates_bulk,
+    "Upsert daily exchange rates (one unit of `currency` in the workspace currency) by date "
+    "and currency; orders and spend in that currency are converted with them.")
+
 
 # --- one order by code: read, correct (PATCH), delete (both audited) -------------------------
 
@@ -104,7 +110,7 @@ from rest_framework import mixins  # noqa: E402
 
 from mos.api import WorkspaceViewSet  # noqa: E402
 
-from crm.models import Order  # noqa: E402
+from crm.models import ExchangeRate, Order  # noqa: E402
 
 from .orders import order_delete, order_update  # noqa: E402
 
@@ -119,8 +125,11 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = ["code", "contact", "external_id", "kind", "amount", "currency", "margin",
-                  "occurred_at", "created_at"]
-        read_only_fields = ["code", "contact", "created_at"]
+                  "occurred_at", "created_at", "original_amount", "original_currency"]
+        # amount is in the workspace currency; the original is what was sent (converted
+        # with the exchange rates, crm.ingest.currency)
+        read_only_fields = ["code", "contact", "created_at", "original_amount",
+                            "original_currency"]
 
     def to_representation(self, instance):
         from mos.validation import money_text
@@ -153,6 +162,45 @@ class OrderViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.De
         order_delete(actor=self.request.actor, order=instance)
 
 
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    rate = serializers.DecimalField(max_digits=24, decimal_places=10, read_only=True)
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["date", "currency", "rate", "source"]
+        read_only_fields = fields
+
+
+from rest_framework import generics  # noqa: E402
+
+from mos.api import WorkspaceScopedMixin  # noqa: E402
+
+
+class ExchangeRateList(WorkspaceScopedMixin, generics.ListAPIView):
+    """The workspace's exchange rates, newest first; filter with ?currency=EUR, ?since=
+    and ?until= (YYYY-MM-DD)."""
+
+    model = ExchangeRate
+    serializer_class = ExchangeRateSerializer
+    read_perm = "crm.view"
+    write_perm = "crm.edit"
+
+    def scope_queryset(self, qs):
+        from datetime import date
+
+        p = self.request.query_params
+        if p.get("currency"):
+            qs = qs.filter(currency=p["currency"].upper()[:3])
+        for key, lookup in (("since", "date__gte"), ("until", "date__lte")):
+            try:
+                qs = qs.filter(**{lookup: date.fromisoformat(p[key])}) if p.get(key) else qs
+            except ValueError:
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({key: ["Not an ISO 8601 date (YYYY-MM-DD)."]}) from None
+        return qs.order_by("-date", "currency")
+
+
 def register(router):
     """Explicit paths, matched before the router's `<thing>/<code>` detail routes."""
     router.register("orders", OrderViewSet, basename="order")
@@ -164,4 +212,7 @@ def register(router):
         path("consent/bulk", ConsentBulkView.as_view(), name="api-consent-bulk"),
         path("subscriptions/bulk", SubscriptionsBulkView.as_view(),
              name="api-subscriptions-bulk"),
+        path("exchange-rates/bulk", ExchangeRatesBulkView.as_view(),
+             name="api-exchange-rates-bulk"),
+        path("exchange-rates", ExchangeRateList.as_view(), name="api-exchange-rates"),
     ]

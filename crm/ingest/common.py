@@ -80,6 +80,9 @@ class BulkResult:
         self.results: list[dict | None] = [None] * received
         self.summary = {"received": received, "created": 0, "updated": 0, "rejected": 0,
                         "duplicates": 0}
+        # what the accepted rows hold once stored (amounts in the workspace currency): the
+        # CSV import shows it beside the file's own totals; not part of the API answer
+        self.totals: dict = {}
 
     _COUNTER = {"created": "created", "updated": "updated", "merged": "updated",
                 "duplicate": "duplicates", "rejected": "rejected"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from mos.validation import CURRENCIES
 from .common import (
     M,
     BulkResult,
+    RowErrors,
     chunks,
     parse_choice,
     parse_datetime,
@@ -61,7 +63,10 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
         parse_field(errs, d, row, "properties", parse_object)
         return d
 
-    valid = rows_with_errors(rows, result, clean)
+    valid = convert_rows(ws, rows_with_errors(rows, result, clean), result, tz,
+                         day_field="occurred_at", currency_field="currency")
+    result.totals = {"rows": len(valid), "amount": sum((d["amount"] for _i, d in valid),
+                                                       Decimal(0))}
     ext_ids = list({d["external_id"] for _i, d in valid if d.get("external_id")})
     with transaction.atomic():
         existing = {}
@@ -83,22 +88,66 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
                 status = "updated"
                 if o.pk is not None:
                     changed[o.pk] = o
+            if status == "updated" and _same_order(o, d):
+                changed.pop(o.pk, None)
+                result.ok(i, "duplicate")  # re-imported as it is stored: unchanged
+                continue
             o.contact_id = d["contact_id"]
             o.amount = d["amount"]
+            o.original_amount, o.original_currency = d["original_amount"], d["original_currency"]
+            o.currency = ws.currency
             o.occurred_at = d["occurred_at"]
             for f in ("kind", "margin", "properties"):
                 if f in d:
                     setattr(o, f, d[f])
-            if d.get("currency"):
-                o.currency = d["currency"].upper()
             result.ok(i, status)
         Order.objects.bulk_create(new, batch_size=1000)
         if changed:
             Order.objects.bulk_update(list(changed.values()),
                                       ["contact", "kind", "amount", "currency", "margin",
-                                       "occurred_at", "properties"], batch_size=500)
+                                       "occurred_at", "properties", "original_amount",
+                                       "original_currency"], batch_size=500)
         finish_bulk(actor, result, "order.bulk_upsert", "crm.order")
     return result
+
+
+def _same_order(o: Order, d: dict) -> bool:
+    return (o.contact_id == d["contact_id"] and o.amount == d["amount"]
+            and o.original_amount == d["original_amount"]
+            and o.original_currency == d["original_currency"]
+            and o.occurred_at == d["occurred_at"]
+            and all(getattr(o, f) == d[f] for f in ("kind", "margin", "properties") if f in d))
+
+
+def convert_rows(ws, valid: list, result: BulkResult, tz, *, day_field: str,
+                 currency_field: str) -> list:
+    """Each valid row's amount converted to the workspace currency (crm.ingest.currency), the
+    original kept in original_amount / original_currency; a row without a rate is rejected
+    with a message naming the rate to add."""
+    from datetime import datetime
+
+    from .currency import Converter, RateMissing
+
+    def day(d):
+        v = d[day_field]
+        return v.astimezone(tz).date() if isinstance(v, datetime) else v
+
+    conv = Converter(ws).load({((d.get(currency_field) or ws.currency).upper(), day(d))
+                               for _i, d in valid})
+    out = []
+    for i, d in valid:
+        currency = (d.get(currency_field) or ws.currency).upper()
+        d["original_amount"] = round(d["amount"], 2)
+        d["original_currency"] = currency
+        try:
+            d["amount"] = conv.convert(d["amount"], currency, day(d))
+        except RateMissing as e:
+            errs = RowErrors()
+            errs.add(currency_field, "missing_rate", e.message)
+            result.reject(i, errs)
+            continue
+        out.append((i, d))
+    return out
 
 
 # --- one order: correct or delete (API detail routes and the contact's profile) ---------------
@@ -150,7 +199,11 @@ def order_update(*, actor: Actor, order: Order, **fields) -> Order:
     before = snapshot(order, ORDER_FIELDS)
     for k, v in fields.items():
         setattr(order, k, v)
-    order.save(update_fields=list(fields) or None)
+    update = list(fields)
+    if "amount" in fields or "currency" in fields:  # a correction is taken as it is given
+        order.original_amount, order.original_currency = order.amount, order.currency
+        update += ["original_amount", "original_currency"]
+    order.save(update_fields=update or None)
     changes = diff(before, snapshot(order, ORDER_FIELDS))
     if changes:
         audit(actor, "order.update", order, changes=changes,

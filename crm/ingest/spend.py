@@ -1,11 +1,15 @@
-"""Ad spend in bulk: one row per day × channel × campaign; re-sending a day replaces it."""
+"""Ad spend in bulk: one row per day × channel × campaign; re-sending a day replaces it.
+A row in another currency is converted to the workspace currency (crm.ingest.currency)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from decimal import Decimal
+
 from crm.models import Channel, Spend
 from mos.actors import Actor
+from mos.validation import CURRENCIES
 
 from .common import (
     M,
@@ -14,6 +18,7 @@ from .common import (
     parse_date,
     parse_decimal,
     parse_int,
+    parse_text,
     ref_text,
     rows_with_errors,
     parse_field,
@@ -50,16 +55,28 @@ def spend_bulk(*, actor: Actor, rows: list, source: str = "api") -> BulkResult:
         parse_field(errs, d, row, "amount", parse_decimal, required=True)
         if "amount" in d and d["amount"] < 0:
             errs.add("amount", "min_value", M.NOT_NEGATIVE)
-        check_amount_places(errs, d, "amount", ws.currency)
         for f in ("impressions", "clicks"):
             parse_field(errs, d, row, f, parse_int)
             if d.get(f, 0) < 0:
                 errs.add(f, "min_value", M.NOT_NEGATIVE)
         if d.get("impressions", 0) > 0 and d.get("clicks", 0) > d["impressions"]:
             errs.add("clicks", "invalid", M.CLICKS)
+        parse_field(errs, d, row, "currency", parse_text, 3)
+        if d.get("currency") and d["currency"].upper() not in CURRENCIES:
+            errs.add("currency", "invalid", M.CURRENCY)
+        if not errs.get("currency"):
+            check_amount_places(errs, d, "amount", d.get("currency") or ws.currency)
+        d["spread"] = row.get("spread") is True  # set by the CSV import only
         return d
 
-    valid = rows_with_errors(rows, result, clean)
+    from .orders import convert_rows
+
+    valid = convert_rows(ws, rows_with_errors(rows, result, clean), result, None,
+                         day_field="date", currency_field="currency")
+    result.totals = {"rows": len(valid),
+                     "amount": sum((d["amount"] for _i, d in valid), Decimal(0)),
+                     "impressions": sum(d.get("impressions", 0) for _i, d in valid),
+                     "clicks": sum(d.get("clicks", 0) for _i, d in valid)}
     dates = sorted({d["date"] for _i, d in valid})
     with transaction.atomic():
         existing = {}
@@ -79,17 +96,30 @@ def spend_bulk(*, actor: Actor, rows: list, source: str = "api") -> BulkResult:
                 status = "created"
             else:
                 status = "updated"
+                if (s.pk is not None and s.pk not in changed
+                        and _values(s) == _values_of(d, source)):
+                    result.ok(i, "duplicate")  # re-sent as it is stored: unchanged
+                    continue
                 if s.pk is not None:
                     changed[s.pk] = s
-            s.amount = d["amount"]
-            s.impressions = d.get("impressions", 0)
-            s.clicks = d.get("clicks", 0)
-            s.source = source
+            (s.amount, s.impressions, s.clicks, s.source, s.original_amount,
+             s.original_currency, s.spread) = _values_of(d, source)
             result.ok(i, status)
         Spend.objects.bulk_create(new, batch_size=1000)
         if changed:
             Spend.objects.bulk_update(list(changed.values()),
-                                      ["amount", "impressions", "clicks", "source"],
+                                      ["amount", "impressions", "clicks", "source",
+                                       "original_amount", "original_currency", "spread"],
                                       batch_size=500)
         finish_bulk(actor, result, "spend.bulk_upsert", "crm.spend")
     return result
+
+
+def _values(s: Spend) -> tuple:
+    return (s.amount, s.impressions, s.clicks, s.source, s.original_amount,
+            s.original_currency, s.spread)
+
+
+def _values_of(d: dict, source: str) -> tuple:
+    return (d["amount"], d.get("impressions", 0), d.get("clicks", 0), source,
+            d["original_amount"], d["original_currency"], d["spread"])

@@ -130,6 +130,10 @@ def test_zero_amount_order_is_accepted(api, workspace, alice):
 
 
 def test_currency_must_be_iso_4217(api, workspace, alice):
+    from crm.models import ExchangeRate
+
+    ExchangeRate.objects.create(workspace=workspace, currency="SAR", rate="0.2666",
+                                date=timezone.now().date() - timedelta(days=2))
     r = post_rows(api, "orders", [
         {"contact": "u-1", "amount": 1, "occurred_at": ISO, "currency": "ABC"},
         {"contact": "u-1", "amount": 1, "occurred_at": ISO, "currency": "sar"},

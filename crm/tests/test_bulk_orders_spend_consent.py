@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from crm.models import Consent, Contact, Order
-from crm.models import Spend
+from crm.models import ExchangeRate, Spend
 
 from .bulk_helpers import make_campaign, make_channel, post_rows, statuses
 
@@ -26,6 +26,9 @@ def alice(workspace):
 # --- orders ----------------------------------------------------------------------------------
 
 def test_orders_good_rows_stored_bad_rows_reported(api, workspace, alice):
+    # a EUR rate three days back serves the order of yesterday (within the 7-day look-back)
+    ExchangeRate.objects.create(workspace=workspace, currency="EUR", rate=Decimal("1.1"),
+                                date=(timezone.now() - timedelta(days=3)).date())
     r = post_rows(api, "orders", [
         {"contact": "u-1", "external_id": "o-1", "amount": 120.5, "occurred_at": ISO},
         {"contact": "alice@example.com", "amount": -5, "occurred_at": ISO},
@@ -56,8 +59,11 @@ def test_orders_good_rows_stored_bad_rows_reported(api, workspace, alice):
     assert len(orders) == 2
     assert (orders["o-1"].amount, orders["o-1"].currency, orders["o-1"].kind) == (
         Decimal("120.50"), "USD", "new")
+    # 99.99 EUR × 1.1 = 109.989 → 109.99 USD; the original is kept
     assert (orders[""].amount, orders[""].currency, orders[""].margin) == (
-        Decimal("99.99"), "EUR", Decimal("0.4"))
+        Decimal("109.99"), "USD", Decimal("0.4"))
+    assert (orders[""].original_amount, orders[""].original_currency) == (
+        Decimal("99.99"), "EUR")
 
     r = post_rows(api, "orders", [{"contact": "u-1", "external_id": "o-1", "amount": 130,
                                    "kind": "expansion", "occurred_at": ISO}])

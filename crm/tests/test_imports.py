@@ -211,7 +211,8 @@ def test_google_ads_import_creates_campaigns_under_the_chosen_channel(
     line, status, shown = job.report["preview"]["rows"][0]
     assert (line, status) == (4, "created")
     assert shown == {"date": "2026-11-01", "channel": "paid_search", "amount": "12.50",
-                     "impressions": 1234, "clicks": 87, "campaign": "Brand - Search"}
+                     "impressions": 1234, "clicks": 87, "campaign": "Brand - Search",
+                     "currency": "USD", "file_rows": 1, "spread": ""}
     job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
     assert (job.status, job.created_rows, job.error_rows) == ("done", 6, 0)
     brand = Campaign.objects.get(workspace=workspace, external_id="18273645501")
@@ -221,11 +222,11 @@ def test_google_ads_import_creates_campaigns_under_the_chosen_channel(
                                                               "import:google_ads")
     assert sum(x.amount for x in Spend.objects.filter(workspace=workspace)) == Decimal("3376.95")
 
-    # the same report again (comma-separated this time) updates, never duplicates
+    # the same report again (comma-separated this time) changes nothing
     _upload(owner_client, workspace, "google_ads_campaign_report.csv", "spend",
             channel=paid_search)
     job = _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
-    assert (job.created_rows, job.updated_rows) == (0, 6)
+    assert (job.created_rows, job.updated_rows, job.report["unchanged"]) == (0, 0, 6)
     assert Spend.objects.filter(workspace=workspace).count() == 6
     assert Campaign.objects.filter(workspace=workspace).count() == 2
 
@@ -243,15 +244,16 @@ def test_meta_ads_import_refuses_rows_spanning_several_days(owner_client, worksp
                   ) == [Decimal("149.20"), Decimal("150.75")]
 
 
-def test_spend_in_another_currency_is_rejected(owner_client, workspace, channels):
+def test_spend_in_another_currency_without_a_rate_is_refused_naming_the_rate(
+        owner_client, workspace, channels):
     workspace.currency = "EUR"
     workspace.save()
     _upload(owner_client, workspace, "meta_ads_export.csv", "spend",
             channel=channels["paid_social"])
     preview = _job(workspace).report["preview"]
     assert preview["valid"] == 0
-    assert "The amounts are in USD but this workspace reports in EUR" in \
-        preview["errors"][0][1]["amount"][0]
+    assert "Add a USD→EUR rate for 2026-11-01 or earlier" in \
+        preview["errors"][0][1]["currency"][0]
     page = owner_client.get(reverse("import_detail", kwargs={
         "slug": workspace.slug, "import_code": _job(workspace).code})).content.decode()
     assert "No row of this file can be imported." in page
@@ -282,8 +284,21 @@ def test_wrong_columns_give_a_clear_error(owner_client, workspace, channels):
     assert not ImportJob.objects.exists()
 
 
-def test_ad_platform_file_needs_a_channel(owner_client, workspace, channels):
+def test_ad_platform_file_goes_to_its_own_channel_created_on_import(
+        owner_client, workspace, channels, django_capture_on_commit_callbacks):
     resp = _upload(owner_client, workspace, "google_ads_campaign_report.csv", "spend")
+    assert resp.status_code == 302
+    job = _job(workspace)
+    assert job.report["channel"] == "google_ads"
+    assert not Channel.objects.filter(workspace=workspace, key="google_ads").exists()  # preview
+    _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    google = Channel.objects.get(workspace=workspace, key="google_ads")
+    assert (google.name, google.kind, google.is_paid) == ("Google Ads", "paid_search", True)
+    assert Spend.objects.filter(workspace=workspace, channel=google).count() == 6
+
+
+def test_generic_spend_file_needs_a_channel(owner_client, workspace, channels):
+    resp = _upload(owner_client, workspace, "spend_no_channel.csv", "spend")
     assert resp.status_code == 400
     assert "Choose the channel this spend belongs to." in resp.content.decode()
     assert not ImportJob.objects.exists()
