@@ -400,6 +400,9 @@ def iter_records(binary, shape: FileShape) -> Iterator[tuple[int, list[str]]]:
 # --- values ----------------------------------------------------------------------------------
 
 EMPTY = {"", "--", " --", "-", "n/a", "null"}
+# text cells that mean "no value" (as crm.ingest.common.NULL_TOKENS): never stored or matched
+NO_VALUE = frozenset({"", "--", "-", "null", "n/a", "na", "none", "nil", "#n/a", "(none)",
+                      "(blank)", "undefined"})
 _THOUSANDS = re.compile(r"-?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")
 _CURRENCY_MARKS = re.compile(r"^[A-Za-z]{3}\s+|\s+[A-Za-z]{3}$|[$€£¥₹]")
@@ -503,7 +506,7 @@ def read_row(shape: FileShape, line: int, cells: list[str]) -> Row:
         f = shape.layout.field(key)
         if f.type == "text":
             v = raw.strip()
-            row.values[key] = "" if v in ("--", " --") else v
+            row.values[key] = "" if v.lower() in NO_VALUE else v
             continue
         cleaner = {"int": clean_int, "decimal": clean_decimal, "date": clean_date,
                    "datetime": clean_datetime}[f.type]

@@ -27,7 +27,7 @@ from .subscriptions import subscriptions_bulk
 _ROW_RESULT = inline_serializer("BulkRowResult", {
     "index": serializers.IntegerField(),
     "status": serializers.ChoiceField(
-        choices=["created", "updated", "duplicate", "merged", "rejected"]),
+        choices=["created", "updated", "unchanged", "duplicate", "merged", "rejected"]),
     "code": serializers.CharField(required=False),
     "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                     required=False),
@@ -35,7 +35,7 @@ _ROW_RESULT = inline_serializer("BulkRowResult", {
 _RESPONSE = inline_serializer("BulkResponse", {
     "summary": inline_serializer("BulkSummary", {
         f: serializers.IntegerField()
-        for f in ("received", "created", "updated", "rejected", "duplicates")}),
+        for f in ("received", "created", "updated", "unchanged", "rejected", "duplicates")}),
     "results": _ROW_RESULT.__class__(many=True),
 })
 

@@ -48,11 +48,24 @@ class M:
     NO_IDENTITY = _("Give external_id, email or phone.")
     CONTACT_OR_ANON = _("Give contact or anonymous_id.")
     CURRENCY = _("An ISO 4217 currency code is required (e.g. USD, SAR, EUR).")
-    COUNTRY = _("A 2-letter country code is required.")
+    COUNTRY = _("Country must be a 2-letter code like SA, or a country name MOS knows.")
     CLICKS = _("Clicks cannot exceed impressions.")
     TOO_BIG = _("Must be at most %(n)s.")
     IDENTITY_CONFLICT = _("This contact already has another external_id.")
     EMAIL_TAKEN = _("This e-mail belongs to another contact.")
+    TWO_PEOPLE = _("This row's e-mail and id belong to two different contacts with different "
+                   "e-mails; they were not merged. Check both and merge them by hand if they "
+                   "are one person.")
+
+
+# Cells that mean "no value" in exports (HubSpot writes "null", spreadsheets "N/A" or "-"):
+# never stored, never used to match one person to another.
+NULL_TOKENS = frozenset({"null", "n/a", "na", "-", "--", "none", "nil", "#n/a", "(none)",
+                         "(blank)", "undefined"})
+
+
+def is_null_token(value) -> bool:
+    return isinstance(value, str) and value.strip().lower() in NULL_TOKENS
 
 
 class FieldError(Exception):
@@ -78,11 +91,11 @@ class BulkResult:
 
     def __init__(self, received: int):
         self.results: list[dict | None] = [None] * received
-        self.summary = {"received": received, "created": 0, "updated": 0, "rejected": 0,
-                        "duplicates": 0}
+        self.summary = {"received": received, "created": 0, "updated": 0, "unchanged": 0,
+                        "rejected": 0, "duplicates": 0}
 
     _COUNTER = {"created": "created", "updated": "updated", "merged": "updated",
-                "duplicate": "duplicates", "rejected": "rejected"}
+                "unchanged": "unchanged", "duplicate": "duplicates", "rejected": "rejected"}
 
     def ok(self, index: int, status: str) -> None:
         self.results[index] = {"index": index, "status": status}
