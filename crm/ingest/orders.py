@@ -31,7 +31,8 @@ from .common import (
 
 
 def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
-    """Create or update orders (upsert on external_id); the contact must exist."""
+    """Create or update orders (upsert on external_id); the contact must exist. `status` is
+    the payment state (default paid): only Order.COUNTED_STATUSES count as revenue."""
     ws = actor.workspace
     result = BulkResult(len(rows))
     now = timezone.now()
@@ -43,6 +44,7 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
         contact_field(errs, d, row, contacts)
         parse_field(errs, d, row, "external_id", parse_text, 100)
         parse_field(errs, d, row, "kind", parse_choice, Order.Kind.values)
+        parse_field(errs, d, row, "status", parse_choice, Order.Status.values)
         parse_field(errs, d, row, "amount", parse_decimal, required=True)
         if "amount" in d and d["amount"] < 0:  # 0 is a free order; refunds are a kind
             errs.add("amount", "min_value", M.NOT_NEGATIVE)
@@ -78,29 +80,38 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
                 status = "created"
             else:
                 status = "updated"
-                if o.pk is not None:
-                    changed[o.pk] = o
+            before = _order_state(o)
             o.contact_id = d["contact_id"]
             o.amount = round(d["amount"], 2)
             o.occurred_at = d["occurred_at"]
-            for f in ("kind", "margin", "properties"):
+            for f in ("kind", "status", "margin", "properties"):
                 if f in d:
                     setattr(o, f, d[f])
             if d.get("currency"):
                 o.currency = d["currency"].upper()
+            if status == "updated":
+                if _order_state(o) == before:
+                    status = "unchanged"  # the same row again: nothing to write
+                elif o.pk is not None:
+                    changed[o.pk] = o
             result.ok(i, status)
         Order.objects.bulk_create(new, batch_size=1000)
         if changed:
             Order.objects.bulk_update(list(changed.values()),
-                                      ["contact", "kind", "amount", "currency", "margin",
-                                       "occurred_at", "properties"], batch_size=500)
+                                      ["contact", "kind", "status", "amount", "currency",
+                                       "margin", "occurred_at", "properties"], batch_size=500)
         finish_bulk(actor, result, "order.bulk_upsert", "crm.order")
     return result
 
 
+def _order_state(o: Order) -> tuple:
+    return (o.contact_id, o.kind, o.status, o.amount, o.currency, o.margin, o.occurred_at,
+            o.properties)
+
+
 # --- one order: correct or delete (API detail routes and the contact's profile) ---------------
 
-ORDER_FIELDS = ["kind", "amount", "currency", "margin", "occurred_at", "external_id"]
+ORDER_FIELDS = ["kind", "status", "amount", "currency", "margin", "occurred_at", "external_id"]
 
 
 def get_order(workspace, code):
@@ -134,6 +145,8 @@ def order_update(*, actor: Actor, order: Order, **fields) -> Order:
         message = occurred_at_error(fields["occurred_at"])
         if message:
             errors["occurred_at"] = [str(message)]
+    if "status" in fields and fields["status"] not in Order.Status.values:
+        errors["status"] = [str(M.CHOICE % {"choices": ", ".join(Order.Status.values)})]
     if "kind" in fields and fields["kind"] not in Order.Kind.values:
         errors["kind"] = [str(M.CHOICE % {"choices": ", ".join(Order.Kind.values)})]
     if errors:
