@@ -74,11 +74,14 @@ CONTACT_FIELDS = (
     _f("name", L("Name"), r"(full |contact )?name"),
     _f("first_name", L("First name"), r"first[ _]?name", r"given name"),
     _f("last_name", L("Last name"), r"last[ _]?name", r"surname", r"family name"),
-    _f("company", L("Company"), r"company( name)?", r"organi[sz]ation"),
-    _f("country", L("Country"), r"country( code)?"),
-    _f("city", L("City"), r"city"),
+    _f("company", L("Company"), r"company( name)?", r"organi[sz]ation",
+       r"default address company"),
+    _f("country", L("Country"), r"country( code)?", r"country/region",
+       r"default address country( code)?"),
+    _f("city", L("City"), r"city", r"default address city"),
     _f("language", L("Language"), r"language", r"lang"),
     _f("stage", L("Lifecycle stage"), r"(lifecycle[ _])?stage"),
+    _f("lead_status", gettext_lazy("Lead status"), r"lead[ _]status"),
     _f("customer_type", L("Customer type"), r"customer[ _]type"),
     _f("buying_role", L("Buying role"), r"buying[ _]role"),
 )
@@ -149,11 +152,68 @@ SUBSCRIPTION_FIELDS = (
     _f("ended_at", L("Ended"), r"ended[ _]at( \(utc\))?", r"end date", type="datetime"),
 )
 
+# Shopify → Orders → Export (CSV for Excel or plain CSV): one row per line item; the order's
+# own columns (Financial Status, Total, ...) only on its first row.
+SHOPIFY_ORDER_FIELDS = (
+    _f("external_id", gettext_lazy("Order name"), r"name"),
+    _f("email", gettext_lazy("E-mail"), r"email"),
+    _f("phone", gettext_lazy("Phone"), r"phone", r"billing phone", r"shipping phone"),
+    _f("customer_id", gettext_lazy("Customer id"), r"customer id"),
+    _f("financial_status", gettext_lazy("Financial status"), r"financial status"),
+    _f("amount", gettext_lazy("Total"), r"total", type="decimal"),
+    _f("refunded", gettext_lazy("Refunded amount"), r"refunded amount", type="decimal"),
+    _f("currency", gettext_lazy("Currency"), r"currency"),
+    _f("occurred_at", gettext_lazy("Created at"), r"created at", type="datetime"),
+    _f("cancelled_at", gettext_lazy("Cancelled at"), r"cancell?ed at", type="datetime"),
+)
+# Stripe → Payments → Export (unified_payments.csv)
+STRIPE_PAYMENT_FIELDS = (
+    _f("external_id", gettext_lazy("Payment id"), r"id"),
+    _f("occurred_at", gettext_lazy("Created (UTC)"), r"created \(utc\)", r"created date \(utc\)",
+       type="datetime"),
+    _f("amount", gettext_lazy("Amount"), r"amount", type="decimal"),
+    _f("refunded", gettext_lazy("Amount refunded"), r"amount refunded", type="decimal"),
+    _f("refunded_at", gettext_lazy("Refunded date (UTC)"), r"refunded date \(utc\)",
+       type="datetime"),
+    _f("currency", gettext_lazy("Currency"), r"currency"),
+    _f("financial_status", gettext_lazy("Status"), r"status"),
+    _f("email", gettext_lazy("Customer e-mail"), r"customer email"),
+    _f("customer_id", gettext_lazy("Customer id"), r"customer id"),
+)
+# Stripe → Customers → Export (unified_customers.csv)
+STRIPE_CUSTOMER_FIELDS = (
+    _f("external_id", gettext_lazy("Customer id"), r"id"),
+    _f("email", gettext_lazy("E-mail"), r"email"),
+    _f("name", gettext_lazy("Name"), r"name"),
+    _f("phone", gettext_lazy("Phone"), r"phone"),
+    _f("company", gettext_lazy("Company"), r"description", r"business name"),
+    _f("country", gettext_lazy("Country"), r"(card |address )?country"),
+    _f("city", gettext_lazy("City"), r"(card |address )?city"),
+)
+
 LAYOUTS: dict[str, Layout] = {layout.key: layout for layout in (
     Layout("contacts", L("Contacts (CSV)"), "contacts", CONTACT_FIELDS,
            required=(("external_id", "email", "phone"),)),
+    Layout("hubspot_contacts", gettext_lazy("HubSpot contacts export"), "contacts",
+           CONTACT_FIELDS, required=(("external_id", "email", "phone"),),
+           signature=(r"record id", r"create date")),
+    Layout("shopify_customers", gettext_lazy("Shopify customers export"), "contacts",
+           CONTACT_FIELDS, required=(("external_id", "email", "phone"),),
+           signature=(r"accepts (email )?marketing", r"total spent", r"total orders")),
+    Layout("stripe_customers", gettext_lazy("Stripe customers export"), "contacts",
+           STRIPE_CUSTOMER_FIELDS, required=(("external_id", "email"),),
+           signature=(r"created \(utc\)", r"delinquent", r"card id")),
     Layout("orders", L("Orders (CSV)"), "orders", ORDER_FIELDS,
            required=(("contact",), ("amount",), ("occurred_at",))),
+    Layout("shopify_orders", gettext_lazy("Shopify orders export"), "orders",
+           SHOPIFY_ORDER_FIELDS,
+           required=(("external_id",), ("amount",), ("occurred_at",), ("financial_status",)),
+           signature=(r"financial status", r"lineitem name", r"fulfillment status")),
+    Layout("stripe_payments", gettext_lazy("Stripe payments export"), "orders",
+           STRIPE_PAYMENT_FIELDS,
+           required=(("external_id",), ("amount",), ("occurred_at",), ("email", "customer_id")),
+           signature=(r"created \(utc\)", r"amount refunded", r"customer email",
+                      r"captured")),
     Layout("spend", L("Ad spend (CSV)"), "spend", SPEND_FIELDS,
            required=(("date",), ("amount",))),
     Layout("google_ads", L("Google Ads campaign report"), "spend", GOOGLE_ADS_FIELDS,
@@ -506,6 +566,8 @@ def read_row(shape: FileShape, line: int, cells: list[str]) -> Row:
         f = shape.layout.field(key)
         if f.type == "text":
             v = raw.strip()
+            if v[:1] == "'" and v[1:2] and (v[1].isdigit() or v[1] == "+"):
+                v = v[1:]  # Shopify's (and Excel's) text marker before ids and phones
             row.values[key] = "" if v.lower() in NO_VALUE else v
             continue
         cleaner = {"int": clean_int, "decimal": clean_decimal, "date": clean_date,

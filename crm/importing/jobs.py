@@ -63,7 +63,7 @@ REPORT_ERRORS_MAX = 10_000  # rejected rows kept in the report (and its error CS
 CONTACT_BULK_KEYS = ("external_id", "email", "phone", "name", "company", "country", "city",
                      "language", "stage", "customer_type", "buying_role")
 ORDER_BULK_KEYS = ("external_id", "contact", "amount", "currency", "occurred_at", "kind",
-                   "margin")
+                   "status", "margin")
 
 
 def _only_given(values: dict, keys) -> dict:
@@ -72,16 +72,85 @@ def _only_given(values: dict, keys) -> dict:
 
 
 def contact_row(row: Row, ctx: "ImportContext") -> dict:
+    """A contact. HubSpot's and Salesforce's lifecycle labels and lead statuses become MOS
+    stages; a Stripe customer sharing an e-mail with another is the same contact (its
+    Stripe id is kept as the external id only when it has no e-mail)."""
+    from crm.lifecycle import stage_from_label
+
     v = row.values
     if not v.get("name") and (v.get("first_name") or v.get("last_name")):
         v["name"] = " ".join(p for p in (v.get("first_name"), v.get("last_name")) if p)
-    for k in ("stage", "customer_type", "buying_role"):
+    if not v.get("stage") and v.get("lead_status"):
+        v["stage"] = v["lead_status"]
+    if v.get("stage"):
+        v["stage"] = stage_from_label(v["stage"])
+    for k in ("customer_type", "buying_role"):
         if v.get(k):
             v[k] = re.sub(r"[\s-]+", "_", v[k].strip().lower())
+    if ctx.layout_key == "stripe_customers" and v.get("email"):
+        v.pop("external_id", None)
     return _only_given(v, CONTACT_BULK_KEYS)
 
 
-def order_row(row: Row, ctx: "ImportContext") -> dict:
+# Shopify's financial status and Stripe's payment status → Order.Status
+PAYMENT_STATUS = {
+    "paid": "paid", "succeeded": "paid", "complete": "paid",
+    "pending": "pending", "unpaid": "pending", "incomplete": "pending",
+    "requires_payment_method": "pending", "uncaptured": "authorized",
+    "authorized": "authorized", "partially_paid": "partially_paid",
+    "partially_refunded": "partially_refunded", "refunded": "refunded",
+    "voided": "voided", "expired": "voided", "failed": "failed",
+    "canceled": "cancelled", "cancelled": "cancelled",
+}
+
+
+def _payment_order_rows(row: Row, ctx: "ImportContext") -> list[dict] | None:
+    """Shopify and Stripe: the order (with its payment status), and a refund row when money
+    was refunded. Shopify's further rows of an order (its other line items) are folded into
+    the order: None. A cancelled order keeps its status and gets no refund row (it never
+    counted)."""
+    v = row.values
+    ext = v.get("external_id", "")
+    if ctx.layout_key == "shopify_orders":
+        if ext and ext in ctx.seen_orders:
+            row.status = "line_item"
+            return None
+        if ext:
+            ctx.seen_orders.add(ext)
+    status = re.sub(r"[\s-]+", "_", (v.get("financial_status") or "paid").strip().lower())
+    status = PAYMENT_STATUS.get(status, status)
+    if v.get("cancelled_at"):
+        status = "cancelled"
+    contact = v.get("email") or v.get("phone") or v.get("customer_id") or ""
+    currency = (v.get("currency") or ctx.workspace.currency).upper()
+    occurred = v.get("occurred_at", "")
+    if ctx.layout_key == "stripe_payments":
+        occurred = _utc(occurred)
+    order = {"external_id": ext, "contact": contact, "amount": v.get("amount", ""),
+             "currency": currency, "occurred_at": occurred, "status": status, "kind": "new"}
+    rows = [order]
+    refunded = v.get("refunded") or ""
+    if refunded and Decimal(refunded) > 0 and status != "cancelled":
+        when = _utc(v["refunded_at"]) if v.get("refunded_at") else occurred
+        rows.append({"external_id": f"{ext}-refund"[:100], "contact": contact,
+                     "amount": refunded, "currency": currency, "occurred_at": when,
+                     "kind": "refund", "status": "paid"})
+    row.display = {**order, "refunded": refunded} if refunded else None
+    return rows
+
+
+def _utc(value: str) -> str:
+    """Stripe writes its times in UTC without saying so in the cell."""
+    if value and "T" not in value:
+        value = value[:10] + "T" + (value[11:] or "00:00:00")
+    if value and "+" not in value[10:] and not value.endswith("Z"):
+        value += "+00:00"
+    return value
+
+
+def order_row(row: Row, ctx: "ImportContext") -> dict | list[dict] | None:
+    if ctx.layout_key in ("shopify_orders", "stripe_payments"):
+        return _payment_order_rows(row, ctx)
     v = row.values
     if v.get("kind"):
         v["kind"] = v["kind"].strip().lower()
@@ -163,6 +232,7 @@ class ImportContext:
         self.channel_key = channel_key
         self.header_currency = header_currency
         self.new_campaigns: list[str] = []
+        self.seen_orders: set[str] = set()  # Shopify: an order's first row seen
         self._campaigns = None
 
     def _load_campaigns(self):
@@ -212,6 +282,8 @@ class ChunkOutcome:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    line_items: int = 0  # Shopify: further line items folded into their order
+    refunds: int = 0  # refund rows written beside their orders
     rejected: list = field(default_factory=list)  # [line, {field: [messages]}]
     stored: list = field(default_factory=list)  # [line, status, row dict] (preview)
 
@@ -219,28 +291,43 @@ class ChunkOutcome:
 def run_chunk(ctx: ImportContext, kind: str, shape: FileShape,
               records: list[tuple[int, list[str]]], *, keep_rows: int = 0) -> ChunkOutcome:
     """Normalise a chunk of records and write its valid rows through the bulk function.
+    A builder may return several rows for one record (an order and its refund) or None (a
+    further line item of an order already read: folded into it, counted as such).
     The caller decides the transaction: the preview rolls it back."""
     build = ROW_BUILDERS[kind]
     rows = [read_row(shape, line, cells) for line, cells in records]
     payload, sent = [], []
     for row in rows:
         data = build(row, ctx)
+        if data is None:
+            row.data = {}
+            continue
+        many = data if isinstance(data, list) else [data]
         if not row.errors:
-            payload.append(data)
-            sent.append(row)
-        row.data = data
+            for j, one in enumerate(many):
+                payload.append(one)
+                sent.append((row, j))
+        row.data = many[0]
     out = ChunkOutcome()
     if payload:
         result = _bulk_write(ctx, kind, payload)
-        for row, r in zip(sent, result.results):
-            row.status = r["status"]
+        s = result.summary
+        out.created, out.updated, out.unchanged = s["created"], s["updated"], s["unchanged"]
+        out.unchanged += s["duplicates"]
+        for (row, j), r in zip(sent, result.results):
+            if j == 0:
+                row.status = r["status"]
+            elif r["status"] in ("created", "updated"):  # a refund row: counted apart
+                out.refunds += 1
+                setattr(out, r["status"], getattr(out, r["status"]) - 1)
             if r["status"] == "rejected":
                 for key, messages in r.get("errors", {}).items():
                     for m in messages:
-                        row.error(key, m)
-        s = result.summary
-        out.created, out.updated, out.unchanged = s["created"], s["updated"], s["duplicates"]
+                        if m not in row.errors.get(key, []):
+                            row.error(key, m)
     for row in rows:
+        if row.status == "line_item":
+            out.line_items += 1
         if row.errors:
             row.status = "rejected"
             out.rejected.append([row.line, row.errors])
@@ -330,7 +417,8 @@ def preview_file(*, actor, kind: str, shape: FileShape, binary, channel_key: str
         transaction.set_rollback(True)
     return {"checked": len(records), "valid": len(records) - len(out.rejected),
             "invalid": len(out.rejected), "created": out.created, "updated": out.updated,
-            "unchanged": out.unchanged, "errors": out.rejected[:PREVIEW_ERRORS],
+            "unchanged": out.unchanged, "line_items": out.line_items, "refunds": out.refunds,
+            "errors": out.rejected[:PREVIEW_ERRORS],
             "rows": out.stored, "new_campaigns": ctx.new_campaigns[:50]}
 
 
@@ -393,7 +481,8 @@ def import_job_process(job_id: int) -> None:
         ctx = _context(actor, job, shape)
         skip = job.committed_rows
         if not skip:  # a fresh start (a resumed job keeps its counters and report)
-            job.report.update(errors=[], errors_truncated=False, unchanged=0, new_campaigns=[])
+            job.report.update(errors=[], errors_truncated=False, unchanged=0, line_items=0,
+                              refunds=0, new_campaigns=[])
             job.processed_rows = job.created_rows = job.updated_rows = job.error_rows = 0
         seen = 0
         with job.file.open("rb") as f:
@@ -413,6 +502,8 @@ def import_job_process(job_id: int) -> None:
                     job.error_rows += len(out.rejected)
                     r = job.report
                     r["unchanged"] += out.unchanged
+                    r["line_items"] = r.get("line_items", 0) + out.line_items
+                    r["refunds"] = r.get("refunds", 0) + out.refunds
                     room = REPORT_ERRORS_MAX - len(r["errors"])
                     r["errors"].extend(out.rejected[:max(room, 0)])
                     r["errors_truncated"] = r["errors_truncated"] or len(out.rejected) > room

@@ -3,6 +3,7 @@ machine code and a human message, and the one-query contact reference resolver."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -247,12 +248,13 @@ def _as_uuid(value: str):
 
 
 def contact_refs_resolve(workspace, refs: set[str]) -> dict[str, int]:
-    """{reference: contact id} for references that are a contact's external id, e-mail or code
-    in this workspace (in that order of precedence). Other workspaces' contacts never match."""
+    """{reference: contact id} for references that are a contact's external id, e-mail, code
+    or phone in this workspace (in that order of precedence; the phone as stored, the first
+    contact with it). Other workspaces' contacts never match."""
     if not refs:
         return {}
     refs = list(refs)
-    by_ext, by_email, by_code = {}, {}, {}
+    by_ext, by_email, by_code, by_phone = {}, {}, {}, {}
     for part in chunks(refs):
         # "<> ''" repeats the partial unique indexes' predicate, so they can serve the IN lists
         cond = Q(external_id__in=part) & ~Q(external_id="")
@@ -262,12 +264,18 @@ def contact_refs_resolve(workspace, refs: set[str]) -> dict[str, int]:
             cond |= Q(email__in=part_emails) & ~Q(email="")
         if part_codes:
             cond |= Q(code__in=part_codes)
-        for pk, ext, email, code in (Contact.objects.filter(workspace=workspace).filter(cond)
-                                     .values_list("id", "external_id", "email", "code")):
+        part_phones = [r for r in part if _PHONE.fullmatch(r)]
+        if part_phones:
+            cond |= Q(phone__in=part_phones) & ~Q(phone="")
+        for pk, ext, email, code, phone in (
+                Contact.objects.filter(workspace=workspace).filter(cond).order_by("id")
+                .values_list("id", "external_id", "email", "code", "phone")):
             if ext:
                 by_ext[ext] = pk
             if email:
                 by_email[email] = pk
+            if phone:
+                by_phone.setdefault(phone, pk)
             by_code[code] = pk
     out = {}
     for r in refs:
@@ -278,9 +286,14 @@ def contact_refs_resolve(workspace, refs: set[str]) -> dict[str, int]:
             u = _as_uuid(r)
             if u is not None:
                 pk = by_code.get(u)
+        if pk is None:
+            pk = by_phone.get(r)
         if pk is not None:
             out[r] = pk
     return out
+
+
+_PHONE = re.compile(r"\+?[\d ().-]{6,40}")
 
 
 def ref_text(value) -> str:

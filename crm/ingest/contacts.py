@@ -19,6 +19,7 @@ from crm.models import (
     Stage,
     StageChange,
 )
+from crm.lifecycle import stage_from_label
 from mos.actors import Actor
 from mos.audit import audit_many
 from mos.models import Membership
@@ -81,6 +82,8 @@ def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
         d = {}
         if type(row) is dict and any(is_null_token(v) for v in row.values()):
             row = {k: (None if is_null_token(v) else v) for k, v in row.items()}
+        if type(row) is dict and isinstance(row.get("stage"), str) and row["stage"]:
+            row = {**row, "stage": stage_from_label(row["stage"])}
         parse_field(errs, d, row, "external_id", parse_text, 100)
         parse_field(errs, d, row, "email", parse_email)
         parse_field(errs, d, row, "phone", parse_text, 40)
