@@ -157,7 +157,8 @@ SUBSCRIPTION_FIELDS = (
 SHOPIFY_ORDER_FIELDS = (
     _f("external_id", gettext_lazy("Order name"), r"name"),
     _f("email", gettext_lazy("E-mail"), r"email"),
-    _f("phone", gettext_lazy("Phone"), r"phone", r"billing phone", r"shipping phone"),
+    _f("phone", gettext_lazy("Phone"), r"phone"),
+    _f("billing_phone", gettext_lazy("Billing phone"), r"billing phone", r"shipping phone"),
     _f("customer_id", gettext_lazy("Customer id"), r"customer id"),
     _f("financial_status", gettext_lazy("Financial status"), r"financial status"),
     _f("amount", gettext_lazy("Total"), r"total", type="decimal"),
@@ -384,6 +385,8 @@ def inspect_file(binary, *, kind: str, layout: str = AUTO) -> FileShape:
                     score = (_signature_score(lay, row), len(mapping), -idx)
                     if best is None or score > best[0]:
                         best = (score, idx, delim, lay, row, mapping, currency)
+        if best is None and kind == "contacts" and layout in (AUTO, "contacts"):
+            best = _email_list(head_lines)
         if best is None:
             lay = candidates[0] if len(candidates) == 1 else LAYOUTS[GENERIC[kind]]
             raise ImportFileError(_missing_message(lay, head_lines))
@@ -401,6 +404,24 @@ def inspect_file(binary, *, kind: str, layout: str = AUTO) -> FileShape:
     if shape.total_rows == 0:
         raise ImportFileError(_("The file has a header row but no data rows."))
     return shape
+
+
+_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+
+
+def _email_list(head_lines: list[str]):
+    """A one-column list of e-mail addresses, with an "email" header or none at all: a
+    contacts file whose only column is the e-mail."""
+    cells = [ln.strip().strip('"').strip() for ln in head_lines if ln.strip()]
+    if not cells or any(c.count(",") or c.count(";") or c.count("\t") for c in cells):
+        return None
+    has_header = CONTACT_FIELDS[1].matches(norm_header(cells[0])) is not None
+    data = cells[1:] if has_header else cells
+    if not data or not all(_EMAIL.fullmatch(c) for c in data[:5]):
+        return None
+    headers = [cells[0].lstrip("\ufeff")] if has_header else [str(gettext_lazy("E-mail"))]
+    return ((0,), 0 if has_header else -1, ",", LAYOUTS["contacts"], headers, {0: "email"},
+            "")
 
 
 def _missing_message(layout: Layout, head_lines: list[str]) -> str:

@@ -121,7 +121,8 @@ def _payment_order_rows(row: Row, ctx: "ImportContext") -> list[dict] | None:
     status = PAYMENT_STATUS.get(status, status)
     if v.get("cancelled_at"):
         status = "cancelled"
-    contact = v.get("email") or v.get("phone") or v.get("customer_id") or ""
+    contact = (v.get("email") or v.get("phone") or v.get("billing_phone")
+               or v.get("customer_id") or "")
     currency = (v.get("currency") or ctx.workspace.currency).upper()
     occurred = v.get("occurred_at", "")
     if ctx.layout_key == "stripe_payments":
