@@ -337,6 +337,17 @@ def run_chunk(ctx: ImportContext, kind: str, shape: FileShape,
     return out
 
 
+def count_error_groups(groups: dict, rejected: list) -> dict:
+    """{"field\x1fmessage": rows} over rejected rows ([line, {field: [messages]}]): the error
+    report groups rows by error type, with counts."""
+    for _line, errs in rejected:
+        for key, messages in errs.items():
+            for m in set(messages):
+                k = f"{key}\x1f{m}"
+                groups[k] = groups.get(k, 0) + 1
+    return groups
+
+
 def _jsonable(data: dict) -> dict:
     return {k: (str(v) if isinstance(v, (Decimal, date)) else v) for k, v in data.items()}
 
@@ -419,6 +430,7 @@ def preview_file(*, actor, kind: str, shape: FileShape, binary, channel_key: str
     return {"checked": len(records), "valid": len(records) - len(out.rejected),
             "invalid": len(out.rejected), "created": out.created, "updated": out.updated,
             "unchanged": out.unchanged, "line_items": out.line_items, "refunds": out.refunds,
+            "error_groups": count_error_groups({}, out.rejected),
             "errors": out.rejected[:PREVIEW_ERRORS],
             "rows": out.stored, "new_campaigns": ctx.new_campaigns[:50]}
 
@@ -483,7 +495,7 @@ def import_job_process(job_id: int) -> None:
         skip = job.committed_rows
         if not skip:  # a fresh start (a resumed job keeps its counters and report)
             job.report.update(errors=[], errors_truncated=False, unchanged=0, line_items=0,
-                              refunds=0, new_campaigns=[])
+                              refunds=0, error_groups={}, new_campaigns=[])
             job.processed_rows = job.created_rows = job.updated_rows = job.error_rows = 0
         seen = 0
         with job.file.open("rb") as f:
@@ -505,6 +517,7 @@ def import_job_process(job_id: int) -> None:
                     r["unchanged"] += out.unchanged
                     r["line_items"] = r.get("line_items", 0) + out.line_items
                     r["refunds"] = r.get("refunds", 0) + out.refunds
+                    count_error_groups(r.setdefault("error_groups", {}), out.rejected)
                     room = REPORT_ERRORS_MAX - len(r["errors"])
                     r["errors"].extend(out.rejected[:max(room, 0)])
                     r["errors_truncated"] = r["errors_truncated"] or len(out.rejected) > room

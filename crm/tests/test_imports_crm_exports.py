@@ -160,3 +160,22 @@ def test_metrics_loaders_count_only_paid_orders(workspace):
         cur.execute(f"SELECT external_id FROM crm_order WHERE workspace_id = %s AND {sql} "
                     "ORDER BY external_id", [workspace.pk])
         assert [r[0] for r in cur.fetchall()] == ["a", "d"]  # a $0 order is still an order
+
+
+def test_error_report_groups_errors_by_type_with_counts(owner_client, workspace):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    body = ("Email,Country\na@example.com,Atlantis\nb@example.com,Narnia\nnot-an-email,SA\n"
+            "c@example.com,Saudi Arabia\n")
+    resp = owner_client.post(reverse("imports", kwargs={"slug": workspace.slug}), {
+        "kind": "contacts", "layout": "auto",
+        "file": SimpleUploadedFile("c.csv", body.encode(), "text/csv")})
+    assert resp.status_code == 302
+    job = _job(workspace)
+    assert job.report["preview"]["error_groups"] == {
+        "country\x1fCountry must be a 2-letter code like SA, or a country name MOS knows.": 2,
+        "email\x1fEnter a valid e-mail address.": 1}
+    text = owner_client.get(resp.url).content.decode()
+    assert "Country: Country must be a 2-letter code like SA, or a country name MOS knows." \
+        in text and "2 rows" in text
