@@ -143,25 +143,6 @@ def test_a_one_column_email_list_is_a_contacts_file(owner_client, workspace, nam
                   .values_list("email", flat=True)) == emails
 
 
-def test_metrics_loaders_count_only_paid_orders(workspace):
-    from datetime import datetime, timezone as tz
-
-    from engines.metrics import loaders
-
-    c = Contact.objects.create(workspace=workspace, email="x@example.com")
-    at = datetime(2026, 1, 10, tzinfo=tz.utc)
-    for ext, status, amount in (("a", "paid", 10), ("b", "pending", 20), ("c", "cancelled", 30),
-                                ("d", "paid", 0), ("e", "voided", 5)):
-        Order.objects.create(workspace=workspace, contact=c, external_id=ext, status=status,
-                             amount=amount, currency="USD", occurred_at=at)
-    sql = loaders.COUNTED
-    from django.db import connection
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT external_id FROM crm_order WHERE workspace_id = %s AND {sql} "
-                    "ORDER BY external_id", [workspace.pk])
-        assert [r[0] for r in cur.fetchall()] == ["a", "d"]  # a $0 order is still an order
-
-
 def test_error_report_groups_errors_by_type_with_counts(owner_client, workspace):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
