@@ -118,8 +118,8 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["code", "contact", "external_id", "kind", "amount", "currency", "margin",
-                  "occurred_at", "created_at"]
+        fields = ["code", "contact", "external_id", "kind", "status", "amount", "currency",
+                  "margin", "occurred_at", "created_at"]
         read_only_fields = ["code", "contact", "created_at"]
 
 
