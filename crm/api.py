@@ -90,6 +90,7 @@ CONTACT_DETAIL = {**CONTACT_OUT,
                                      "utm_campaign": "spring", "properties": {},
                                      "quality_issues": []}],
                   "recent_orders": [{"code": CODE, "external_id": "INV-1001", "kind": "new",
+                                     "status": "paid",
                                      "amount": "120.00", "currency": "SAR", "margin": None,
                                      "occurred_at": AT}]}
 CONSENT_IN = {"channel": "email", "status": "granted", "source": "signup form", "at": AT}

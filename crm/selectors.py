@@ -409,7 +409,8 @@ def stage_names(workspace) -> dict[str, str]:
 
 def contact_orders_summary(contact) -> dict:
     """Number of orders and net revenue (refunds subtracted) of one contact."""
-    rows = (Order.objects.filter(workspace=contact.workspace, contact=contact)
+    rows = (Order.objects.filter(workspace=contact.workspace, contact=contact,
+                                 status__in=Order.COUNTED_STATUSES)
             .values("kind").annotate(n=Count("id"), total=Sum("amount")))
     count, revenue, currency = 0, Decimal("0"), contact.workspace.currency
     for r in rows:

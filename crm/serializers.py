@@ -165,7 +165,8 @@ class EventBriefSerializer(serializers.ModelSerializer):
 class OrderBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
-        fields = ["code", "external_id", "kind", "amount", "currency", "margin", "occurred_at"]
+        fields = ["code", "external_id", "kind", "status", "amount", "currency", "margin",
+                  "occurred_at"]
 
     def to_representation(self, instance):
         from mos.validation import money_text

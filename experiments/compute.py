@@ -142,6 +142,7 @@ def load_inputs(workspace: Workspace, experiments: list[Experiment], now=None) -
         if (metrics["event"] == ORDER).any():
             orders = _frame(Order.objects.filter(
                 workspace=workspace, occurred_at__gte=since, occurred_at__lte=now,
+                status__in=Order.COUNTED_STATUSES,
                 contact_id__in=Event.objects.filter(
                     workspace=workspace, name=EXPOSURE_EVENT, occurred_at__gte=since,
                     contact__isnull=False).values("contact_id"))

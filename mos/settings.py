@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "ModelFitKindEnum": "engines.models.ModelFit.Kind",
         "ChannelKindEnum": "crm.models.Channel.Kind",
         "OrderKindEnum": "crm.models.Order.Kind",
+        "OrderStatusEnum": "crm.models.Order.Status",
     },
 }
 

@@ -82,11 +82,14 @@ CONTACT_FIELDS = (
     _f("name", gettext_lazy("Name"), r"(full |contact )?name"),
     _f("first_name", gettext_lazy("First name"), r"first[ _]?name", r"given name"),
     _f("last_name", gettext_lazy("Last name"), r"last[ _]?name", r"surname", r"family name"),
-    _f("company", gettext_lazy("Company"), r"company( name)?", r"organi[sz]ation"),
-    _f("country", gettext_lazy("Country"), r"country( code)?"),
-    _f("city", gettext_lazy("City"), r"city"),
+    _f("company", gettext_lazy("Company"), r"company( name)?", r"organi[sz]ation",
+       r"default address company"),
+    _f("country", gettext_lazy("Country"), r"country( code)?", r"country/region",
+       r"default address country( code)?"),
+    _f("city", gettext_lazy("City"), r"city", r"default address city"),
     _f("language", gettext_lazy("Language"), r"language", r"lang"),
     _f("stage", gettext_lazy("Lifecycle stage"), r"(lifecycle[ _])?stage"),
+    _f("lead_status", gettext_lazy("Lead status"), r"lead[ _]status"),
     _f("customer_type", gettext_lazy("Customer type"), r"customer[ _]type"),
     _f("buying_role", gettext_lazy("Buying role"), r"buying[ _]role"),
 )
@@ -193,11 +196,69 @@ SUBSCRIPTION_FIELDS = (
     _f("ended_at", gettext_lazy("Ended"), r"ended[ _]at( \(utc\))?", r"end date", type="datetime"),
 )
 
+# Shopify → Orders → Export (CSV for Excel or plain CSV): one row per line item; the order's
+# own columns (Financial Status, Total, ...) only on its first row.
+SHOPIFY_ORDER_FIELDS = (
+    _f("external_id", gettext_lazy("Order name"), r"name"),
+    _f("email", gettext_lazy("E-mail"), r"email"),
+    _f("phone", gettext_lazy("Phone"), r"phone"),
+    _f("billing_phone", gettext_lazy("Billing phone"), r"billing phone", r"shipping phone"),
+    _f("customer_id", gettext_lazy("Customer id"), r"customer id"),
+    _f("financial_status", gettext_lazy("Financial status"), r"financial status"),
+    _f("amount", gettext_lazy("Total"), r"total", type="decimal"),
+    _f("refunded", gettext_lazy("Refunded amount"), r"refunded amount", type="decimal"),
+    _f("currency", gettext_lazy("Currency"), r"currency"),
+    _f("occurred_at", gettext_lazy("Created at"), r"created at", type="datetime"),
+    _f("cancelled_at", gettext_lazy("Cancelled at"), r"cancell?ed at", type="datetime"),
+)
+# Stripe → Payments → Export (unified_payments.csv)
+STRIPE_PAYMENT_FIELDS = (
+    _f("external_id", gettext_lazy("Payment id"), r"id"),
+    _f("occurred_at", gettext_lazy("Created (UTC)"), r"created \(utc\)", r"created date \(utc\)",
+       type="datetime"),
+    _f("amount", gettext_lazy("Amount"), r"amount", type="decimal"),
+    _f("refunded", gettext_lazy("Amount refunded"), r"amount refunded", type="decimal"),
+    _f("refunded_at", gettext_lazy("Refunded date (UTC)"), r"refunded date \(utc\)",
+       type="datetime"),
+    _f("currency", gettext_lazy("Currency"), r"currency"),
+    _f("financial_status", gettext_lazy("Status"), r"status"),
+    _f("email", gettext_lazy("Customer e-mail"), r"customer email"),
+    _f("customer_id", gettext_lazy("Customer id"), r"customer id"),
+)
+# Stripe → Customers → Export (unified_customers.csv)
+STRIPE_CUSTOMER_FIELDS = (
+    _f("external_id", gettext_lazy("Customer id"), r"id"),
+    _f("email", gettext_lazy("E-mail"), r"email"),
+    _f("name", gettext_lazy("Name"), r"name"),
+    _f("phone", gettext_lazy("Phone"), r"phone"),
+    _f("company", gettext_lazy("Company"), r"description", r"business name"),
+    _f("country", gettext_lazy("Country"), r"(card |address )?country"),
+    _f("city", gettext_lazy("City"), r"(card |address )?city"),
+)
+
 LAYOUTS: dict[str, Layout] = {layout.key: layout for layout in (
     Layout("contacts", gettext_lazy("Contacts (CSV)"), "contacts", CONTACT_FIELDS,
            required=(("external_id", "email", "phone"),)),
+    Layout("hubspot_contacts", gettext_lazy("HubSpot contacts export"), "contacts",
+           CONTACT_FIELDS, required=(("external_id", "email", "phone"),),
+           signature=(r"record id", r"create date")),
+    Layout("shopify_customers", gettext_lazy("Shopify customers export"), "contacts",
+           CONTACT_FIELDS, required=(("external_id", "email", "phone"),),
+           signature=(r"accepts (email )?marketing", r"total spent", r"total orders")),
+    Layout("stripe_customers", gettext_lazy("Stripe customers export"), "contacts",
+           STRIPE_CUSTOMER_FIELDS, required=(("external_id", "email"),),
+           signature=(r"created \(utc\)", r"delinquent", r"card id")),
     Layout("orders", gettext_lazy("Orders (CSV)"), "orders", ORDER_FIELDS,
            required=(("contact",), ("amount",), ("occurred_at",))),
+    Layout("shopify_orders", gettext_lazy("Shopify orders export"), "orders",
+           SHOPIFY_ORDER_FIELDS,
+           required=(("external_id",), ("amount",), ("occurred_at",), ("financial_status",)),
+           signature=(r"financial status", r"lineitem name", r"fulfillment status")),
+    Layout("stripe_payments", gettext_lazy("Stripe payments export"), "orders",
+           STRIPE_PAYMENT_FIELDS,
+           required=(("external_id",), ("amount",), ("occurred_at",), ("email", "customer_id")),
+           signature=(r"created \(utc\)", r"amount refunded", r"customer email",
+                      r"captured")),
     Layout("spend", gettext_lazy("Ad spend (CSV)"), "spend", SPEND_FIELDS,
            required=(("date",), ("amount",))),
     # without the Day segment the report's range (its title line) is spread on request
@@ -410,6 +471,8 @@ def inspect_file(binary, *, kind: str, layout: str = AUTO) -> FileShape:
                     score = (sig, len(mapping), -idx)
                     if best is None or score > best[0]:
                         best = (score, idx, delim, lay, row, mapping, currency)
+        if best is None and kind == "contacts" and layout in (AUTO, "contacts"):
+            best = _email_list(head_lines)
         if best is None:
             lay = candidates[0] if len(candidates) == 1 else LAYOUTS[GENERIC[kind]]
             raise ImportFileError(_missing_message(lay, head_lines))
@@ -453,6 +516,24 @@ def _title_range(lines: list[str]) -> tuple[str, str] | None:
             if a and b and a <= b:
                 return a, b
     return None
+
+
+_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+
+
+def _email_list(head_lines: list[str]):
+    """A one-column list of e-mail addresses, with an "email" header or none at all: a
+    contacts file whose only column is the e-mail."""
+    cells = [ln.strip().strip('"').strip() for ln in head_lines if ln.strip()]
+    if not cells or any(c.count(",") or c.count(";") or c.count("\t") for c in cells):
+        return None
+    has_header = CONTACT_FIELDS[1].matches(norm_header(cells[0])) is not None
+    data = cells[1:] if has_header else cells
+    if not data or not all(_EMAIL.fullmatch(c) for c in data[:5]):
+        return None
+    headers = [cells[0].lstrip("\ufeff")] if has_header else [str(gettext_lazy("E-mail"))]
+    return ((0,), 0 if has_header else -1, ",", LAYOUTS["contacts"], headers, {0: "email"},
+            "")
 
 
 def _missing_message(layout: Layout, head_lines: list[str]) -> str:
@@ -539,6 +620,9 @@ def iter_records(binary, shape: FileShape, *, skipped: list | None = None
 # --- values ----------------------------------------------------------------------------------
 
 EMPTY = {"", "--", " --", "-", "n/a", "null"}
+# text cells that mean "no value" (as crm.ingest.common.NULL_TOKENS): never stored or matched
+NO_VALUE = frozenset({"", "--", "-", "null", "n/a", "na", "none", "nil", "#n/a", "(none)",
+                      "(blank)", "undefined"})
 _THOUSANDS = re.compile(r"-?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")
 # "1.234,56" / "1 234,56": thousands dots or spaces and a decimal comma (German, French locales)
@@ -662,7 +746,9 @@ def read_row(shape: FileShape, line: int, cells: list[str]) -> Row:
         f = shape.layout.field(key)
         if f.type == "text":
             v = raw.strip()
-            row.values[key] = "" if v in ("--", " --") else v
+            if v[:1] == "'" and v[1:2] and (v[1].isdigit() or v[1] == "+"):
+                v = v[1:]  # Shopify's (and Excel's) text marker before ids and phones
+            row.values[key] = "" if v.lower() in NO_VALUE else v
             continue
         cleaner = {"int": clean_int, "decimal": clean_decimal, "date": clean_date,
                    "date_us": clean_date_us, "datetime": clean_datetime}[f.type]

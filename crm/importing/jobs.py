@@ -65,7 +65,7 @@ REPORT_ERRORS_MAX = 10_000  # rejected rows kept in the report (and its error CS
 CONTACT_BULK_KEYS = ("external_id", "email", "phone", "name", "company", "country", "city",
                      "language", "stage", "customer_type", "buying_role")
 ORDER_BULK_KEYS = ("external_id", "contact", "amount", "currency", "occurred_at", "kind",
-                   "margin")
+                   "status", "margin")
 
 
 def _only_given(values: dict, keys) -> dict:
@@ -74,16 +74,86 @@ def _only_given(values: dict, keys) -> dict:
 
 
 def contact_row(row: Row, ctx: "ImportContext") -> dict:
+    """A contact. HubSpot's and Salesforce's lifecycle labels and lead statuses become MOS
+    stages; a Stripe customer sharing an e-mail with another is the same contact (its
+    Stripe id is kept as the external id only when it has no e-mail)."""
+    from crm.lifecycle import stage_from_label
+
     v = row.values
     if not v.get("name") and (v.get("first_name") or v.get("last_name")):
         v["name"] = " ".join(p for p in (v.get("first_name"), v.get("last_name")) if p)
-    for k in ("stage", "customer_type", "buying_role"):
+    if not v.get("stage") and v.get("lead_status"):
+        v["stage"] = v["lead_status"]
+    if v.get("stage"):
+        v["stage"] = stage_from_label(v["stage"])
+    for k in ("customer_type", "buying_role"):
         if v.get(k):
             v[k] = re.sub(r"[\s-]+", "_", v[k].strip().lower())
+    if ctx.layout_key == "stripe_customers" and v.get("email"):
+        v.pop("external_id", None)
     return _only_given(v, CONTACT_BULK_KEYS)
 
 
-def order_row(row: Row, ctx: "ImportContext") -> dict:
+# Shopify's financial status and Stripe's payment status → Order.Status
+PAYMENT_STATUS = {
+    "paid": "paid", "succeeded": "paid", "complete": "paid",
+    "pending": "pending", "unpaid": "pending", "incomplete": "pending",
+    "requires_payment_method": "pending", "uncaptured": "authorized",
+    "authorized": "authorized", "partially_paid": "partially_paid",
+    "partially_refunded": "partially_refunded", "refunded": "refunded",
+    "voided": "voided", "expired": "voided", "failed": "failed",
+    "canceled": "cancelled", "cancelled": "cancelled",
+}
+
+
+def _payment_order_rows(row: Row, ctx: "ImportContext") -> list[dict] | None:
+    """Shopify and Stripe: the order (with its payment status), and a refund row when money
+    was refunded. Shopify's further rows of an order (its other line items) are folded into
+    the order: None. A cancelled order keeps its status and gets no refund row (it never
+    counted)."""
+    v = row.values
+    ext = v.get("external_id", "")
+    if ctx.layout_key == "shopify_orders":
+        if ext and ext in ctx.seen_orders:
+            row.status = "line_item"
+            return None
+        if ext:
+            ctx.seen_orders.add(ext)
+    status = re.sub(r"[\s-]+", "_", (v.get("financial_status") or "paid").strip().lower())
+    status = PAYMENT_STATUS.get(status, status)
+    if v.get("cancelled_at"):
+        status = "cancelled"
+    contact = (v.get("email") or v.get("phone") or v.get("billing_phone")
+               or v.get("customer_id") or "")
+    currency = (v.get("currency") or ctx.workspace.currency).upper()
+    occurred = v.get("occurred_at", "")
+    if ctx.layout_key == "stripe_payments":
+        occurred = _utc(occurred)
+    order = {"external_id": ext, "contact": contact, "amount": v.get("amount", ""),
+             "currency": currency, "occurred_at": occurred, "status": status, "kind": "new"}
+    rows = [order]
+    refunded = v.get("refunded") or ""
+    if refunded and Decimal(refunded) > 0 and status != "cancelled":
+        when = _utc(v["refunded_at"]) if v.get("refunded_at") else occurred
+        rows.append({"external_id": f"{ext}-refund"[:100], "contact": contact,
+                     "amount": refunded, "currency": currency, "occurred_at": when,
+                     "kind": "refund", "status": "paid"})
+    row.display = {**order, "refunded": refunded} if refunded else None
+    return rows
+
+
+def _utc(value: str) -> str:
+    """Stripe writes its times in UTC without saying so in the cell."""
+    if value and "T" not in value:
+        value = value[:10] + "T" + (value[11:] or "00:00:00")
+    if value and "+" not in value[10:] and not value.endswith("Z"):
+        value += "+00:00"
+    return value
+
+
+def order_row(row: Row, ctx: "ImportContext") -> dict | list[dict] | None:
+    if ctx.layout_key in ("shopify_orders", "stripe_payments"):
+        return _payment_order_rows(row, ctx)
     v = row.values
     if v.get("kind"):
         v["kind"] = v["kind"].strip().lower()
@@ -335,6 +405,7 @@ class ImportContext:
         self.range = tuple(range) if range else None
         self.new_campaigns: list[str] = []
         self.stats: dict = {}
+        self.seen_orders: set[str] = set()  # Shopify: an order's first row seen
         self._campaigns = None
         self._channel_checked = False
 
@@ -401,6 +472,8 @@ class ChunkOutcome:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    line_items: int = 0  # Shopify: further line items folded into their order
+    refunds: int = 0  # refund rows written beside their orders
     rejected: list = field(default_factory=list)  # [line, {field: [messages]}]
     stored: list = field(default_factory=list)  # [line, status, row dict] (preview)
     totals: dict = field(default_factory=dict)  # what the accepted rows hold, stored
@@ -421,8 +494,9 @@ def run_chunk(ctx: ImportContext, kind: str, shape: FileShape, records: list,
               *, keep_rows: int = 0) -> ChunkOutcome:
     """Normalise a chunk of records and write its valid rows through the bulk function.
     Spend comes as rows already summed per day × campaign (spend_groups); an ECB rates row
-    gives one rate per currency. The caller decides the transaction: the preview rolls it
-    back."""
+    gives one rate per currency; an order's builder may return the order and its refund, or
+    None for a further line item of an order already read (folded into it, counted as such).
+    The caller decides the transaction: the preview rolls it back."""
     ctx.ensure_channel()
     if kind == "spend":
         rows = records
@@ -433,6 +507,9 @@ def run_chunk(ctx: ImportContext, kind: str, shape: FileShape, records: list,
             row.data = build(row, ctx)
     payload, sent = [], []
     for row in rows:
+        if row.data is None:  # a line item folded into its order
+            row.data = {}
+            continue
         if not row.errors:
             items = row.data if isinstance(row.data, list) else [row.data]
             payload.extend(items)
@@ -443,18 +520,27 @@ def run_chunk(ctx: ImportContext, kind: str, shape: FileShape, records: list,
         results = iter(result.results)
         for row, n in sent:
             statuses = set()
-            for _i in range(n):
+            for j in range(n):
                 r = next(results)
-                statuses.add(r["status"])
+                if kind == "orders" and j > 0:  # a refund row beside its order: counted apart
+                    if r["status"] in ("created", "updated"):
+                        out.refunds += 1
+                    elif r["status"] == "rejected":
+                        statuses.add("rejected")
+                else:
+                    statuses.add(r["status"])
                 for key, messages in r.get("errors", {}).items():
                     for m in messages:
-                        row.error(key, m)
+                        if m not in row.errors.get(key, []):
+                            row.error(key, m)
             row.status = ("created" if "created" in statuses else
                           "updated" if statuses & {"updated", "merged"} else "duplicate")
         add_totals(out.totals, {k: (str(v) if isinstance(v, Decimal) else v)
                                 for k, v in result.totals.items() if k != "rows"})
     for row in rows:
-        if row.errors:
+        if row.status == "line_item":
+            out.line_items += 1
+        elif row.errors:
             row.status = "rejected"
             out.rejected.extend([line, row.errors] for line in (row.lines or [row.line]))
         else:
@@ -462,11 +548,24 @@ def run_chunk(ctx: ImportContext, kind: str, shape: FileShape, records: list,
             setattr(out, attr, getattr(out, attr) + 1)
         if len(out.stored) < keep_rows:
             shown = row.display if row.display and not row.errors else row.data
-            if isinstance(shown, list):  # the ECB file: the day's rates
+            if isinstance(shown, list) and kind == "rates":  # the ECB file: the day's rates
                 shown = {"date": row.values.get("date", ""), "rates": len(shown)}
+            elif isinstance(shown, list):  # an order and its refund: the order
+                shown = shown[0] if shown else {}
             out.stored.append([row.line, row.status, _jsonable(shown or {})])
     out.totals["rows"] = out.created + out.updated + out.unchanged
     return out
+
+
+def count_error_groups(groups: dict, rejected: list) -> dict:
+    """{"field\x1fmessage": rows} over rejected rows ([line, {field: [messages]}]): the error
+    report groups rows by error type, with counts."""
+    for _line, errs in rejected:
+        for key, messages in errs.items():
+            for m in set(messages):
+                k = f"{key}\x1f{m}"
+                groups[k] = groups.get(k, 0) + 1
+    return groups
 
 
 def _jsonable(data: dict) -> dict:
@@ -638,7 +737,9 @@ def preview_file(*, actor, kind: str, shape: FileShape, binary, channel_key: str
             "invalid": len(out.rejected), "created": out.created, "updated": out.updated,
             "unchanged": out.unchanged, "errors": out.rejected[:PREVIEW_ERRORS],
             "rows": out.stored, "new_campaigns": ctx.new_campaigns[:50],
-            "totals": out.totals, "stats": ctx.stats}
+            "totals": out.totals, "stats": ctx.stats,
+            "line_items": out.line_items, "refunds": out.refunds,
+            "error_groups": count_error_groups({}, out.rejected)}
 
 
 def import_job_confirm(*, actor, job) -> bool:
@@ -700,7 +801,8 @@ def import_job_process(job_id: int) -> None:
         ctx = _context(actor, job, shape)
         skip = job.committed_rows
         if not skip:  # a fresh start (a resumed job keeps its counters and report)
-            job.report.update(errors=[], errors_truncated=False, unchanged=0, new_campaigns=[],
+            job.report.update(errors=[], errors_truncated=False, unchanged=0, line_items=0,
+                              refunds=0, error_groups={}, new_campaigns=[],
                               stored_totals={})
             job.processed_rows = job.created_rows = job.updated_rows = job.error_rows = 0
         seen = 0
@@ -725,6 +827,9 @@ def import_job_process(job_id: int) -> None:
                     r["stored_totals"] = add_totals(r.setdefault("stored_totals", {}),
                                                     out.totals)
                     r["stats"] = ctx.stats
+                    r["line_items"] = r.get("line_items", 0) + out.line_items
+                    r["refunds"] = r.get("refunds", 0) + out.refunds
+                    count_error_groups(r.setdefault("error_groups", {}), out.rejected)
                     room = REPORT_ERRORS_MAX - len(r["errors"])
                     r["errors"].extend(out.rejected[:max(room, 0)])
                     r["errors_truncated"] = r["errors_truncated"] or len(out.rejected) > room

@@ -200,6 +200,14 @@ def _context(job) -> dict:
         return [{"line": line, "errors": imports.format_errors(errs, layout)}
                 for line, errs in errors] if layout else []
 
+    def groups(counts: dict) -> list[dict]:
+        out = []
+        for key, n in sorted((counts or {}).items(), key=lambda kv: (-kv[1], kv[0])):
+            field, _sep, message = key.partition("\x1f")
+            label = labels.get(field, field) if field != "non_field_errors" else ""
+            out.append({"label": label, "message": message, "count": n})
+        return out
+
     preview = report.get("preview") or {}
     columns = []
     for _line, _status, data in preview.get("rows", []):  # every key any shown row has
@@ -214,6 +222,8 @@ def _context(job) -> dict:
                          for line, status, data in preview.get("rows", [])],
         "preview_errors": rows_with_errors(preview.get("errors", [])),
         "errors": rows_with_errors(report.get("errors", [])[:100]),
+        "preview_error_groups": groups(preview.get("error_groups")),
+        "error_groups": groups(report.get("error_groups")),
         "is_active": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
         "preview_totals": _totals_table(job, report, preview.get("totals", {}) | {
             "rows": preview.get("created", 0) + preview.get("updated", 0)

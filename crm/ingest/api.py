@@ -28,7 +28,7 @@ from .subscriptions import subscriptions_bulk
 _ROW_RESULT = inline_serializer("BulkRowResult", {
     "index": serializers.IntegerField(),
     "status": serializers.ChoiceField(
-        choices=["created", "updated", "duplicate", "merged", "rejected"]),
+        choices=["created", "updated", "unchanged", "duplicate", "merged", "rejected"]),
     "code": serializers.CharField(required=False),
     "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                     required=False),
@@ -36,7 +36,7 @@ _ROW_RESULT = inline_serializer("BulkRowResult", {
 _RESPONSE = inline_serializer("BulkResponse", {
     "summary": inline_serializer("BulkSummary", {
         f: serializers.IntegerField()
-        for f in ("received", "created", "updated", "rejected", "duplicates")}),
+        for f in ("received", "created", "updated", "unchanged", "rejected", "duplicates")}),
     "results": _ROW_RESULT.__class__(many=True),
 })
 
@@ -124,7 +124,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["code", "contact", "external_id", "kind", "amount", "currency", "margin",
+        fields = ["code", "contact", "external_id", "kind", "status", "amount", "currency", "margin",
                   "occurred_at", "created_at", "original_amount", "original_currency"]
         # amount is in the workspace currency; the original is what was sent (converted
         # with the exchange rates, crm.ingest.currency)

@@ -3,6 +3,7 @@ machine code and a human message, and the one-query contact reference resolver."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -48,11 +49,24 @@ class M:
     NO_IDENTITY = _("Give external_id, email or phone.")
     CONTACT_OR_ANON = _("Give contact or anonymous_id.")
     CURRENCY = _("An ISO 4217 currency code is required (e.g. USD, SAR, EUR).")
-    COUNTRY = _("A 2-letter country code is required.")
+    COUNTRY = _("Country must be a 2-letter code like SA, or a country name MOS knows.")
     CLICKS = _("Clicks cannot exceed impressions.")
     TOO_BIG = _("Must be at most %(n)s.")
     IDENTITY_CONFLICT = _("This contact already has another external_id.")
     EMAIL_TAKEN = _("This e-mail belongs to another contact.")
+    TWO_PEOPLE = _("This row's e-mail and id belong to two different contacts with different "
+                   "e-mails; they were not merged. Check both and merge them by hand if they "
+                   "are one person.")
+
+
+# Cells that mean "no value" in exports (HubSpot writes "null", spreadsheets "N/A" or "-"):
+# never stored, never used to match one person to another.
+NULL_TOKENS = frozenset({"null", "n/a", "na", "-", "--", "none", "nil", "#n/a", "(none)",
+                         "(blank)", "undefined"})
+
+
+def is_null_token(value) -> bool:
+    return isinstance(value, str) and value.strip().lower() in NULL_TOKENS
 
 
 class FieldError(Exception):
@@ -78,14 +92,14 @@ class BulkResult:
 
     def __init__(self, received: int):
         self.results: list[dict | None] = [None] * received
-        self.summary = {"received": received, "created": 0, "updated": 0, "rejected": 0,
+        self.summary = {"received": received, "created": 0, "updated": 0, "unchanged": 0, "rejected": 0,
                         "duplicates": 0}
         # what the accepted rows hold once stored (amounts in the workspace currency): the
         # CSV import shows it beside the file's own totals; not part of the API answer
         self.totals: dict = {}
 
     _COUNTER = {"created": "created", "updated": "updated", "merged": "updated",
-                "duplicate": "duplicates", "rejected": "rejected"}
+                "unchanged": "unchanged", "duplicate": "duplicates", "rejected": "rejected"}
 
     def ok(self, index: int, status: str) -> None:
         self.results[index] = {"index": index, "status": status}
@@ -248,14 +262,15 @@ def _as_uuid(value: str):
 
 
 def contact_refs_resolve(workspace, refs: set[str]) -> dict[str, int]:
-    """{reference: contact id} for references that are a contact's external id, e-mail or code
-    in this workspace (in that order of precedence). Other workspaces' contacts never match."""
+    """{reference: contact id} for references that are a contact's external id, e-mail, code
+    or phone in this workspace (in that order of precedence; the phone as stored, the first
+    contact with it). Other workspaces' contacts never match."""
     # a NUL can match nothing stored, and PostgreSQL refuses it in a query (ref_text's marker
     # for a non-text reference has one): such a reference resolves to nothing
     refs = [r for r in refs if r and "\x00" not in r]
     if not refs:
         return {}
-    by_ext, by_email, by_code = {}, {}, {}
+    by_ext, by_email, by_code, by_phone = {}, {}, {}, {}
     for part in chunks(refs):
         # "<> ''" repeats the partial unique indexes' predicate, so they can serve the IN lists
         cond = Q(external_id__in=part) & ~Q(external_id="")
@@ -265,12 +280,18 @@ def contact_refs_resolve(workspace, refs: set[str]) -> dict[str, int]:
             cond |= Q(email__in=part_emails) & ~Q(email="")
         if part_codes:
             cond |= Q(code__in=part_codes)
-        for pk, ext, email, code in (Contact.objects.filter(workspace=workspace).filter(cond)
-                                     .values_list("id", "external_id", "email", "code")):
+        part_phones = [r for r in part if _PHONE.fullmatch(r)]
+        if part_phones:
+            cond |= Q(phone__in=part_phones) & ~Q(phone="")
+        for pk, ext, email, code, phone in (
+                Contact.objects.filter(workspace=workspace).filter(cond).order_by("id")
+                .values_list("id", "external_id", "email", "code", "phone")):
             if ext:
                 by_ext[ext] = pk
             if email:
                 by_email[email] = pk
+            if phone:
+                by_phone.setdefault(phone, pk)
             by_code[code] = pk
     out = {}
     for r in refs:
@@ -281,9 +302,14 @@ def contact_refs_resolve(workspace, refs: set[str]) -> dict[str, int]:
             u = _as_uuid(r)
             if u is not None:
                 pk = by_code.get(u)
+        if pk is None:
+            pk = by_phone.get(r)
         if pk is not None:
             out[r] = pk
     return out
+
+
+_PHONE = re.compile(r"\+?[\d ().-]{6,40}")
 
 
 def ref_text(value) -> str:

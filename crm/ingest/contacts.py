@@ -19,6 +19,7 @@ from crm.models import (
     Stage,
     StageChange,
 )
+from crm.lifecycle import stage_from_label
 from mos.actors import Actor
 from mos.audit import audit_many
 from mos.models import Membership
@@ -29,6 +30,7 @@ from .common import (
     FieldError,
     RowErrors,
     chunks,
+    is_null_token,
     parse_choice,
     parse_email,
     parse_object,
@@ -46,15 +48,29 @@ CONTACT_UPDATABLE = ["external_id", "email", "phone", "name", "company", "countr
 
 
 def _country(value, _n=None) -> str:
-    value = parse_text(value, 2).upper()
+    """A 2-letter code, or a country name MOS knows ("Saudi Arabia", "السعودية", "UK")."""
+    from .countries import country_code
+
+    value = parse_text(value, 100)
+    code = country_code(value) if value else ""
+    if code:
+        return code
+    value = value.upper()
     if value and (len(value) != 2 or not value.isalpha()):
         raise FieldError("invalid", M.COUNTRY)
     return value
 
 
+IDENTITY_FIELDS = ("external_id", "email", "phone")
+
+
 def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
-    """Upsert contacts by external_id, else e-mail, else phone. A row whose e-mail is contact
-    A's and external_id contact B's merges B into A (reported 'merged')."""
+    """Upsert contacts by external_id, else e-mail, else phone — the phone only when no
+    stronger identifier of the row disagrees with the contact it names. Cells such as "null",
+    "N/A" or "-" are no value: never stored, never matched. A row whose e-mail is contact A's
+    and external_id contact B's merges B into A (reported 'merged') only when A has no other
+    external_id and B no other e-mail; otherwise the row is refused for review, never merged
+    in silence. A row that changes nothing is reported 'unchanged'."""
     ws = actor.workspace
     result = BulkResult(len(rows))
     now = timezone.now()
@@ -64,6 +80,10 @@ def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
 
     def clean(row, errs):
         d = {}
+        if type(row) is dict and any(is_null_token(v) for v in row.values()):
+            row = {k: (None if is_null_token(v) else v) for k, v in row.items()}
+        if type(row) is dict and isinstance(row.get("stage"), str) and row["stage"]:
+            row = {**row, "stage": stage_from_label(row["stage"])}
         parse_field(errs, d, row, "external_id", parse_text, 100)
         parse_field(errs, d, row, "email", parse_email)
         parse_field(errs, d, row, "phone", parse_text, 40)
@@ -129,14 +149,18 @@ def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
                                                      to_stage=c.stage, at=now, by=actor.user))
             else:
                 status = "merged" if i in merged_rows else "updated"
-                if c.pk is not None:
-                    changed[c.pk] = c
+                before = _contact_state(c)
                 if d.get("stage") and d["stage"] != c.stage:
                     stage_changes.append(StageChange(workspace=ws, contact=c,
                                                      from_stage=c.stage, to_stage=d["stage"],
                                                      at=now, by=actor.user))
                     c.stage, c.stage_changed_at = d["stage"], now
             _apply_contact_fields(c, d, channels, members, personas, now)
+            if status != "created":
+                if status == "updated" and _contact_state(c) == before:
+                    status = "unchanged"
+                elif c.pk is not None:
+                    changed[c.pk] = c
             index.remember(c)
             if d.get("anonymous_id"):
                 anon_links[d["anonymous_id"]] = c
@@ -156,6 +180,11 @@ def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
                        stage_changes=len(stage_changes), events_linked=linked,
                        rejected=s["rejected"])
     return result
+
+
+def _contact_state(c: Contact) -> tuple:
+    return tuple(getattr(c, f if f not in ("owner", "persona", "source_channel") else f + "_id")
+                 for f in CONTACT_UPDATABLE if f not in ("updated_at", "stage_changed_at"))
 
 
 class _ContactIndex:
@@ -182,27 +211,40 @@ class _ContactIndex:
             self.by_phone.setdefault(c.phone, c)
 
     def match(self, d: dict) -> tuple[Contact | None, RowErrors | None]:
+        """The contact this row is: by external id, else e-mail, else phone when the phone's
+        contact has no other external id or e-mail than the row's (two people sharing an
+        office phone stay two contacts)."""
         ext, email, phone = d.get("external_id"), d.get("email"), d.get("phone")
-        c = (ext and self.by_ext.get(ext)) or (email and self.by_email.get(email)) or (
-            phone and self.by_phone.get(phone)) or None
+        c = (ext and self.by_ext.get(ext)) or (email and self.by_email.get(email)) or None
+        if c is None and phone:
+            p = self.by_phone.get(phone)
+            if p is not None and not (ext and p.external_id and p.external_id != ext) and not (
+                    email and p.email and p.email != email):
+                c = p
         errs = RowErrors()
         if c is not None:
             if ext and c.external_id and c.external_id != ext:
                 errs.add("external_id", "identity_conflict", M.IDENTITY_CONFLICT)
             other = email and self.by_email.get(email)
             if other and other is not c:
-                errs.add("email", "identity_conflict", M.EMAIL_TAKEN)
+                if ext and c.external_id == ext:  # two people: never merged in silence
+                    errs.add("email", "needs_review", M.TWO_PEOPLE)
+                else:
+                    errs.add("email", "identity_conflict", M.EMAIL_TAKEN)
         return c, (errs or None)
 
 
 def _merge_identities(actor, index: _ContactIndex, valid) -> set[int]:
-    """Rows whose e-mail is stored contact A's and external id stored contact B's: merge B
-    into A through the CRM service (rare; one call per pair). Returns those rows' indexes."""
+    """Rows whose e-mail is stored contact A's and external id stored contact B's, where B
+    has no e-mail and A no external id (one person known twice): merge B into A through the
+    CRM service (rare; one call per pair). Returns those rows' indexes. When A and B carry
+    different e-mails or ids they are two people: the row is refused (match() says why)."""
     pairs, rows = {}, set()
     for i, d in valid:
         a = d.get("email") and index.by_email.get(d["email"])
         b = d.get("external_id") and index.by_ext.get(d["external_id"])
-        if a and b and a.pk != b.pk and a.pk and b.pk:
+        if (a and b and a.pk != b.pk and a.pk and b.pk and not b.email
+                and not a.external_id):
             pairs.setdefault((a.pk, b.pk), (a, b))
             rows.add(i)
     if not pairs:

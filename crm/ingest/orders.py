@@ -34,7 +34,8 @@ from .common import (
 
 
 def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
-    """Create or update orders (upsert on external_id); the contact must exist."""
+    """Create or update orders (upsert on external_id); the contact must exist. `status` is
+    the payment state (default paid): only Order.COUNTED_STATUSES count as revenue."""
     ws = actor.workspace
     result = BulkResult(len(rows))
     now = timezone.now()
@@ -46,6 +47,7 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
         contact_field(errs, d, row, contacts)
         parse_field(errs, d, row, "external_id", parse_text, 100)
         parse_field(errs, d, row, "kind", parse_choice, Order.Kind.values)
+        parse_field(errs, d, row, "status", parse_choice, Order.Status.values)
         parse_field(errs, d, row, "amount", parse_decimal, required=True)
         if "amount" in d and d["amount"] < 0:  # 0 is a free order; refunds are a kind
             errs.add("amount", "min_value", M.NOT_NEGATIVE)
@@ -86,37 +88,34 @@ def orders_bulk(*, actor: Actor, rows: list) -> BulkResult:
                 status = "created"
             else:
                 status = "updated"
-                if o.pk is not None:
-                    changed[o.pk] = o
-            if status == "updated" and _same_order(o, d):
-                changed.pop(o.pk, None)
-                result.ok(i, "duplicate")  # re-imported as it is stored: unchanged
-                continue
+            before = _order_state(o)
             o.contact_id = d["contact_id"]
             o.amount = d["amount"]
             o.original_amount, o.original_currency = d["original_amount"], d["original_currency"]
             o.currency = ws.currency
             o.occurred_at = d["occurred_at"]
-            for f in ("kind", "margin", "properties"):
+            for f in ("kind", "status", "margin", "properties"):
                 if f in d:
                     setattr(o, f, d[f])
+            if status == "updated":
+                if _order_state(o) == before:
+                    status = "unchanged"  # the same row again: nothing to write
+                elif o.pk is not None:
+                    changed[o.pk] = o
             result.ok(i, status)
         Order.objects.bulk_create(new, batch_size=1000)
         if changed:
             Order.objects.bulk_update(list(changed.values()),
-                                      ["contact", "kind", "amount", "currency", "margin",
+                                      ["contact", "kind", "status", "amount", "currency", "margin",
                                        "occurred_at", "properties", "original_amount",
                                        "original_currency"], batch_size=500)
         finish_bulk(actor, result, "order.bulk_upsert", "crm.order")
     return result
 
 
-def _same_order(o: Order, d: dict) -> bool:
-    return (o.contact_id == d["contact_id"] and o.amount == d["amount"]
-            and o.original_amount == d["original_amount"]
-            and o.original_currency == d["original_currency"]
-            and o.occurred_at == d["occurred_at"]
-            and all(getattr(o, f) == d[f] for f in ("kind", "margin", "properties") if f in d))
+def _order_state(o: Order) -> tuple:
+    return (o.contact_id, o.kind, o.status, o.amount, o.currency, o.original_amount,
+            o.original_currency, o.margin, o.occurred_at, o.properties)
 
 
 def convert_rows(ws, valid: list, result: BulkResult, tz, *, day_field: str,
@@ -152,7 +151,7 @@ def convert_rows(ws, valid: list, result: BulkResult, tz, *, day_field: str,
 
 # --- one order: correct or delete (API detail routes and the contact's profile) ---------------
 
-ORDER_FIELDS = ["kind", "amount", "currency", "margin", "occurred_at", "external_id"]
+ORDER_FIELDS = ["kind", "status", "amount", "currency", "margin", "occurred_at", "external_id"]
 
 
 def get_order(workspace, code):
@@ -192,6 +191,8 @@ def order_update(*, actor: Actor, order: Order, **fields) -> Order:
         message = amount_places_error(fields["amount"], fields.get("currency") or order.currency)
         if message:
             errors["amount"] = [str(message)]
+    if "status" in fields and fields["status"] not in Order.Status.values:
+        errors["status"] = [str(M.CHOICE % {"choices": ", ".join(Order.Status.values)})]
     if "kind" in fields and fields["kind"] not in Order.Kind.values:
         errors["kind"] = [str(M.CHOICE % {"choices": ", ".join(Order.Kind.values)})]
     if errors:

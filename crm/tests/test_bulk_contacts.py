@@ -41,8 +41,8 @@ def test_create_then_update_by_external_id_email_and_phone(api, workspace, chann
         {"external_id": "c-9", "stage": "sql"},   # the same new contact, twice in one request
     ])
     assert statuses(r) == ["updated", "updated", "updated", "created", "updated"]
-    assert r.json()["summary"] == {"received": 5, "created": 1, "updated": 4, "rejected": 0,
-                                   "duplicates": 0}
+    assert r.json()["summary"] == {"received": 5, "created": 1, "updated": 4, "unchanged": 0,
+                                   "rejected": 0, "duplicates": 0}
     ann.refresh_from_db()
     assert ann.stage == "mql" and ann.properties == {"plan": "pro", "seats": 5}
     assert ann.name == "Ann"  # fields not sent are kept

@@ -46,8 +46,8 @@ def test_good_rows_stored_bad_rows_reported_with_exact_errors(api, workspace, se
     r = post_rows(api, "events", rows)
     assert r.status_code == 200
     body = r.json()
-    assert body["summary"] == {"received": 10, "created": 2, "updated": 0, "rejected": 8,
-                               "duplicates": 0}
+    assert body["summary"] == {"received": 10, "created": 2, "updated": 0, "unchanged": 0,
+                               "rejected": 8, "duplicates": 0}
     res = body["results"]
     assert [x["index"] for x in res] == list(range(10))
     assert res[0] == {"index": 0, "status": "created"}

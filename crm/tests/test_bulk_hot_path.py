@@ -41,6 +41,7 @@ def test_stored_and_repeated_sender_ids_are_duplicates_on_both_write_paths(api, 
     expected[1] = expected[2] = expected[-1] = "duplicate"
     assert statuses(r) == expected
     assert r.json()["summary"] == {"received": size, "created": size - 3, "updated": 0,
+                                   "unchanged": 0,
                                    "rejected": 0, "duplicates": 3}
     assert Event.objects.filter(workspace=workspace).count() == 2 * size - 3
     # all stored before: nothing written, nothing audited

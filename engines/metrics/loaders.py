@@ -228,6 +228,11 @@ def load_stage_changes(workspace_id: int, window: Window) -> pd.DataFrame:
     return _typed(df, "stage_changes", window.tz)
 
 
+# only orders that were paid are revenue (a $0 order is still an order); pending, voided,
+# failed and cancelled orders are kept on the contact but never counted
+COUNTED = "status IN ('paid', 'partially_refunded', 'refunded')"
+
+
 def load_orders(workspace_id: int, window: Window) -> pd.DataFrame:
     """Orders since history_start, plus each contact's first purchase before it (found with a
     grouped sub-query), so "first purchase" and new-vs-repeat stay exact."""
@@ -235,14 +240,15 @@ def load_orders(workspace_id: int, window: Window) -> pd.DataFrame:
     cols = f"o.id, o.contact_id, {epoch('o.occurred_at')}, o.amount, o.kind, o.margin"
     df = read_rows(
         f"SELECT {cols} FROM crm_order o "
-        "WHERE o.workspace_id = %s AND o.occurred_at >= %s AND o.occurred_at < %s "
+        f"WHERE o.workspace_id = %s AND {COUNTED} "
+        "AND o.occurred_at >= %s AND o.occurred_at < %s "
         "UNION ALL "
         f"SELECT {cols} FROM crm_order o JOIN ("
         "  SELECT contact_id, MIN(occurred_at) AS first_at FROM crm_order "
-        "  WHERE workspace_id = %s AND kind <> 'refund' AND occurred_at >= %s "
+        f"  WHERE workspace_id = %s AND kind <> 'refund' AND {COUNTED} AND occurred_at >= %s "
         "  AND occurred_at < %s GROUP BY contact_id) f "
         "ON o.contact_id = f.contact_id AND o.occurred_at = f.first_at "
-        "WHERE o.workspace_id = %s AND o.kind <> 'refund'",
+        f"WHERE o.workspace_id = %s AND o.kind <> 'refund' AND {COUNTED}",
         [workspace_id, h, end, workspace_id, usable_span()[0], h, workspace_id],
         ["order_id", "contact_id", "occurred_at", "amount", "kind", "margin"],
         categories=("kind",))
@@ -255,7 +261,7 @@ def load_order_history(workspace_id: int, window: Window) -> pd.DataFrame:
     cols = f"id, contact_id, {epoch('occurred_at')}, amount, kind, margin"
     df = read_rows(
         f"SELECT {cols} FROM crm_order WHERE workspace_id = %s AND kind <> 'refund' "
-        "AND occurred_at >= %s AND occurred_at < %s",
+        f"AND {COUNTED} AND occurred_at >= %s AND occurred_at < %s",
         [workspace_id, usable_span()[0], window.end_utc],
         ["order_id", "contact_id", "occurred_at", "amount", "kind", "margin"],
         categories=("kind",))
