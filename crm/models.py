@@ -192,8 +192,8 @@ class Spend(models.Model):
     clicks = models.BigIntegerField(_("clicks"), default=0)
     source = models.CharField(_("source"), max_length=30, blank=True)  # api, import:google_ads…
     # the amount as the platform reported it, before conversion to the workspace currency
-    original_amount = models.DecimalField(_("original amount"), max_digits=14,
-                                          decimal_places=2, null=True, blank=True)
+    original_amount = models.DecimalField(_("original amount"), max_digits=15,
+                                          decimal_places=3, null=True, blank=True)
     original_currency = models.CharField(_("original currency"), max_length=3, blank=True,
                                          default="", db_default="")
     spread = models.BooleanField(
@@ -403,8 +403,8 @@ class Order(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=15, decimal_places=3)
     currency = models.CharField(_("currency"), max_length=3)
     # the amount and currency as sent; `amount` is converted to the workspace currency
-    original_amount = models.DecimalField(_("original amount"), max_digits=14,
-                                          decimal_places=2, null=True, blank=True)
+    original_amount = models.DecimalField(_("original amount"), max_digits=15,
+                                          decimal_places=3, null=True, blank=True)
     original_currency = models.CharField(_("original currency"), max_length=3, blank=True,
                                          default="", db_default="")
     margin = models.DecimalField(_("gross margin"), max_digits=5, decimal_places=4, null=True,

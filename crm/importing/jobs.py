@@ -525,6 +525,8 @@ def run_chunk(ctx: ImportContext, kind: str, shape: FileShape, records: list,
                 if kind == "orders" and j > 0:  # a refund row beside its order: counted apart
                     if r["status"] in ("created", "updated"):
                         out.refunds += 1
+                    elif r["status"] in ("unchanged", "duplicate"):
+                        out.unchanged += 1
                     elif r["status"] == "rejected":
                         statuses.add("rejected")
                 else:

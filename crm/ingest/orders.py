@@ -136,7 +136,7 @@ def convert_rows(ws, valid: list, result: BulkResult, tz, *, day_field: str,
     out = []
     for i, d in valid:
         currency = (d.get(currency_field) or ws.currency).upper()
-        d["original_amount"] = round(d["amount"], 2)
+        d["original_amount"] = d["amount"]
         d["original_currency"] = currency
         try:
             d["amount"] = conv.convert(d["amount"], currency, day(d))

@@ -31,6 +31,13 @@ def test_minor_units(currency, places):
 
 
 def test_order_amounts_follow_their_currency(api, workspace, alice):
+    from crm.models import ExchangeRate
+
+    day = timezone.now().date()
+    for cur, rate in (("KWD", "3.25"), ("JPY", "0.0068")):
+        for back in range(8):
+            ExchangeRate.objects.create(workspace=workspace, date=day - timedelta(days=back),
+                                        currency=cur, rate=Decimal(rate))
     r = post_rows(api, "orders", [
         {"contact": "u-1", "amount": "0.004", "currency": "USD", "occurred_at": ISO},
         {"contact": "u-1", "amount": 1.5, "currency": "JPY", "occurred_at": ISO},
@@ -48,12 +55,13 @@ def test_order_amounts_follow_their_currency(api, workspace, alice):
     assert res[1]["errors"] == {"amount": ["JPY amounts have no decimals."]}
     assert res[3]["errors"] == {"amount": ["KWD amounts have at most 3 decimals."]}
     kwd = Order.objects.get(external_id="kw-1")
-    assert kwd.amount == Decimal("1.234")  # stored exactly, not rounded to 1.23
+    # kept exactly as sent (not rounded to 1.23), converted to USD: 1.234 × 3.25 = 4.0105
+    assert kwd.original_amount == Decimal("1.234") and kwd.amount == Decimal("4.01")
     assert Order.objects.count() == 3
     # the API writes each amount with its currency's decimals
-    assert api.get(f"/api/v1/orders/{kwd.code}/").json()["amount"] == "1.234"
-    jpy = Order.objects.get(external_id="jp-1")
-    assert api.get(f"/api/v1/orders/{jpy.code}/").json()["amount"] == "1500"
+    assert api.get(f"/api/v1/orders/{kwd.code}/").json()["amount"] == "4.01"
+    jpy = Order.objects.get(external_id="jp-1")  # 1500 × 0.0068 = 10.20
+    assert api.get(f"/api/v1/orders/{jpy.code}/").json()["amount"] == "10.20"
     usd = Order.objects.get(external_id="us-1")
     assert api.get(f"/api/v1/orders/{usd.code}/").json()["amount"] == "12.50"
 
