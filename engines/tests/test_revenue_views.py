@@ -104,3 +104,15 @@ def test_dashboard_breaks_mrr_down_by_plan_segment_and_cohort(owner_client, subs
     assert cells[0] == (1.0, 1.0)
     # this month (month 1 or 2 since): Basma's 30 of 120 left
     assert any(c == (0.25, 0.25) for c in cells[1:3])
+
+
+def test_api_gives_movements_per_plan_and_cohort_retention(api, subscribed):
+    ws, today = subscribed
+    month = f"{today:%Y-%m}-01"
+    r = api.get("/api/v1/metrics/", {"key": "mrr_churn", "dimension": "plan", "from": month})
+    assert r.status_code == 200, r.content
+    got = {v["dimension_value"]: v["value"] for v in r.json()["results"]}
+    assert got == {"pro": 90.0, "basic": 0.0}
+    r = api.get("/api/v1/metrics/", {"key": "nrr_cohort", "dimension": "age",
+                                     "dimension_value": "0"})
+    assert [v["value"] for v in r.json()["results"]] == [1.0]
