@@ -292,10 +292,11 @@ def cohort_retention(moves: pd.DataFrame, *, as_of) -> pd.DataFrame:
     grid = {}
     for name, w in (("mrr", after), ("capped", np.minimum(after, initial)),
                     ("paying", (after > 0).astype(np.int64))):
-        d = np.zeros((nc, nc + 1), dtype=np.int64)
-        np.add.at(d, (ci, a0), w)
-        np.add.at(d, (ci, a1), -w)
-        grid[name] = np.cumsum(d, axis=1)[:, :nc]
+        size = nc * (nc + 1)  # bincount: far faster than np.add.at (exact below 2**53)
+        d = (np.bincount(ci * (nc + 1) + a0, weights=w, minlength=size)
+             - np.bincount(ci * (nc + 1) + a1, weights=w, minlength=size))
+        grid[name] = np.cumsum(np.rint(d).astype(np.int64).reshape(nc, nc + 1),
+                               axis=1)[:, :nc]
     start = grid["mrr"][:, 0].astype(float)
     ages = np.arange(nc)
     valid = (ages[None, :] + np.arange(nc)[:, None]) < nc  # cohort + age ≤ the as-of month
