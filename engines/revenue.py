@@ -90,8 +90,10 @@ def breakdown(workspace: Workspace, month: date) -> list[dict]:
     for (dim, value), vals in rows.items():
         if dim == "segment" and value not in names:
             continue  # a deleted segment
-        out.append({"dimension": dim, "name": names.get(value, value) if dim == "segment"
-                    else value, "values": [vals.get(k) for k in BREAKDOWN_KEYS]})
+        out.append({"dimension": dim, "value": value,
+                    "name": names.get(value, value) if dim == "segment" else value,
+                    "values": [vals.get(k) for k in BREAKDOWN_KEYS],
+                    "cells": [(vals.get(k), DRILL.get(k, "")) for k in BREAKDOWN_KEYS]})
     return sorted(out, key=lambda r: (r["dimension"] != "plan", str(r["name"]).lower()))
 
 
@@ -119,7 +121,8 @@ def plan_ltv(workspace: Workspace, month: date) -> list[tuple[str, float]]:
         period=month).order_by("dimension_value").values_list("dimension_value", "value"))
 
 
-def movement_subscriptions(workspace: Workspace, *, month: date, kind: str, as_of: date):
+def movement_subscriptions(workspace: Workspace, *, month: date, kind: str, as_of: date,
+                           plan: str | None = None, segment=None):
     """The customers behind one movement of one month, each with the movement's amount and
     their subscriptions: [{"customer": Contact or account name, "amount", "before", "after",
     "at", "subscriptions": [...]}], largest movement first."""
@@ -128,6 +131,16 @@ def movement_subscriptions(workspace: Workspace, *, month: date, kind: str, as_o
 
     window = Window.trailing(as_of=as_of, tz=workspace.timezone or "UTC")
     frame = load_subscriptions(workspace.pk, window)
+    if plan is not None:  # the per-plan definition: that plan's subscriptions on their own
+        from .metrics.subscriptions import NO_PLAN
+
+        frame = frame[frame["plan"].astype(object).where(frame["plan"].astype(bool), NO_PLAN)
+                      == plan]
+    if segment is not None:  # the segment's contacts now
+        from crm.selectors import segment_queryset
+
+        ids = list(segment_queryset(workspace, segment.filters).values_list("pk", flat=True))
+        frame = frame[frame["customer_id"].isin(ids)]
     rows = movement_rows(frame, as_of=as_of, month=month, kind=kind)
     if rows.empty:
         return []

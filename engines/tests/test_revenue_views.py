@@ -116,3 +116,31 @@ def test_api_gives_movements_per_plan_and_cohort_retention(api, subscribed):
     r = api.get("/api/v1/metrics/", {"key": "nrr_cohort", "dimension": "age",
                                      "dimension_value": "0"})
     assert [v["value"] for v in r.json()["results"]] == [1.0]
+
+
+def test_breakdown_drills_down_per_plan_and_segment(owner_client, subscribed):
+    from crm.models import Segment
+
+    ws, today = subscribed
+    seg = Segment.objects.create(workspace=ws, name="Basma only", filters={"country": ["SA"]})
+    Contact.objects.filter(workspace=ws, email="b@x.test").update(country="SA")
+    run = MetricRun.objects.create(workspace=ws, trigger="manual")
+    assert pipeline.compute_workspace(run, as_of=today).status == "succeeded"
+    html = owner_client.get(reverse("workspace_home", kwargs={"slug": ws.slug}),
+                            {"period": "month", "month": f"{today:%Y-%m}"}).content.decode()
+    assert f"?month={today:%Y-%m}&amp;kind=churn&amp;plan=pro" in html
+    url = reverse("mrr_movements", kwargs={"slug": ws.slug})
+    r = owner_client.get(url, {"month": f"{today:%Y-%m}", "kind": "churn", "plan": "pro"})
+    assert "1 customer, 90.00 of MRR." in r.content.decode()
+    r = owner_client.get(url, {"month": f"{today:%Y-%m}", "kind": "churn", "plan": "basic"})
+    assert "0 customers" in r.content.decode()
+    # the segment holds Basma, who did not churn; an unknown segment is a 404
+    r = owner_client.get(url, {"month": f"{today:%Y-%m}", "kind": "churn",
+                               "segment": str(seg.code)})
+    assert "0 customers" in r.content.decode() and "Basma only" in r.content.decode()
+    r = owner_client.get(url, {"month": f"{today:%Y-%m}", "kind": "churn",
+                               "segment": "not-a-code"})
+    assert r.status_code == 404
+    r = owner_client.get(url, {"month": f"{today:%Y-%m}", "kind": "churn", "plan": "pro",
+                               "format": "csv"})
+    assert len(r.content.decode("utf-8-sig").splitlines()) == 2  # header + the churned row
