@@ -7,7 +7,8 @@ starts spread over the months, 30 % with a 14-day trial, 55 % ended after a geom
 of months, MRR from a few price points × seats, four plans; a fifth of the customers hold a
 second subscription (expansion / contraction). Times the pure functions of
 engines/metrics/subscriptions.py — the movement classification alone and compute_subscriptions
-(every key, workspace and per plan) — and, as an anchor, one plain pandas groupby that sums MRR
+(every key, workspace, per plan and per cohort), cohort retention alone, and the same with five
+segments — and, as an anchor, one plain pandas groupby that sums MRR
 per (customer, month of start) over the same frame. Prints the median of `runs` runs and the
 ratio to the anchor.
 """
@@ -84,6 +85,18 @@ def main() -> None:
     t_moves, mm = timed(movements, args.runs)
     t_all, values = timed(lambda: subs_metrics.compute_subscriptions(frame, as_of=as_of,
                                                                      margin=0.8), args.runs)
+
+    def cohorts():
+        spans = subs_metrics.paying_spans(frame, as_of=as_of)
+        return subs_metrics.cohort_retention(subs_metrics.customer_movements(spans),
+                                             as_of=as_of)
+
+    t_cohorts, cohort_values = timed(cohorts, args.runs)
+    # five segments of a fifth of the customers each (a segment = a list of contact ids)
+    customers = frame["customer_id"].unique()
+    segments = {f"seg-{i}": customers[i::5] for i in range(5)}
+    t_seg, seg_values = timed(lambda: subs_metrics.compute_subscriptions(
+        frame, as_of=as_of, margin=0.8, segments=segments), args.runs)
     net = sum(subs_metrics.SIGN[k] * mm[f"mrr_{k}"] for k in subs_metrics.MOVEMENTS)
     assert (mm["mrr_end"] == mm["mrr_start"] + net).all()
     print(f"anchor: pandas groupby sum per (customer, start month)  {t_anchor:7.3f} s")
@@ -91,6 +104,10 @@ def main() -> None:
           f"({t_moves / t_anchor:.1f}× anchor)")
     print(f"compute_subscriptions, every key, workspace + per plan  {t_all:7.3f} s  "
           f"({t_all / t_anchor:.1f}× anchor), {len(values):,} values")
+    print(f"cohort retention (classify + cohort MRR/NRR/GRR by age) {t_cohorts:7.3f} s  "
+          f"({t_cohorts / t_anchor:.1f}× anchor), {len(cohort_values):,} values")
+    print(f"compute_subscriptions + 5 segments of 20 % each        {t_seg:7.3f} s  "
+          f"({t_seg / t_anchor:.1f}× anchor), {len(seg_values):,} values")
     last = mm.iloc[-1]
     print(f"last month: MRR {last['mrr_end'] / 100:,.2f}, customers {last['customers_end']:,}, "
           f"new {last['mrr_new'] / 100:,.2f}, churn {last['mrr_churn'] / 100:,.2f}")

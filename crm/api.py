@@ -19,7 +19,7 @@ from mos.api import ServiceWritesMixin, WorkspaceModelViewSet, WorkspaceViewSet
 from mos.api_base import CodeCursorPagination
 from mos.codes import as_code
 
-from . import selectors, services
+from . import extensions, selectors, services
 from .models import Account, Contact, LeadFeedback, LifecycleStage, Persona, Segment
 from .serializers import (
     AccountSerializer,
@@ -191,6 +191,7 @@ class ContactViewSet(ServiceModelViewSet):
     def scope_queryset(self, qs):
         qs = qs.select_related("persona", "owner", "source_channel", "source_campaign",
                                "account")
+        qs = extensions.contact_queryset(qs)  # e.g. the predictions, in the same query
         if self.action != "list":
             return qs
         params = ContactFilterSerializer(data=self.request.query_params)

@@ -27,3 +27,27 @@ def profile_panels(contact) -> list[dict]:
 
 def contact_fields(contact) -> dict:
     return {name: fn(contact) for name, fn in CONTACT_FIELDS.items()}
+
+
+# fns(queryset of contacts) -> queryset: what the contacts API reads with every contact (e.g.
+# select_related of the prediction), so a list of N contacts is not N + 1 queries
+CONTACT_QUERYSETS: list[Callable] = []
+# name -> (label, fn(queryset, {op: number}) -> queryset): numeric range rules a segment may
+# carry ({"p_alive": {"lt": 0.3}}); crm validates the range, the provider applies it
+SEGMENT_RANGE_FILTERS: dict[str, tuple[object, Callable]] = {}
+RANGE_OPS = ("gt", "gte", "lt", "lte")
+
+
+def register_contact_queryset(fn: Callable) -> None:
+    if fn not in CONTACT_QUERYSETS:
+        CONTACT_QUERYSETS.append(fn)
+
+
+def contact_queryset(qs):
+    for fn in CONTACT_QUERYSETS:
+        qs = fn(qs)
+    return qs
+
+
+def register_segment_range_filter(name: str, label, apply: Callable) -> None:
+    SEGMENT_RANGE_FILTERS[name] = (label, apply)

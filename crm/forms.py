@@ -237,6 +237,18 @@ class SegmentForm(forms.Form):
         self.fields["stages"].choices = list(stage_names.items())
         self.fields["personas"].queryset = Persona.objects.filter(workspace=workspace)
         self.fields["channels"].queryset = Channel.objects.filter(workspace=workspace)
+        from crm import extensions
+
+        # numeric ranges a higher app provides (engines: P(alive), expected purchases, CLV)
+        for key, (label, _apply) in extensions.SEGMENT_RANGE_FILTERS.items():
+            self.fields[f"{key}__gte"] = forms.FloatField(
+                label=_("%(label)s: at least") % {"label": label}, required=False,
+                min_value=-1e15, max_value=1e15)
+            self.fields[f"{key}__lt"] = forms.FloatField(
+                label=_("%(label)s: below") % {"label": label}, required=False,
+                min_value=-1e15, max_value=1e15,
+                help_text=_("e.g. below 0.3 = the customers at risk of churning")
+                if key == "p_alive" else "")
 
     def clean_countries(self):
         raw = self.cleaned_data.get("countries") or ""
@@ -263,6 +275,11 @@ class SegmentForm(forms.Form):
             "channel": [c.key for c in d.get("channels") or []],
             "plan": list(d.get("plans") or []),
         }
+        from crm import extensions
+
+        for key in extensions.SEGMENT_RANGE_FILTERS:
+            out[key] = {op: d[f"{key}__{op}"] for op in ("gte", "lt")
+                        if d.get(f"{key}__{op}") is not None}
         return {k: v for k, v in out.items() if v}
 
     @classmethod
@@ -272,7 +289,9 @@ class SegmentForm(forms.Form):
                 "stages": f.get("stage", []), "personas": f.get("persona", []),
                 "customer_types": f.get("customer_type", []),
                 "countries": ", ".join(f.get("country", [])),
-                "channels": f.get("channel", []), "plans": ", ".join(f.get("plan", []))}
+                "channels": f.get("channel", []), "plans": ", ".join(f.get("plan", [])),
+                **{f"{key}__{op}": v for key, rng in f.items() if isinstance(rng, dict)
+                   and key != "properties" for op, v in rng.items() if op in ("gte", "lt")}}
 
 
 class LifecycleStageForm(forms.Form):

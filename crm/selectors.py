@@ -12,6 +12,7 @@ word-start trigrams) instead of by substring."""
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 
@@ -182,7 +183,10 @@ def validate_segment_filters(filters) -> dict:
         raise ValidationError({"filters": [_("Filters must be an object.")]})
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
-    allowed = set(SEGMENT_LIST_KEYS) | {"owner", "properties"}
+    from crm import extensions
+
+    ranges = extensions.SEGMENT_RANGE_FILTERS
+    allowed = set(SEGMENT_LIST_KEYS) | {"owner", "properties"} | set(ranges)
     for key in sorted(set(filters) - allowed):
         errors[key] = [_("Unknown filter.")]
     for key in SEGMENT_LIST_KEYS:
@@ -228,9 +232,33 @@ def validate_segment_filters(filters) -> dict:
                                         % {"keys": ", ".join(map(str, bad))}]
             else:
                 cleaned["properties"] = dict(props)
+    for key in ranges:
+        value = filters.get(key)
+        if value in (None, {}, ""):
+            continue
+        rng = _clean_range(value)
+        if rng is None:
+            errors[key] = [_('Give a range like {"lt": 0.3} (gt, gte, lt, lte: numbers).')]
+        else:
+            cleaned[key] = rng
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _clean_range(value) -> dict | None:
+    """{op: finite number} with op in gt, gte, lt, lte, or None if it is not one."""
+    from crm.extensions import RANGE_OPS
+
+    if not isinstance(value, dict) or not value or set(value) - set(RANGE_OPS):
+        return None
+    out = {}
+    for op, v in value.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+                or abs(v) > 1e15:
+            return None
+        out[op] = v
+    return out
 
 
 def segment_queryset(workspace: Workspace | int, filters: dict) -> QuerySet:
@@ -257,15 +285,25 @@ def segment_queryset(workspace: Workspace | int, filters: dict) -> QuerySet:
         if not _PROPERTY_KEY.match(str(key)) or "__" in str(key):
             return qs.none()
         qs = qs.filter(**{f"properties__{key}": value})
+    from crm import extensions
+
+    for key, (_label, apply) in extensions.SEGMENT_RANGE_FILTERS.items():
+        if f.get(key):
+            rng = _clean_range(f[key])
+            if rng is None:
+                return qs.none()
+            qs = apply(qs, rng)
     return qs
 
 
 def segment_members(segment: Segment) -> QuerySet:
     """The segment's current members, newest first."""
-    return (segment_queryset(segment.workspace_id, segment.filters)
-            .select_related("persona", "owner", "source_channel", "source_campaign",
-                            "account")
-            .order_by("-created_at", "-id"))
+    from crm import extensions
+
+    return extensions.contact_queryset(
+        segment_queryset(segment.workspace_id, segment.filters)
+        .select_related("persona", "owner", "source_channel", "source_campaign", "account")
+        .order_by("-created_at", "-id"))
 
 
 # --- a contact's timeline and consent --------------------------------------------------------
@@ -456,6 +494,14 @@ def segment_filter_lines(ws, filters: dict, stage_names: dict) -> list[tuple[str
         out.append((_("Owner"), filters["owner"]))
     for key, value in (filters.get("properties") or {}).items():
         out.append((key, str(value)))
+    from crm import extensions
+
+    signs = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+    for key, (label, _apply) in extensions.SEGMENT_RANGE_FILTERS.items():
+        if isinstance(filters.get(key), dict):
+            out.append((str(label), ", ".join(f"{signs.get(op, op)} {v:g}" for op, v in
+                                               filters[key].items() if op in signs
+                                               and isinstance(v, (int, float)))))
     return out
 
 

@@ -92,11 +92,12 @@ class ContactSerializer(serializers.ModelSerializer):
     source_campaign = CodeField(Campaign)
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
     properties = serializers.DictField(required=False)
+    prediction = serializers.SerializerMethodField()
 
     class Meta:
         model = Contact
         fields = ["code", *CONTACT_WRITE_FIELDS, "stage", "stage_changed_at", "created_at",
-                  "updated_at"]
+                  "updated_at", "prediction"]
         read_only_fields = ["code", "stage_changed_at", "created_at", "updated_at"]
         validators = []  # uniqueness is the service's job (field errors, one transaction)
 
@@ -111,6 +112,18 @@ class ContactSerializer(serializers.ModelSerializer):
                 _("Properties may take at most %(max)d KB as JSON (these take %(size)d KB).")
                 % {"max": MAX_PROPERTIES_BYTES // 1024, "size": -(-size // 1024)})
         return value
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "p_alive": {"type": "number"}, "expected_purchases_12m": {"type": "number"},
+        "predicted_clv": {"type": "number"},
+        "computed_at": {"type": "string", "format": "date-time"}}})
+    def get_prediction(self, obj):
+        """P(alive), expected purchases and predicted CLV over 12 months (the latest metrics
+        run's BG/NBD + Gamma-Gamma), or null (the
+        list reads them with the contacts: crm.extensions.contact_queryset, no query per row)."""
+        from crm import extensions
+
+        return extensions.contact_fields(obj).get("prediction")
 
     def validate(self, attrs):
         if self.instance is not None and "stage" in self.initial_data:
@@ -183,22 +196,10 @@ class ContactDetailSerializer(ContactSerializer):
     consent = serializers.SerializerMethodField()
     recent_events = serializers.SerializerMethodField()
     recent_orders = serializers.SerializerMethodField()
-    prediction = serializers.SerializerMethodField()
 
     class Meta(ContactSerializer.Meta):
         fields = ContactSerializer.Meta.fields + ["stage_history", "consent", "recent_events",
-                                                  "recent_orders", "prediction"]
-
-    @extend_schema_field({"type": "object", "nullable": True, "properties": {
-        "p_alive": {"type": "number"}, "expected_purchases_12m": {"type": "number"},
-        "predicted_clv": {"type": "number"},
-        "computed_at": {"type": "string", "format": "date-time"}}})
-    def get_prediction(self, obj):
-        """P(alive), expected purchases and predicted CLV over 12 months (the latest metrics
-        run's BG/NBD + Gamma-Gamma), or null."""
-        from crm import extensions
-
-        return extensions.contact_fields(obj).get("prediction")
+                                                  "recent_orders"]
 
     @extend_schema_field(StageChangeSerializer(many=True))
     def get_stage_history(self, obj):

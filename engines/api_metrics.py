@@ -29,7 +29,7 @@ from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY
 from .models import KPI, MetricRun, MetricValue
 
 GRAINS = [c for c, _ in MetricValue.Grain.choices]
-DIMENSIONS = ["", "channel", "campaign", "segment", "cohort", "stage", "age"]
+DIMENSIONS = ["", "channel", "campaign", "segment", "cohort", "stage", "age", "plan"]
 
 logger = logging.getLogger(__name__)
 

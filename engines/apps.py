@@ -15,8 +15,17 @@ class EnginesConfig(AppConfig):
 
         from crm import extensions
 
-        from .predictions import contact_prediction, profile_context
+        from .predictions import (
+            PREDICTION_RANGES,
+            contact_prediction,
+            profile_context,
+            range_filter,
+            with_prediction,
+        )
 
         extensions.register_profile_panel("engines/partials/contact_prediction.html",
                                           profile_context)
         extensions.register_contact_field("prediction", contact_prediction)
+        extensions.register_contact_queryset(with_prediction)
+        for name, label in PREDICTION_RANGES.items():
+            extensions.register_segment_range_filter(name, label, range_filter(name))

@@ -65,7 +65,53 @@ def mrr_rows(workspace: Workspace, end: date, months: int = 6) -> dict:
     return {"months": t["months"], "rows": rows, "month": last,
             "start": v["mrr"].get(prev) if prev else None, "end": v["mrr"].get(last),
             "moves": {k: v[f"mrr_{k}"].get(last) for k in MOVEMENT_LABELS},
-            "plan_ltv": plan_ltv(workspace, last)}
+            "plan_ltv": plan_ltv(workspace, last),
+            "breakdown": breakdown(workspace, last), "cohorts": cohort_table(workspace, last)}
+
+
+BREAKDOWN_KEYS = ["mrr", "mrr_new", "mrr_expansion", "mrr_reactivation", "mrr_contraction",
+                  "mrr_churn", "grr_mrr", "nrr_mrr"]
+
+
+def breakdown(workspace: Workspace, month: date) -> list[dict]:
+    """One month's MRR, movements, GRR and NRR per plan and per segment: [{"dimension",
+    "name", "values": {key: value}}], plans first, each by name."""
+    from crm.models import Segment
+
+    rows: dict = {}
+    for key, dim, value, v in MetricValue.objects.filter(
+            workspace=workspace, grain="month", period=month, key__in=BREAKDOWN_KEYS,
+            dimension__in=("plan", "segment")).values_list(
+            "key", "dimension", "dimension_value", "value"):
+        rows.setdefault((dim, value), {})[key] = v
+    names = dict((str(c), n) for c, n in Segment.objects.filter(workspace=workspace)
+                 .values_list("code", "name"))
+    out = []
+    for (dim, value), vals in rows.items():
+        if dim == "segment" and value not in names:
+            continue  # a deleted segment
+        out.append({"dimension": dim, "value": value,
+                    "name": names.get(value, value) if dim == "segment" else value,
+                    "values": [vals.get(k) for k in BREAKDOWN_KEYS],
+                    "cells": [(vals.get(k), DRILL.get(k, "")) for k in BREAKDOWN_KEYS]})
+    return sorted(out, key=lambda r: (r["dimension"] != "plan", str(r["name"]).lower()))
+
+
+def cohort_table(workspace: Workspace, month: date, n: int = 6) -> dict:
+    """The last n cohorts' NRR and GRR by age (0 … n − 1 months): {"ages", "rows": [(cohort
+    month, [(nrr, grr) per age])]}."""
+    cohorts = months_until(month, n)
+    cells: dict = {}
+    for key, period, age, v in MetricValue.objects.filter(
+            workspace=workspace, grain="month", key__in=("nrr_cohort", "grr_cohort"),
+            dimension="age", period__in=cohorts).values_list(
+            "key", "period", "dimension_value", "value"):
+        cells[(key, period, age)] = v
+    ages = [str(a) for a in range(n)]
+    rows = [(c, [(cells.get(("nrr_cohort", c, a)), cells.get(("grr_cohort", c, a)))
+                 for a in ages]) for c in cohorts
+            if any(k[1] == c for k in cells)]
+    return {"ages": list(range(n)), "rows": rows}
 
 
 def plan_ltv(workspace: Workspace, month: date) -> list[tuple[str, float]]:
@@ -75,7 +121,8 @@ def plan_ltv(workspace: Workspace, month: date) -> list[tuple[str, float]]:
         period=month).order_by("dimension_value").values_list("dimension_value", "value"))
 
 
-def movement_subscriptions(workspace: Workspace, *, month: date, kind: str, as_of: date):
+def movement_subscriptions(workspace: Workspace, *, month: date, kind: str, as_of: date,
+                           plan: str | None = None, segment=None):
     """The customers behind one movement of one month, each with the movement's amount and
     their subscriptions: [{"customer": Contact or account name, "amount", "before", "after",
     "at", "subscriptions": [...]}], largest movement first."""
@@ -84,6 +131,16 @@ def movement_subscriptions(workspace: Workspace, *, month: date, kind: str, as_o
 
     window = Window.trailing(as_of=as_of, tz=workspace.timezone or "UTC")
     frame = load_subscriptions(workspace.pk, window)
+    if plan is not None:  # the per-plan definition: that plan's subscriptions on their own
+        from .metrics.subscriptions import NO_PLAN
+
+        frame = frame[frame["plan"].astype(object).where(frame["plan"].astype(bool), NO_PLAN)
+                      == plan]
+    if segment is not None:  # the segment's contacts now
+        from crm.selectors import segment_queryset
+
+        ids = list(segment_queryset(workspace, segment.filters).values_list("pk", flat=True))
+        frame = frame[frame["customer_id"].isin(ids)]
     rows = movement_rows(frame, as_of=as_of, month=month, kind=kind)
     if rows.empty:
         return []

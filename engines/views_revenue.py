@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from urllib.parse import urlencode
+
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -45,7 +47,18 @@ def mrr_movements(request):
     kind = request.GET.get("kind") or "new"
     if month is None or kind not in revenue.MOVEMENT_LABELS:
         raise Http404
-    rows = revenue.movement_subscriptions(ws, month=month, kind=kind, as_of=today)
+    plan = request.GET.get("plan") or None
+    segment = None
+    if request.GET.get("segment"):
+        from crm.models import Segment
+        from mos.codes import as_code
+
+        code = as_code(request.GET["segment"])
+        segment = Segment.objects.filter(workspace=ws, code=code).first() if code else None
+        if segment is None:
+            raise Http404
+    rows = revenue.movement_subscriptions(ws, month=month, kind=kind, as_of=today,
+                                          plan=plan, segment=segment)
     if request.GET.get("format") == "csv":
         def lines():
             for r in rows:
@@ -61,6 +74,9 @@ def mrr_movements(request):
     total = sum(r["amount"] for r in rows)
     return render(request, "engines/mrr_movements.html", {
         "rows": rows, "month": month, "kind": kind, "label": revenue.MOVEMENT_LABELS[kind],
+        "plan": plan, "segment": segment,
+        "scope": urlencode({"plan": plan} if plan else {"segment": segment.code} if segment
+                           else {}),
         "total": total, "kinds": revenue.MOVEMENT_LABELS.items()})
 
 

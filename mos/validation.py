@@ -19,6 +19,9 @@ MAX_JSON_DEPTH = 32  # nesting of one row's `properties`
 
 DATE_TOO_EARLY = _("Must be on or after 2000-01-01.")
 DATE_TOO_LATE = _("Is more than one day in the future.")
+# a subscription's trial end and end may be scheduled ahead (a yearly contract, a running trial)
+SCHEDULE_HORIZON = timedelta(days=3653)
+SCHEDULE_TOO_LATE = _("Is more than ten years in the future.")
 
 
 def occurred_at_error(value: datetime, now: datetime | None = None):
@@ -43,9 +46,29 @@ def date_error(value: date, today: date | None = None):
     return None
 
 
+def scheduled_at_error(value: datetime, now: datetime | None = None):
+    """The message for a scheduled timestamp (a trial end, a contract's end) outside
+    [2000-01-01, now + 10 years] (UTC), else None."""
+    now = now or timezone.now()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt_timezone.utc)
+    if value < datetime.combine(EARLIEST_DATE, time(), tzinfo=dt_timezone.utc):
+        return DATE_TOO_EARLY
+    if value > now + SCHEDULE_HORIZON:
+        return SCHEDULE_TOO_LATE
+    return None
+
+
 def validate_occurred_at(value: datetime) -> None:
     """Django/DRF validator form of occurred_at_error."""
     message = occurred_at_error(value)
+    if message:
+        raise ValidationError(message, code="out_of_range")
+
+
+def validate_scheduled_at(value: datetime) -> None:
+    """Django/DRF validator form of scheduled_at_error."""
+    message = scheduled_at_error(value)
     if message:
         raise ValidationError(message, code="out_of_range")
 

@@ -48,9 +48,18 @@ def cdnow(api, workspace):
 
 
 def test_cdnow_through_the_api_stores_the_reference_fits(api, workspace, cdnow):
-    run = MetricRun.objects.create(workspace=workspace, trigger="api")
-    run = pipeline.compute_workspace(run, as_of=AS_OF)
+    # the run through the API too: as of the calibration end, backfilling from the log's start
+    r = api.post("/api/v1/metric-runs/", {"as_of": AS_OF.isoformat(),
+                                          "backfill_from": f"{1997 + SHIFT}-01-01"},
+                 format="json")
+    assert r.status_code == 202, r.content
+    run = MetricRun.objects.get(workspace=workspace, code=r.json()["code"])
     assert run.status == "succeeded", run.error
+    assert run.window_end == AS_OF
+    # the backfill wrote every month of the log, not only the trailing window
+    months = set(MetricValue.objects.filter(workspace=workspace, key="revenue", grain="month",
+                                            dimension="").values_list("period", flat=True))
+    assert {date(1997 + SHIFT, m, 1) for m in range(1, 10)} <= months
     fits = {f.kind: f for f in ModelFit.objects.filter(run=run)}
 
     # the reference, fitted here on the accepted rows (39 weeks to 1997-09-30)

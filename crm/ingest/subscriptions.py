@@ -9,7 +9,7 @@ unpaid/incomplete → past_due, incomplete_expired → ended)."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -19,10 +19,12 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Account, Subscription
 from mos.actors import Actor
+from mos.validation import DATE_TOO_EARLY, scheduled_at_error
 
 from .common import (
     M,
     BulkResult,
+    FieldError,
     _as_uuid,
     check_amount_places,
     chunks,
@@ -48,6 +50,9 @@ INTERVAL_ALIASES = {"daily": "day", "weekly": "week", "monthly": "month", "yearl
                     "annual": "year", "annually": "year", "days": "day", "weeks": "week",
                     "months": "month", "years": "year"}
 DATE_FIELDS = ("started_at", "trial_end", "cancelled_at", "ended_at")
+# the start and the cancellation happened: [2000-01-01, now + 1 day] like orders
+# (mos.validation); the trial end and the end may be scheduled: up to ten years ahead
+SCHEDULED_FIELDS = ("trial_end", "ended_at")
 UPDATE_FIELDS = ["contact", "account", "plan", "mrr", "quantity", "status", *DATE_FIELDS,
                  "properties", "updated_at"]
 CUSTOMER = _("Give a contact or an account.")
@@ -60,6 +65,23 @@ def monthly(amount: Decimal, interval: str, count: int, quantity: int) -> Decima
     """A price per `count` intervals × quantity as MRR, to the cent."""
     mrr = amount * quantity * PER_MONTH[interval] / max(count, 1)
     return mrr.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def parse_scheduled(value, tz):
+    """parse_datetime's ISO 8601, bounded to [2000-01-01, now + 10 years]."""
+    try:
+        return parse_datetime(value, tz)
+    except FieldError as e:
+        if e.code != "future_date":
+            raise
+    dt = datetime.fromisoformat(value.strip())
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    message = scheduled_at_error(dt)
+    if message:
+        raise FieldError("out_of_range" if message is DATE_TOO_EARLY else "future_date",
+                         message)
+    return dt
 
 
 def accounts_of(ws, rows: list) -> dict[str, int]:
@@ -137,7 +159,8 @@ def subscriptions_bulk(*, actor: Actor, rows: list) -> BulkResult:
             errs.add("mrr", "invalid", M.NUMBER)
             d.pop("mrr")
         for f in DATE_FIELDS:
-            parse_field(errs, d, row, f, parse_datetime, tz, required=f == "started_at")
+            parse_field(errs, d, row, f, parse_scheduled if f in SCHEDULED_FIELDS
+                        else parse_datetime, tz, required=f == "started_at")
         if d.get("started_at") and d["started_at"] > horizon:
             errs.add("started_at", "future_date", M.FUTURE)
         if d.get("started_at") and d.get("ended_at") and d["ended_at"] < d["started_at"]:

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from crm.models import Account, Contact, Subscription
 from crm.serializers import CodeField
 from mos.api import ServiceWritesMixin, WorkspaceModelViewSet
+from mos.validation import validate_occurred_at, validate_scheduled_at
 
 from . import services
 
@@ -32,6 +33,12 @@ class SubscriptionSerializer(serializers.ModelSerializer):
                   "properties", "created_at", "updated_at"]
         read_only_fields = ["code", "created_at", "updated_at"]
         validators = []  # external_id uniqueness and contact/account: the model's clean()
+        # the bounds of the bulk API (mos.validation): what happened is no later than
+        # tomorrow; a trial end or an end may be scheduled up to ten years ahead
+        extra_kwargs = {"started_at": {"validators": [validate_occurred_at]},
+                        "cancelled_at": {"validators": [validate_occurred_at]},
+                        "trial_end": {"validators": [validate_scheduled_at]},
+                        "ended_at": {"validators": [validate_scheduled_at]}}
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("contact") and not attrs.get("account"):

@@ -96,3 +96,34 @@ def test_crud_api(api, workspace, alice):
     assert r.status_code == 400 and "mrr" in r.json()["error"]["fields"]
     assert api.delete(f"/api/v1/subscriptions/{code}/").status_code == 204
     assert not Subscription.objects.filter(workspace=workspace).exists()
+
+
+def test_date_bounds_bulk_csv_and_crud(api, workspace, alice):
+    """Like orders: what happened (start, cancellation) lies in [2000-01-01, now + 1 day]; a
+    trial end or an end may be scheduled, up to ten years ahead."""
+    later = (timezone.now() + timedelta(days=200)).isoformat()
+    too_far = (timezone.now() + timedelta(days=3700)).isoformat()
+    r = post_rows(api, "subscriptions", [
+        {"contact": "cus_1", "external_id": "a", "mrr": 9, "started_at": ISO,
+         "trial_end": later, "ended_at": later},
+        {"contact": "cus_1", "mrr": 9, "started_at": "1999-12-31T00:00:00Z"},
+        {"contact": "cus_1", "mrr": 9, "started_at": ISO, "cancelled_at": FUTURE},
+        {"contact": "cus_1", "mrr": 9, "started_at": ISO, "ended_at": too_far,
+         "trial_end": "0001-01-01T00:00:00"},
+    ])
+    res = r.json()["results"]
+    assert statuses(r) == ["created", "rejected", "rejected", "rejected"]
+    assert res[1]["errors"] == {"started_at": ["Must be on or after 2000-01-01."]}
+    assert res[2]["errors"] == {"cancelled_at": ["Is more than one day in the future."]}
+    assert res[3]["errors"] == {"ended_at": ["Is more than ten years in the future."],
+                                "trial_end": ["Must be on or after 2000-01-01."]}
+    # the CRUD API applies the same bounds (a 400 with the field, never a 500)
+    r = api.post("/api/v1/subscriptions/", {"contact": str(alice.code), "mrr": "1",
+                                            "started_at": "1990-01-01T00:00:00Z",
+                                            "ended_at": too_far}, format="json")
+    assert r.status_code == 400
+    assert set(r.json()["error"]["fields"]) == {"started_at", "ended_at"}
+    r = api.post("/api/v1/subscriptions/", {"contact": str(alice.code), "mrr": "1",
+                                            "started_at": ISO, "ended_at": later},
+                 format="json")
+    assert r.status_code == 201, r.content

@@ -172,6 +172,21 @@ register("trial_conversion", label=_("Trial → paid conversion"), unit="ratio",
          family="subscriptions")
 register("subscription_ltv", label=_("Subscription LTV (ARPA × margin ÷ churn)"),
          unit="currency", direction="up", family="subscriptions")
+# subscription cohorts: period = the month the customers first paid, dimension "age"
+register("cohort_mrr", label=_("Cohort MRR"), unit="currency", direction="up",
+         family="subscriptions",
+         description=_("MRR of the customers who first paid in the cohort's month, months "
+                       "later (dimension age)."))
+register("cohort_subscribers", label=_("Cohort subscribers still paying"), unit="count",
+         direction="up", family="subscriptions")
+register("nrr_cohort", label=_("Cohort NRR"), unit="ratio", direction="up",
+         family="subscriptions",
+         description=_("Cohort MRR months later ÷ the cohort's MRR at the end of its first "
+                       "month (expansion and reactivation included)."))
+register("grr_cohort", label=_("Cohort GRR"), unit="ratio", direction="up",
+         family="subscriptions",
+         description=_("Like cohort NRR, but each customer counts at most its starting MRR "
+                       "(no expansion): only losses show."))
 
 # --- models (engines/metrics/pipeline.step_models): Markov's inside, for the as-of month
 register("markov_removal_effect", label=_("Markov removal effect"), unit="ratio",

@@ -210,8 +210,26 @@ def step_models(ctx, grain):
 def step_subscriptions(ctx, grain):
     """MRR movements over every subscription's whole history (the window only selects which
     months are written)."""
-    return subscriptions.compute_subscriptions(ctx.frames["subscriptions"], as_of=ctx.as_of,
-                                               margin=ctx.margin)
+    subs = ctx.frames["subscriptions"]
+    segments = segment_members(ctx.workspace) if len(subs) else {}
+    return subscriptions.compute_subscriptions(subs, as_of=ctx.as_of, margin=ctx.margin,
+                                               segments=segments)
+
+
+MAX_SEGMENTS = 50  # segments measured per run (the newest), so a run stays bounded
+
+
+def segment_members(workspace) -> dict[str, list[int]]:
+    """{segment code: its member contacts' ids now}, one query per segment."""
+    from crm.models import Segment
+    from crm.selectors import segment_queryset
+
+    out = {}
+    for seg in Segment.objects.filter(workspace=workspace).order_by("-created_at")[
+            :MAX_SEGMENTS]:
+        out[str(seg.code)] = list(segment_queryset(workspace, seg.filters).values_list(
+            "pk", flat=True))
+    return out
 
 
 @dataclass(frozen=True)

@@ -143,3 +143,41 @@ def test_identity_on_random_subscriptions():
         live = (spans["pay_from"] < t) & (spans["pay_to"].isna() | (spans["pay_to"] >= t))
         assert mm.loc[month, "mrr_end"] == spans.loc[live, "cents"].sum()
         assert mm.loc[month, "customers_end"] == spans.loc[live, "customer_id"].nunique()
+
+
+def cohort(df, key, month):
+    s = df[(df["key"] == key) & (df["dimension"] == "age")
+           & (pd.to_datetime(df["period"]) == pd.Timestamp(month))]
+    return {int(a): v for a, v in zip(s["dimension_value"], s["value"])}
+
+
+def test_cohort_nrr_and_grr(out):
+    # January cohort: c1 100, c2 300, c6 70 → starts at 470.
+    # Feb: c1 150, c2 300, c6 70 = 520 (GRR caps c1 at 100 → 470).
+    # Mar: c1 150, c2 churned 0, c6 90 = 240; capped 100 + 0 + 70 = 170.
+    # Apr: c1 100, c2 back at 200, c6 90 = 390; capped 100 + 200 + 70 = 370.
+    assert cohort(out, "cohort_mrr", "2026-01-01") == {0: 470, 1: 520, 2: 240, 3: 390}
+    assert cohort(out, "nrr_cohort", "2026-01-01") == pytest.approx(
+        {0: 1, 1: 520 / 470, 2: 240 / 470, 3: 390 / 470})
+    assert cohort(out, "grr_cohort", "2026-01-01") == pytest.approx(
+        {0: 1, 1: 1, 2: 170 / 470, 3: 370 / 470})
+    assert cohort(out, "cohort_subscribers", "2026-01-01") == {0: 3, 1: 3, 2: 2, 3: 3}
+    # February: c3 alone (80 after its trial); March: c5 (40; its May end has not happened)
+    assert cohort(out, "cohort_mrr", "2026-02-01") == {0: 80, 1: 80, 2: 80}
+    assert cohort(out, "nrr_cohort", "2026-03-01") == {0: 1, 1: 1}
+    assert cohort(out, "cohort_mrr", "2026-04-01") == {}  # nobody first paid in April
+
+
+def test_per_segment():
+    out = compute_subscriptions(subs(), as_of=AS_OF, segments={"seg-a": [1, 2], "empty": []})
+    # c1 + c2: Jan 100 + 300; Feb c1 +50; Mar c2 churns 300; Apr c1 −50, c2 back 200
+    assert values(out, "mrr", "segment", "seg-a") == {"2026-01": 400, "2026-02": 450,
+                                                      "2026-03": 150, "2026-04": 300}
+    assert values(out, "mrr_churn", "segment", "seg-a")["2026-03"] == 300
+    assert values(out, "mrr_reactivation", "segment", "seg-a")["2026-04"] == 200
+    # Mar: of 450 at the start, c1 kept 150 → NRR 1/3; Apr: c1 150 → 100 (c2 was not
+    # paying at the start, so its return is outside NRR): 100 / 150
+    assert values(out, "nrr_mrr", "segment", "seg-a")["2026-03"] == pytest.approx(1 / 3)
+    assert values(out, "nrr_mrr", "segment", "seg-a")["2026-04"] == pytest.approx(2 / 3)
+    assert values(out, "grr_mrr", "segment", "seg-a")["2026-02"] == pytest.approx(1.0)
+    assert not (out["dimension_value"] == "empty").any()

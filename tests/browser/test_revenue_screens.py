@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from crm.models import Contact, Subscription
+from crm.models import Contact, Segment, Subscription
 from engines.metrics import pipeline
 from engines.models import MetricRun, ModelFit
 from mos.periods import workspace_today
@@ -23,9 +23,11 @@ def subscribed(workspace):
     now = timezone.now()
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     plans = [("starter", 19), ("pro", 49), ("team", 99)]
+    Segment.objects.create(workspace=workspace, name="عملاء السعودية",
+                           filters={"country": ["SA"]})
     for i in range(24):
         c = Contact.objects.create(workspace=workspace, name=f"Customer {i}",
-                                   email=f"c{i}@example.test")
+                                   email=f"c{i}@example.test", country="SA" if i % 2 else "AE")
         plan, price = plans[i % 3]
         start = month - timedelta(days=30 * (6 - i % 6) + i)
         end = month + timedelta(days=2 + i % 5) if i % 7 == 0 else None
@@ -58,7 +60,8 @@ def subscribed(workspace):
     return workspace
 
 
-@pytest.mark.parametrize("locale,width", [("en", 1280), ("ar", 1280), ("ar", 390)])
+@pytest.mark.parametrize("locale,width", [("en", 1280), ("en", 390), ("ar", 1280),
+                                          ("ar", 390)])
 def test_revenue_screens(new_page, login, live_server, owner, subscribed, screens_dir, locale,
                          width):
     ws = subscribed
@@ -69,6 +72,17 @@ def test_revenue_screens(new_page, login, live_server, owner, subscribed, screen
     page.locator("#mrr .chart[data-fig=fig-mrr] svg.main-svg").first.wait_for()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.locator("#mrr").screenshot(path=str(screens_dir / f"revenue-mrr-{locale}-{width}.png"))
+    # the breakdown per plan and segment and the cohort table are there, inside the page
+    assert page.locator("#mrr-breakdown tbody tr").count() >= 4
+    assert page.locator("#mrr-cohorts tbody tr").count() >= 1
+    # the segment form offers the prediction ranges
+    page.goto(f"{live_server.url}/w/{ws.slug}/segments/new/")
+    assert page.locator("input[name=p_alive__lt]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(screens_dir / f"segment-form-{locale}-{width}.png"),
+                    full_page=True)
+    page.goto(f"{live_server.url}/w/{ws.slug}/?period=month&month={today:%Y-%m}")
+    page.locator("#mrr .chart[data-fig=fig-mrr] svg.main-svg").first.wait_for()
     # drill down from the table: the first movement link
     page.locator("#mrr table a").first.click()
     page.wait_for_load_state()
