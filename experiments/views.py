@@ -312,7 +312,9 @@ def experiment_detail(request, experiment_code):
 def _detail_context(request, exp, **forms):
     analysis = experiment_analysis(exp)
     fig = cumulative_figure(cumulative_series(exp)) if analysis["has_data"] else None
-    return {"exp": exp, "a": analysis, "fig": fig,
+    from .compute import CUPED_LOOKBACK_DAYS
+
+    return {"exp": exp, "a": analysis, "fig": fig, "cuped_days": CUPED_LOOKBACK_DAYS,
             "transitions": sorted(services.TRANSITIONS.get(exp.status, set())),
             "status_labels": dict(Experiment.Status.choices),
             "decision_form": forms.get("decision_form") or DecisionForm(),
