@@ -309,9 +309,45 @@ def experiment_detail(request, experiment_code):
                   _detail_context(request, exp))
 
 
-def _detail_context(request, exp, **forms):
+PAGE_CACHE_SECONDS = 24 * 3600
+
+
+def _page_key(exp) -> str:
+    """What the analysis and the chart depend on: the stored results (their count, total and
+    last write: a nightly run or a typed-in day changes it), every field of the experiment, its
+    variants, the workspace's correction, today and the language. One small query each."""
+    import hashlib
+
+    from django.db.models import Count, Max, Sum
+    from django.utils.translation import get_language
+
+    from .analysis import _correction
+    from .models import ExperimentResult
+
+    sig = ExperimentResult.objects.filter(experiment=exp).aggregate(
+        c=Count("id"), n=Sum("n"), s=Sum("sum"), m=Max("updated_at"))
+    parts = (sig, [getattr(exp, f.attname) for f in exp._meta.concrete_fields],
+             [(v.pk, v.key, v.name, v.share, v.is_control) for v in exp.variants.all()],
+             _correction(exp.workspace_id), timezone.localdate(), get_language())
+    return f"exp-page:{exp.pk}:{hashlib.sha1(repr(parts).encode()).hexdigest()}"
+
+
+def _page_data(exp):
+    """The analysis and the cumulative chart, cached per state of the results (a run)."""
+    from django.core.cache import cache
+
+    key = _page_key(exp)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
     analysis = experiment_analysis(exp)
     fig = cumulative_figure(cumulative_series(exp)) if analysis["has_data"] else None
+    cache.set(key, (analysis, fig), PAGE_CACHE_SECONDS)
+    return analysis, fig
+
+
+def _detail_context(request, exp, **forms):
+    analysis, fig = _page_data(exp)
     from .compute import CUPED_LOOKBACK_DAYS
 
     return {"exp": exp, "a": analysis, "fig": fig, "cuped_days": CUPED_LOOKBACK_DAYS,

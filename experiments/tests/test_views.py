@@ -124,3 +124,28 @@ def test_engine_checkin_is_kept_as_history(owner_client, workspace, running):
     page = owner_client.get(url).content.decode()
     assert page.index("Shorter trial e-mail") < page.index("New pricing page")
     assert "Week of" in page and "March 2, 2026" in page  # stored as the week's Monday
+
+
+def test_experiment_page_is_cached_per_state_of_its_results(owner_client, workspace,
+                                                            owner_actor, running,
+                                                            ):
+    url = reverse("experiment_detail", args=[workspace.slug, running.code])
+    first = owner_client.get(url).content.decode()
+    assert "+33.3 %" in first
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as cold:
+        from django.core.cache import cache
+        cache.clear()
+        owner_client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        again = owner_client.get(url).content.decode()
+    assert "+33.3 %" in again and "fig-cumulative" in again
+    assert len(warm) < len(cold)  # the analysis and the chart come from the cache
+    # a new day of results (a nightly run or a typed-in day) is a new state: recomputed
+    services.results_upsert(actor=owner_actor, experiment=running, rows=[
+        {"variant": "treatment", "metric": "signup", "date": "2026-03-07", "n": 500,
+         "sum": 100}])
+    page = owner_client.get(url).content.decode()
+    assert "+33.3 %" not in page and "2000" in page.replace(",", "").replace("\u202f", "")
