@@ -149,3 +149,27 @@ def test_experiment_page_is_cached_per_state_of_its_results(owner_client, worksp
          "sum": 100}])
     page = owner_client.get(url).content.decode()
     assert "+33.3 %" not in page and "2000" in page.replace(",", "").replace("\u202f", "")
+
+
+def test_dashboard_tile_shows_velocity_win_rate_and_time_to_decision(owner_client, workspace,
+                                                                     owner_actor, member_client):
+    from django.utils import timezone
+
+    now = timezone.now()
+    plan = [(12, 2, "win"), (30, 10, "loss"), (5, None, "")]  # started / decided days ago
+    for i, (started, decided, decision) in enumerate(plan):
+        exp = services.experiment_create(actor=owner_actor, title=f"Test {i}",
+                                         primary_metric={"key": "signup", "kind": "proportion",
+                                                         "event": "signup"})
+        Experiment.objects.filter(pk=exp.pk).update(
+            started_at=now - dt.timedelta(days=started),
+            decided_at=now - dt.timedelta(days=decided) if decided is not None else None,
+            decision=decision, status="decided" if decision else "running")
+    page = owner_client.get(f"/w/{workspace.slug}/").content.decode()
+    assert "x-velocity-tile" in page
+    tile = page[page.index("x-velocity-tile"):]
+    # 3 launched and 2 decided in the last 12 weeks; 1 win of 2 decisions; median of 10 and
+    # 20 days from launch to decision is 15
+    assert "<strong>3</strong>" in tile and "<strong>2</strong>" in tile
+    assert "50 %" in tile and "win rate of 2 decisions" in tile
+    assert "<strong>15</strong>" in tile
