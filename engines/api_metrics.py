@@ -26,7 +26,8 @@ from mos.api_base import CodeCursorPagination
 from . import selectors, services
 from crm.channels.api import ChannelKeyField
 from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY
-from .models import KPI, MetricRun, MetricValue
+from .api_engines import CodeRefField
+from .models import KPI, GrowthEngine, MetricRun, MetricValue
 
 GRAINS = [c for c, _ in MetricValue.Grain.choices]
 DIMENSIONS = ["", "channel", "campaign", "segment", "cohort", "stage", "age", "plan"]
@@ -219,13 +220,15 @@ class SegmentCodeField(WorkspaceRelatedField):
 class KPISerializer(serializers.ModelSerializer):
     channel = ChannelKeyField(required=False, allow_null=True)
     segment = SegmentCodeField(required=False, allow_null=True)
+    engine = CodeRefField(GrowthEngine, required=False, allow_null=True,
+                          help_text="The growth engine (its code) this KPI measures, if any.")
     targets = KPITargetSerializer(many=True, required=False)
     metric_key = serializers.CharField(max_length=80)
 
     class Meta:
         model = KPI
-        fields = ["code", "name", "metric_key", "scope", "channel", "segment", "grain",
-                  "direction", "target", "guardrail_min", "guardrail_max", "is_north_star",
+        fields = ["code", "name", "metric_key", "scope", "channel", "segment", "engine",
+                  "grain", "direction", "target", "guardrail_min", "guardrail_max", "is_north_star",
                   "position", "targets", "created_at"]
         read_only_fields = ["code", "created_at"]
         validators = []  # one North Star: the service moves it, it is not an error
@@ -251,7 +254,7 @@ class KPISerializer(serializers.ModelSerializer):
 
 
 KPI_EXAMPLE = {"name": "Paid search CAC", "metric_key": "cac.first_touch", "scope": "channel",
-               "channel": "google_ads", "segment": None, "grain": "month", "direction": "down",
+               "channel": "google_ads", "segment": None, "engine": None, "grain": "month", "direction": "down",
                "target": "150.0000", "guardrail_min": None, "guardrail_max": "250.0000",
                "is_north_star": False, "position": 0,
                "targets": [{"period": "2026-04-01", "target": "140.0000"}]}
@@ -272,7 +275,7 @@ class KPIViewSet(WorkspaceModelViewSet):
     write_perm = "metrics.configure"
 
     def scope_queryset(self, qs):
-        return qs.select_related("channel", "segment").prefetch_related("targets").order_by(
+        return qs.select_related("channel", "segment", "engine").prefetch_related("targets").order_by(
             "-is_north_star", "position", "id")
 
     def perform_create(self, serializer):

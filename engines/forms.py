@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Segment
 
 from .metrics.registry import metric_choices
-from .models import KPI
+from .models import KPI, GrowthEngine
 from crm.models import Channel
 
 
@@ -17,6 +17,9 @@ class KPIForm(forms.Form):
                                      required=False, to_field_name="key")
     segment = forms.ModelChoiceField(label=_("Segment"), queryset=Segment.objects.none(),
                                      required=False, to_field_name="code")
+    engine = forms.ModelChoiceField(label=_("Growth engine"), queryset=GrowthEngine.objects.none(),
+                                    required=False, to_field_name="code",
+                                    help_text=_("The engine this KPI measures, if any."))
     grain = forms.ChoiceField(label=_("Target period"), choices=KPI.Grain.choices,
                               initial=KPI.Grain.MONTH)
     direction = forms.ChoiceField(label=_("Direction"), choices=KPI.Direction.choices)
@@ -34,6 +37,7 @@ class KPIForm(forms.Form):
         self.fields["metric_key"].choices = metric_choices()
         self.fields["channel"].queryset = Channel.objects.filter(workspace=workspace)
         self.fields["segment"].queryset = Segment.objects.filter(workspace=workspace)
+        self.fields["engine"].queryset = GrowthEngine.objects.filter(workspace=workspace)
 
     def clean(self):
         data = super().clean()

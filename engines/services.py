@@ -182,7 +182,7 @@ def metric_runs_resend_lost() -> list[int]:
 
 
 KPI_FIELDS = ["name", "metric_key", "scope", "channel", "segment", "grain", "direction",
-              "target", "guardrail_min", "guardrail_max", "is_north_star", "position"]
+              "target", "guardrail_min", "guardrail_max", "is_north_star", "position", "engine"]
 
 
 def _check_kpi(kpi, targets) -> None:
@@ -220,7 +220,8 @@ def _check_kpi(kpi, targets) -> None:
 
 
 def _kpi_snapshot(kpi) -> dict:
-    snap = snapshot(kpi, [f for f in KPI_FIELDS if f not in ("channel", "segment")])
+    snap = snapshot(kpi, [f for f in KPI_FIELDS if f not in ("channel", "segment", "engine")])
+    snap["engine"] = str(kpi.engine.code) if kpi.engine_id else None
     snap["channel"] = kpi.channel.key if kpi.channel_id else None
     snap["segment"] = str(kpi.segment.code) if kpi.segment_id else None
     return snap

@@ -91,6 +91,7 @@ def _kpi_form_page(request, kpi: KPI | None):
                                                 "guardrail_max", "is_north_star")}
         initial["channel"] = kpi.channel.key if kpi.channel else None
         initial["segment"] = kpi.segment.code if kpi.segment else None
+        initial["engine"] = kpi.engine.code if kpi.engine else None
         targets_initial = [{"period": t.period, "target": t.target} for t in kpi.targets.all()]
     form = KPIForm(request.POST or None, workspace=ws, initial=initial)
     targets = KPITargetFormSet(request.POST or None, initial=targets_initial, prefix="targets")

@@ -45,6 +45,42 @@ def result_totals(experiment: Experiment) -> dict[tuple[int, str], tuple[int, fl
             for r in rows}
 
 
+def result_pre_totals(experiment: Experiment) -> dict[tuple[int, str], tuple]:
+    """{(variant id, metric key): (n, sum, sum_sq, pre_sum, pre_sum_sq, cross_sum)} over the
+    days whose rows carry the CUPED covariate (computed rows); one query."""
+    from django.db.models import Sum
+
+    rows = (ExperimentResult.objects.filter(experiment=experiment, pre_sum__isnull=False)
+            .order_by().values("variant_id", "metric")
+            .annotate(n=Sum("n"), s=Sum("sum"), ss=Sum("sum_sq"), ps=Sum("pre_sum"),
+                      pss=Sum("pre_sum_sq"), cs=Sum("cross_sum")))
+    return {(r["variant_id"], r["metric"]): (r["n"] or 0, r["s"] or 0.0, r["ss"] or 0.0,
+                                             r["ps"] or 0.0, r["pss"] or 0.0, r["cs"] or 0.0)
+            for r in rows}
+
+
+def cuped_adjust(variants, control, metric_key: str, totals: dict, pre_totals: dict):
+    """CUPED-adjusted SampleStats per variant id for one metric, or None when the covariate
+    is missing for part of the data (typed-in rows) or explains nothing.
+    → ({variant id: SampleStats}, {"theta", "variance_reduction"})"""
+    from . import stats
+
+    order = [control] + [v for v in variants if v.pk != control.pk]
+    rows = [pre_totals.get((v.pk, metric_key)) for v in order]
+    if any(r is None or r[0] < 2 for r in rows):
+        return None
+    # every user of the metric must carry a covariate (no mix of typed-in and computed days)
+    if any(totals.get((v.pk, metric_key), (0,))[0] != r[0] for v, r in zip(order, rows)):
+        return None
+    n, sy, syy, sx, sxx, sxy = (list(col) for col in zip(*rows))
+    res = stats.cuped_from_sums(n, sy, syy, sx, sxx, sxy, control_index=0)
+    if not res["theta"]:
+        return None
+    return ({v.pk: st for v, st in zip(order, res["stats"])},
+            {"theta": _f(res["theta"]), "variance_reduction": _f(res["variance_reduction"]),
+             "reduction_pct": _f(100 * res["variance_reduction"])})
+
+
 def _correction(workspace_id: int) -> str:
     row = ExperimentSettings.objects.filter(workspace_id=workspace_id).values_list(
         "correction", flat=True).first()
@@ -73,7 +109,7 @@ def gate_message(reason: str, *, current_n, planned_n, planned_end) -> str:
 
 
 def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
-                        totals: dict | None = None) -> dict:
+                        totals: dict | None = None, pre_totals: dict | None = None) -> dict:
     """Everything the experiment page and the decision need, from the stored daily results.
 
     {variants, exposures, srm, metrics: [{key, kind, role, rows: [{variant, n, mean,
@@ -88,6 +124,7 @@ def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
     variants = list(exp.variants.all())
     control = next((v for v in variants if v.is_control), None)
     totals = result_totals(exp) if totals is None else totals
+    pre_totals = result_pre_totals(exp) if pre_totals is None else pre_totals
     metrics = exp.metrics
     primary = metrics[0]["key"] if metrics else None
     exposures = {v.pk: totals.get((v.pk, primary), (0, 0, 0))[0] for v in variants}
@@ -113,6 +150,10 @@ def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
         block = {**m, "rows": []}
         c_tot = totals.get((control.pk, m["key"]), (0, 0.0, 0.0))
         c = _sample(m["kind"], *c_tot) if c_tot[0] else None
+        adjusted = cuped_adjust(variants, control, m["key"], totals, pre_totals)
+        block["cuped"] = adjusted[1] if adjusted else None
+        if adjusted:
+            c = adjusted[0][control.pk]
         block["control"] = {"variant": control, "n": c_tot[0],
                             "mean": _f(c_tot[1] / c_tot[0]) if c_tot[0] else None}
         for v in variants:
@@ -122,7 +163,7 @@ def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
             row = {"variant": v, "n": t_tot[0],
                    "mean": _f(t_tot[1] / t_tot[0]) if t_tot[0] else None, "ready": False}
             if c is not None and t_tot[0] and c_tot[0] > 1 and t_tot[0] > 1:
-                t = _sample(m["kind"], *t_tot)
+                t = adjusted[0][v.pk] if adjusted else _sample(m["kind"], *t_tot)
                 try:
                     fr = stats.frequentist(c, t, alpha=exp.alpha, relative=True)
                     by = stats.bayesian(c, t)

@@ -36,15 +36,32 @@ ORDER = "order"
 ACTIVE = (Experiment.Status.RUNNING, Experiment.Status.ANALYSING)
 
 
+CUPED_LOOKBACK_DAYS = 28  # the pre-exposure window of a contact's CUPED covariate
+
+
+def _unit_values(units: pd.DataFrame, total, hits, positive) -> np.ndarray:
+    """A contact's value of a metric from its outcomes in a window (NaN: nothing happened)."""
+    is_prop = units["kind"] == "proportion"
+    is_order = units["event"] == ORDER
+    hits = hits.fillna(0)
+    prop_value = np.where(is_order, positive.fillna(False).astype(bool), hits > 0).astype(float)
+    mean_value = np.where(is_order, total.fillna(0.0), hits).astype(float)
+    return np.where(is_prop, prop_value, mean_value)
+
+
 def daily_results(exposures: pd.DataFrame, events: pd.DataFrame, orders: pd.DataFrame,
-                  metrics: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
-    """Pure: per-contact first exposures × outcomes → daily per-variant n / sum / sum_sq.
+                  metrics: pd.DataFrame, tz: str = "UTC",
+                  lookback_days: int = CUPED_LOOKBACK_DAYS) -> pd.DataFrame:
+    """Pure: per-contact first exposures × outcomes → daily per-variant n / sum / sum_sq,
+    and the CUPED covariate's sums: the same metric measured over the `lookback_days` before
+    the contact's first exposure (pre_sum, pre_sum_sq, cross_sum = Σ pre × post).
 
     exposures: experiment, variant, contact, first_at (one row per contact and variant seen)
     events: contact, name, at · orders: contact, at, amount (negative for refunds)
     metrics: experiment, metric, kind, event
-    → experiment, variant, metric, date, n, sum, sum_sq"""
-    cols = ["experiment", "variant", "metric", "date", "n", "sum", "sum_sq"]
+    → experiment, variant, metric, date, n, sum, sum_sq, pre_sum, pre_sum_sq, cross_sum"""
+    cols = ["experiment", "variant", "metric", "date", "n", "sum", "sum_sq", "pre_sum",
+            "pre_sum_sq", "cross_sum"]
     if exposures.empty or metrics.empty:
         return pd.DataFrame(columns=cols)
     # a contact seen in more than one variant of an experiment is dropped
@@ -52,6 +69,7 @@ def daily_results(exposures: pd.DataFrame, events: pd.DataFrame, orders: pd.Data
     exp = exposures[arms == 1].groupby(["experiment", "contact", "variant"], as_index=False)[
         "first_at"].min()
     units = exp.merge(metrics, on="experiment")  # one row per contact × metric
+    lookback = pd.Timedelta(days=lookback_days)
     parts = []
     for source_name, frame in (("event", events), ("order", orders)):
         if source_name == "event":
@@ -67,30 +85,38 @@ def daily_results(exposures: pd.DataFrame, events: pd.DataFrame, orders: pd.Data
                 continue
             joined = want.merge(frame, on="contact")
             joined["value"] = joined["amount"].astype(float)
-        joined = joined[joined["at"] >= joined["first_at"]]
+        at = pd.to_datetime(joined["at"], utc=True)
+        first = pd.to_datetime(joined["first_at"], utc=True)
+        joined["pre"] = at < first
+        joined = joined[at >= first - lookback]
         if joined.empty:
             continue
         joined["positive"] = joined["value"] > 0
-        agg = joined.groupby(["experiment", "contact", "metric"], as_index=False).agg(
+        agg = joined.groupby(["experiment", "contact", "metric", "pre"], as_index=False).agg(
             total=("value", "sum"), hits=("value", "size"), positive=("positive", "max"))
         parts.append(agg)
+    keys = ["experiment", "contact", "metric"]
+    outcome_cols = ["total", "hits", "positive"]
     if parts:
         outcome = pd.concat(parts, ignore_index=True)
-        units = units.merge(outcome, on=["experiment", "contact", "metric"], how="left")
+        post = outcome[~outcome["pre"]].drop(columns="pre")
+        pre = outcome[outcome["pre"]].drop(columns="pre").rename(
+            columns={c: f"pre_{c}" for c in outcome_cols})
+        units = units.merge(post, on=keys, how="left").merge(pre, on=keys, how="left")
     else:
-        units = units.assign(total=np.nan, hits=np.nan, positive=np.nan)
-    is_prop = units["kind"] == "proportion"
-    is_order = units["event"] == ORDER
-    hits = units["hits"].fillna(0)
-    prop_value = np.where(is_order, units["positive"].fillna(False).astype(bool),
-                          hits > 0).astype(float)
-    mean_value = np.where(is_order, units["total"].fillna(0.0), hits).astype(float)
-    units["value"] = np.where(is_prop, prop_value, mean_value)
+        units = units.assign(**{c: np.nan for c in outcome_cols},
+                             **{f"pre_{c}": np.nan for c in outcome_cols})
+    units["value"] = _unit_values(units, units["total"], units["hits"], units["positive"])
+    units["pre_value"] = _unit_values(units, units["pre_total"], units["pre_hits"],
+                                      units["pre_positive"])
     units["value_sq"] = units["value"] ** 2
+    units["pre_sq"] = units["pre_value"] ** 2
+    units["cross"] = units["pre_value"] * units["value"]
     first = pd.to_datetime(units["first_at"], utc=True).dt.tz_convert(tz)
     units["date"] = first.dt.date
     out = units.groupby(["experiment", "variant", "metric", "date"], as_index=False).agg(
-        n=("contact", "size"), sum=("value", "sum"), sum_sq=("value_sq", "sum"))
+        n=("contact", "size"), sum=("value", "sum"), sum_sq=("value_sq", "sum"),
+        pre_sum=("pre_value", "sum"), pre_sum_sq=("pre_sq", "sum"), cross_sum=("cross", "sum"))
     return out[cols]
 
 
@@ -108,6 +134,7 @@ def load_inputs(workspace: Workspace, experiments: list[Experiment], now=None) -
     by_key = {e.key: e for e in experiments}
     since = min((e.started_at or now) for e in experiments)
     since = since.replace(hour=0, minute=0, second=0, microsecond=0)
+    pre_since = since - dt.timedelta(days=CUPED_LOOKBACK_DAYS)  # the CUPED covariate's window
     exposed = (Event.objects.filter(workspace=workspace, name=EXPOSURE_EVENT,
                                     contact__isnull=False, occurred_at__gte=since,
                                     occurred_at__lte=now)
@@ -133,7 +160,7 @@ def load_inputs(workspace: Workspace, experiments: list[Experiment], now=None) -
             # each contact's conversion events after the earliest exposure window start
             events = _frame(Event.objects.filter(
                 workspace=workspace, name__in=names, contact__isnull=False,
-                occurred_at__gte=since, occurred_at__lte=now,
+                occurred_at__gte=pre_since, occurred_at__lte=now,
                 contact_id__in=Event.objects.filter(
                     workspace=workspace, name=EXPOSURE_EVENT, occurred_at__gte=since,
                     contact__isnull=False).values("contact_id"))
@@ -141,7 +168,7 @@ def load_inputs(workspace: Workspace, experiments: list[Experiment], now=None) -
                 ["contact", "name", "at"])
         if (metrics["event"] == ORDER).any():
             orders = _frame(Order.objects.filter(
-                workspace=workspace, occurred_at__gte=since, occurred_at__lte=now,
+                workspace=workspace, occurred_at__gte=pre_since, occurred_at__lte=now,
                 status__in=Order.COUNTED_STATUSES,
                 contact_id__in=Event.objects.filter(
                     workspace=workspace, name=EXPOSURE_EVENT, occurred_at__gte=since,
@@ -188,13 +215,16 @@ def compute_workspace_results(*, workspace: Workspace, now=None,
         rows.append(ExperimentResult(
             workspace=workspace, experiment_id=ids[0], variant_id=ids[1], metric=r.metric,
             date=r.date, n=int(r.n), sum=float(r.sum), sum_sq=float(r.sum_sq),
+            pre_sum=float(r.pre_sum), pre_sum_sq=float(r.pre_sum_sq),
+            cross_sum=float(r.cross_sum),
             source=ExperimentResult.Source.COMPUTED, updated_at=stamp))
     ExperimentResult.objects.filter(experiment__in=experiments,
                                     source=ExperimentResult.Source.COMPUTED).delete()
     ExperimentResult.objects.bulk_create(
         rows, batch_size=5000, update_conflicts=True,
         unique_fields=["variant", "metric", "date"],
-        update_fields=["n", "sum", "sum_sq", "source", "updated_at"])
+        update_fields=["n", "sum", "sum_sq", "pre_sum", "pre_sum_sq", "cross_sum", "source",
+                       "updated_at"])
     return {"experiments": len(experiments), "rows": len(rows),
             "seconds": round(time.perf_counter() - started, 3),
             "load_seconds": round(loaded - started, 3)}

@@ -219,6 +219,11 @@ class ExperimentResult(models.Model):
     n = models.PositiveIntegerField()
     sum = models.FloatField(default=0)
     sum_sq = models.FloatField(default=0)
+    # the CUPED covariate (the metric over the days before each user's first exposure):
+    # its sum, sum of squares and Σ pre × post; empty for typed-in or posted results
+    pre_sum = models.FloatField(null=True, blank=True)
+    pre_sum_sq = models.FloatField(null=True, blank=True)
+    cross_sum = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -556,7 +556,9 @@ def results_upsert(*, actor: Actor, experiment: Experiment, rows: list[dict],
         r.source, r.updated_at = source, now
     ExperimentResult.objects.bulk_create(
         good, update_conflicts=True, unique_fields=["variant", "metric", "date"],
-        update_fields=["n", "sum", "sum_sq", "source", "updated_at"])
+        # a typed-in or posted day replaces a computed one with its CUPED covariate (null)
+        update_fields=["n", "sum", "sum_sq", "pre_sum", "pre_sum_sq", "cross_sum", "source",
+                       "updated_at"])
     audit_many(actor, "experiment.results", "experiments.experimentresult", len(good),
                experiment=str(experiment.code), source=source)
     return {"rows": len(good)}

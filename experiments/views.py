@@ -309,10 +309,48 @@ def experiment_detail(request, experiment_code):
                   _detail_context(request, exp))
 
 
-def _detail_context(request, exp, **forms):
+PAGE_CACHE_SECONDS = 24 * 3600
+
+
+def _page_key(exp) -> str:
+    """What the analysis and the chart depend on: the stored results (their count, total and
+    last write: a nightly run or a typed-in day changes it), every field of the experiment, its
+    variants, the workspace's correction, today and the language. One small query each."""
+    import hashlib
+
+    from django.db.models import Count, Max, Sum
+    from django.utils.translation import get_language
+
+    from .analysis import _correction
+    from .models import ExperimentResult
+
+    sig = ExperimentResult.objects.filter(experiment=exp).aggregate(
+        c=Count("id"), n=Sum("n"), s=Sum("sum"), m=Max("updated_at"))
+    parts = (sig, [getattr(exp, f.attname) for f in exp._meta.concrete_fields],
+             [(v.pk, v.key, v.name, v.share, v.is_control) for v in exp.variants.all()],
+             _correction(exp.workspace_id), timezone.localdate(), get_language())
+    return f"exp-page:{exp.pk}:{hashlib.sha1(repr(parts).encode()).hexdigest()}"
+
+
+def _page_data(exp):
+    """The analysis and the cumulative chart, cached per state of the results (a run)."""
+    from django.core.cache import cache
+
+    key = _page_key(exp)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
     analysis = experiment_analysis(exp)
     fig = cumulative_figure(cumulative_series(exp)) if analysis["has_data"] else None
-    return {"exp": exp, "a": analysis, "fig": fig,
+    cache.set(key, (analysis, fig), PAGE_CACHE_SECONDS)
+    return analysis, fig
+
+
+def _detail_context(request, exp, **forms):
+    analysis, fig = _page_data(exp)
+    from .compute import CUPED_LOOKBACK_DAYS
+
+    return {"exp": exp, "a": analysis, "fig": fig, "cuped_days": CUPED_LOOKBACK_DAYS,
             "transitions": sorted(services.TRANSITIONS.get(exp.status, set())),
             "status_labels": dict(Experiment.Status.choices),
             "decision_form": forms.get("decision_form") or DecisionForm(),
@@ -322,66 +360,87 @@ def _detail_context(request, exp, **forms):
             "can_override": request.actor.can("experiments.override")}
 
 
+# --- POST actions on an experiment ------------------------------------------------------------
+# Each action runs one service call and goes back to the experiment page. Two shapes:
+# a plain action shows a service refusal as a flash message; a form action re-renders the
+# page with the form's errors (status 400).
+
+def _back_to(request, exp):
+    return redirect("experiment_detail", slug=request.workspace.slug, experiment_code=exp.code)
+
+
+def _errors_text(e: ValidationError) -> str:
+    return " ".join(e.messages)
+
+
+def _post_action(request, experiment_code, call, *, success: str | None = None,
+                 error_text=_errors_text):
+    """Run `call(exp)`; a ValidationError becomes an error message; back to the page."""
+    exp = selectors.get_experiment(request.workspace, experiment_code)
+    try:
+        call(exp)
+    except ValidationError as e:
+        messages.error(request, error_text(e))
+    else:
+        if success:
+            messages.success(request, success)
+    return _back_to(request, exp)
+
+
+def _form_action(request, experiment_code, form_class, form_name: str, call, success: str):
+    """Validate `form_class` from the POST, run `call(exp, cleaned_data)`; errors (the form's
+    or the service's) re-render the experiment page with the form, status 400."""
+    exp = selectors.get_experiment(request.workspace, experiment_code)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(exp, form.cleaned_data)
+        except ValidationError as e:
+            _form_errors(form, e)
+        else:
+            messages.success(request, success)
+            return _back_to(request, exp)
+    return render(request, "experiments/experiment_detail.html",
+                  _detail_context(request, exp, **{form_name: form}), status=400)
+
+
 @workspace_view("experiments.run")
 @require_POST
 def experiment_status(request, experiment_code):
-    exp = selectors.get_experiment(request.workspace, experiment_code)
-    try:
-        services.experiment_transition(actor=request.actor, experiment=exp,
-                                       to=request.POST.get("to", ""))
-    except ValidationError as e:
-        messages.error(request, " ".join(e.messages))
-    return redirect("experiment_detail", slug=request.workspace.slug, experiment_code=exp.code)
+    return _post_action(request, experiment_code, lambda exp: services.experiment_transition(
+        actor=request.actor, experiment=exp, to=request.POST.get("to", "")))
 
 
 @workspace_view("experiments.decide")
 @require_POST
 def experiment_decide(request, experiment_code):
-    exp = selectors.get_experiment(request.workspace, experiment_code)
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.experiment_decide(actor=request.actor, experiment=exp,
-                                       **form.cleaned_data)
-        except ValidationError as e:
-            _form_errors(form, e)
-        else:
-            messages.success(request, _("Decision recorded."))
-            return redirect("experiment_detail", slug=request.workspace.slug,
-                            experiment_code=exp.code)
-    return render(request, "experiments/experiment_detail.html",
-                  _detail_context(request, exp, decision_form=form), status=400)
+    return _form_action(request, experiment_code, DecisionForm, "decision_form",
+                        lambda exp, data: services.experiment_decide(
+                            actor=request.actor, experiment=exp, **data),
+                        _("Decision recorded."))
 
 
 @workspace_view("experiments.decide")
 @require_POST
 def experiment_srm(request, experiment_code):
-    exp = selectors.get_experiment(request.workspace, experiment_code)
-    try:
-        services.experiment_acknowledge_srm(actor=request.actor, experiment=exp,
-                                            note=request.POST.get("note", ""))
-    except ValidationError as e:
-        messages.error(request, " ".join(e.messages))
-    return redirect("experiment_detail", slug=request.workspace.slug, experiment_code=exp.code)
+    return _post_action(request, experiment_code,
+                        lambda exp: services.experiment_acknowledge_srm(
+                            actor=request.actor, experiment=exp,
+                            note=request.POST.get("note", "")))
 
 
 @workspace_view("experiments.edit")
 @require_POST
 def experiment_review(request, experiment_code):
-    exp = selectors.get_experiment(request.workspace, experiment_code)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.experiment_review(actor=request.actor, experiment=exp,
-                                       **form.cleaned_data)
-        except ValidationError as e:
-            _form_errors(form, e)
-        else:
-            messages.success(request, _("After-action review saved."))
-            return redirect("experiment_detail", slug=request.workspace.slug,
-                            experiment_code=exp.code)
-    return render(request, "experiments/experiment_detail.html",
-                  _detail_context(request, exp, review_form=form), status=400)
+    return _form_action(request, experiment_code, ReviewForm, "review_form",
+                        lambda exp, data: services.experiment_review(
+                            actor=request.actor, experiment=exp, **data),
+                        _("After-action review saved."))
+
+
+def _results_error(e: ValidationError) -> str:
+    errs = e.message_dict.get("rows", e.messages) if hasattr(e, "error_dict") else e.messages
+    return _("Not saved: %(e)s") % {"e": errs}
 
 
 @workspace_view("experiments.edit")
@@ -390,20 +449,13 @@ def experiment_results(request, experiment_code):
     """Type in one day's totals for one variant and metric."""
     from .models import ExperimentResult
 
-    exp = selectors.get_experiment(request.workspace, experiment_code)
     row = {k: request.POST.get(k, "") for k in ("variant", "metric", "date", "n", "sum",
                                                  "sum_sq")}
     if not row["sum_sq"]:
         row["sum_sq"] = row["sum"]
-    try:
-        services.results_upsert(actor=request.actor, experiment=exp, rows=[row],
-                                source=ExperimentResult.Source.MANUAL)
-    except ValidationError as e:
-        errs = e.message_dict.get("rows", e.messages) if hasattr(e, "error_dict") else e.messages
-        messages.error(request, _("Not saved: %(e)s") % {"e": errs})
-    else:
-        messages.success(request, _("Results saved."))
-    return redirect("experiment_detail", slug=request.workspace.slug, experiment_code=exp.code)
+    return _post_action(request, experiment_code, lambda exp: services.results_upsert(
+        actor=request.actor, experiment=exp, rows=[row], source=ExperimentResult.Source.MANUAL),
+        success=_("Results saved."), error_text=_results_error)
 
 
 @workspace_view("experiments.view")

@@ -156,4 +156,4 @@ def test_dashboard_page_reads_in_a_fixed_number_of_queries(owner_client, workspa
 # session, user, membership, the metric values, runs, channels, KPIs…: a change that adds a
 # query per channel, KPI or month shows here first (+1: whether the workspace has subscriptions,
 # for the MRR section)
-QUERIES_DASHBOARD = 15
+QUERIES_DASHBOARD = 16  # + the experiments tile (one query)

@@ -204,3 +204,46 @@ def test_kpi_service_rejects_a_channel_of_another_workspace(owner_actor, other_w
                             channel=theirs)
     assert "channel" in e.value.message_dict
     assert not KPI.objects.exists()
+
+
+# --- KPIs scoped to a growth engine -----------------------------------------------------------
+
+def test_kpi_scoped_to_an_engine_through_the_api(api, workspace, other_workspace):
+    from engines.models import GrowthEngine
+
+    engine = GrowthEngine.objects.create(workspace=workspace, name="Content")
+    foreign = GrowthEngine.objects.create(workspace=other_workspace, name="Theirs")
+    r = api.post(URL, {"name": "Signups", "metric_key": "revenue", "engine": str(engine.code)},
+                 format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["engine"] == str(engine.code)
+    kpi = KPI.objects.get(code=r.json()["code"])
+    assert kpi.engine == engine
+    assert AuditEntry.objects.get(action="kpi.create").changes["engine"] == str(engine.code)
+    # another workspace's engine is not a choice
+    r = api.post(URL, {"name": "x", "metric_key": "revenue", "engine": str(foreign.code)},
+                 format="json")
+    assert r.status_code == 400 and "engine" in r.json()["error"]["fields"]
+    r = api.patch(f"{URL}{kpi.code}/", {"engine": None}, format="json")
+    assert r.status_code == 200 and r.json()["engine"] is None
+    kpi.refresh_from_db()
+    assert kpi.engine is None
+
+
+def test_kpi_form_offers_the_workspace_engines(owner_client, workspace, other_workspace):
+    from engines.models import GrowthEngine
+
+    engine = GrowthEngine.objects.create(workspace=workspace, name="Content engine")
+    GrowthEngine.objects.create(workspace=other_workspace, name="Foreign engine")
+    url = f"/w/{workspace.slug}/kpis/new/"
+    page = owner_client.get(url).content.decode()
+    assert "Content engine" in page and "Foreign engine" not in page
+    r = owner_client.post(url, {"name": "Signups", "metric_key": "revenue",
+                                "scope": "workspace", "grain": "month", "direction": "up",
+                                "engine": str(engine.code), "targets-TOTAL_FORMS": "0",
+                                "targets-INITIAL_FORMS": "0"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    kpi = KPI.objects.get(name="Signups")
+    assert kpi.engine == engine
+    edit = owner_client.get(f"/w/{workspace.slug}/kpis/{kpi.code}/").content.decode()
+    assert f'value="{engine.code}" selected' in edit

@@ -124,3 +124,52 @@ def test_engine_checkin_is_kept_as_history(owner_client, workspace, running):
     page = owner_client.get(url).content.decode()
     assert page.index("Shorter trial e-mail") < page.index("New pricing page")
     assert "Week of" in page and "March 2, 2026" in page  # stored as the week's Monday
+
+
+def test_experiment_page_is_cached_per_state_of_its_results(owner_client, workspace,
+                                                            owner_actor, running,
+                                                            ):
+    url = reverse("experiment_detail", args=[workspace.slug, running.code])
+    first = owner_client.get(url).content.decode()
+    assert "+33.3 %" in first
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as cold:
+        from django.core.cache import cache
+        cache.clear()
+        owner_client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        again = owner_client.get(url).content.decode()
+    assert "+33.3 %" in again and "fig-cumulative" in again
+    assert len(warm) < len(cold)  # the analysis and the chart come from the cache
+    # a new day of results (a nightly run or a typed-in day) is a new state: recomputed
+    services.results_upsert(actor=owner_actor, experiment=running, rows=[
+        {"variant": "treatment", "metric": "signup", "date": "2026-03-07", "n": 500,
+         "sum": 100}])
+    page = owner_client.get(url).content.decode()
+    assert "+33.3 %" not in page and "2000" in page.replace(",", "").replace("\u202f", "")
+
+
+def test_dashboard_tile_shows_velocity_win_rate_and_time_to_decision(owner_client, workspace,
+                                                                     owner_actor, member_client):
+    from django.utils import timezone
+
+    now = timezone.now()
+    plan = [(12, 2, "win"), (30, 10, "loss"), (5, None, "")]  # started / decided days ago
+    for i, (started, decided, decision) in enumerate(plan):
+        exp = services.experiment_create(actor=owner_actor, title=f"Test {i}",
+                                         primary_metric={"key": "signup", "kind": "proportion",
+                                                         "event": "signup"})
+        Experiment.objects.filter(pk=exp.pk).update(
+            started_at=now - dt.timedelta(days=started),
+            decided_at=now - dt.timedelta(days=decided) if decided is not None else None,
+            decision=decision, status="decided" if decision else "running")
+    page = owner_client.get(f"/w/{workspace.slug}/").content.decode()
+    assert "x-velocity-tile" in page
+    tile = page[page.index("x-velocity-tile"):]
+    # 3 launched and 2 decided in the last 12 weeks; 1 win of 2 decisions; median of 10 and
+    # 20 days from launch to decision is 15
+    assert "<strong>3</strong>" in tile and "<strong>2</strong>" in tile
+    assert "50 %" in tile and "win rate of 2 decisions" in tile
+    assert "<strong>15</strong>" in tile
