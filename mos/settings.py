@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "crm",
     "engines",
     "experiments",
+    "automation",
     "reports",
     "demo",
 ]
