@@ -116,7 +116,7 @@ class StepForm(forms.Form):
     title = forms.CharField(label=_("Task title"), max_length=200, required=False)
     tag = forms.CharField(label=_("Segment tag (a property set to true)"), max_length=60,
                           required=False)
-    url = forms.URLField(label=_("Webhook URL"), required=False)
+    url = forms.URLField(label=_("Webhook URL"), required=False, assume_scheme="https")
 
     def step_config(self) -> dict:
         d = self.cleaned_data
