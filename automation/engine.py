@@ -103,8 +103,9 @@ def goal_met(flow: Flow, contact: Contact, since: datetime) -> bool:
     if flow.goal == Flow.Goal.EVENT:
         return Event.objects.filter(workspace_id=flow.workspace_id, contact=contact,
                                     name=flow.goal_value, occurred_at__gte=since).exists()
+    # a renewal is the subscription running on, not a decision the flow could have caused
     return Order.objects.filter(contact=contact, occurred_at__gte=since).exclude(
-        kind=Order.Kind.REFUND).exists()
+        kind__in=[Order.Kind.REFUND, Order.Kind.RENEWAL]).exists()
 
 
 # --- steps ----------------------------------------------------------------------------------

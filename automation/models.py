@@ -38,7 +38,7 @@ class Flow(models.Model):
     class Goal(models.TextChoices):
         STAGE = "stage", _("Reaches a lifecycle stage")
         EVENT = "event", _("Does an event")
-        ORDER = "order", _("Places an order")
+        ORDER = "order", _("Places an order (not a renewal)")
 
     code = models.UUIDField(default=new_code, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="flows")

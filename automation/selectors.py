@@ -47,7 +47,7 @@ def converted_q(flow: Flow):
     else:
         sub = Order.objects.filter(contact=OuterRef("contact"),
                                    occurred_at__gte=OuterRef("enrolled_at")).exclude(
-            kind=Order.Kind.REFUND)
+            kind__in=[Order.Kind.REFUND, Order.Kind.RENEWAL])
     return Exists(sub)
 
 
