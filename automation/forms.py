@@ -38,7 +38,7 @@ class FlowForm(forms.Form):
     goal_value = forms.CharField(label=_("Goal stage or event"), max_length=100,
                                  required=False,
                                  help_text=_("A stage key (customer, mql…) or an event name."))
-    holdout_percent = forms.IntegerField(label=_("Holdout (% of contacts who get nothing)"),
+    holdout_percent = forms.IntegerField(label=_("Holdout: percent of contacts who get nothing"),
                                          min_value=0, max_value=50, initial=10)
     frequency_cap = forms.IntegerField(label=_("At most messages per contact per 7 days"),
                                        min_value=1, max_value=50, initial=3)
