@@ -276,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "ModelFitKindEnum": "engines.models.ModelFit.Kind",
         "ChannelKindEnum": "crm.models.Channel.Kind",
         "OrderKindEnum": "crm.models.Order.Kind",
+        "FlowStatusEnum": "automation.models.Flow.Status",
+        "MessageStatusEnum": "automation.models.Message.Status",
     },
 }
 
