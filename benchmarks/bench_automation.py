@@ -41,6 +41,32 @@ def _setup(n_contacts: int):
     call_command("migrate", verbosity=0)
     Workspace.objects.filter(slug="bench-auto").delete()
     ws = Workspace.objects.create(slug="bench-auto", name="Bench")
+    if connection.vendor == "postgresql":  # set-based: a million rows in seconds
+        with connection.cursor() as cur:
+            cur.execute("""
+                INSERT INTO crm_contact (code, external_id, email, phone, name, company, country,
+                    city, language, customer_type, buying_role, stage, properties, created_at,
+                    updated_at, workspace_id)
+                SELECT gen_random_uuid(), '', 'c' || i || '@bench.test', '', 'C' || i, '', '',
+                    '', CASE WHEN i %% 3 = 0 THEN 'ar' ELSE 'en' END, '', '',
+                    CASE WHEN i %% 10 = 0 THEN 'lead' ELSE 'customer' END, '{}'::jsonb,
+                    %s, %s, %s
+                FROM generate_series(0, %s - 1) AS i""",
+                        [NOW - timedelta(days=400), NOW, ws.id, n_contacts])
+            cur.execute("""
+                INSERT INTO crm_stagechange (workspace_id, contact_id, from_stage, to_stage, at,
+                    reason)
+                SELECT %s, id, 'subscriber', 'lead', %s, '' FROM crm_contact
+                WHERE workspace_id = %s AND stage = 'lead'""",
+                        [ws.id, NOW - timedelta(hours=2), ws.id])
+            cur.execute("""
+                INSERT INTO crm_consent (workspace_id, contact_id, channel, status, source, at,
+                    recorded_at)
+                SELECT %s, id, 'email', 'granted', '', %s, %s FROM crm_contact
+                WHERE workspace_id = %s AND stage = 'lead'""",
+                        [ws.id, NOW - timedelta(days=3), NOW - timedelta(days=3), ws.id])
+            cur.execute("ANALYZE")
+        return ws
     batch = 50_000
     for start in range(0, n_contacts, batch):
         Contact.objects.bulk_create([
