@@ -29,6 +29,7 @@ API_MODULES = [
     "engines.api_metrics",
     "engines.api_engines",
     "experiments.api",
+    "automation.api",
     "reports.api",
     "engines.api_models",
 ]

@@ -36,6 +36,13 @@ app.conf.beat_schedule = {
         "task": "experiments.tasks.compute_all_experiment_results",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Lifecycle flows: enroll by trigger, advance due enrollments (row locks), send queued
+    # messages (automation.tasks). The database holds every flow's state, so a restart loses
+    # nothing and a missed minute is caught up by the next.
+    "run-automation-flows": {
+        "task": "automation.tasks.run_flows",
+        "schedule": 60.0,
+    },
     # Lost work: metric runs and imports pending without a task (the broker was down when
     # they were sent) or held by a dead worker (expired lease) are sent again.
     "resend-lost-runs-and-imports": {

@@ -18,6 +18,7 @@ NAV = [
     ("insights", _("Insights"), "experiments.view", "✎"),
     ("experiments", _("Experiments"), "experiments.view", "⚗"),
     ("learnings", _("Learnings"), "experiments.view", "✦"),
+    ("flows", _("Automation"), "automation.view", "↻"),
     ("reports", _("Monthly reports"), "reports.view", "▤"),
     ("weekly_review", _("Weekly review"), "reports.view", "▶"),
     ("models", _("Models"), "metrics.view", "∿"),

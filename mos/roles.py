@@ -48,6 +48,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "experiments.run": frozenset({A, G, M}),  # plan, launch, stop
     "experiments.decide": frozenset({A, G, N}),  # record win / loss / inconclusive
     "experiments.override": frozenset({A}),  # call a result early, with a written reason
+    # lifecycle automation: marketers build flows; switching one on (it writes to customers)
+    # is for those who may also launch experiments
+    "automation.view": frozenset({A, G, M, N, V}),
+    "automation.edit": frozenset({A, G, M}),
+    "automation.activate": frozenset({A, G}),
     # reports
     "reports.view": frozenset({A, G, M, N, V}),
     "reports.draft": frozenset({A, G, M}),

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "crm",
     "engines",
     "experiments",
+    "automation",
     "reports",
     "demo",
 ]
@@ -280,6 +281,8 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "crm.models.Channel.Kind",
         "OrderKindEnum": "crm.models.Order.Kind",
         "OrderStatusEnum": "crm.models.Order.Status",
+        "FlowStatusEnum": "automation.models.Flow.Status",
+        "MessageStatusEnum": "automation.models.Message.Status",
     },
 }
 

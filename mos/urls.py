@@ -18,6 +18,7 @@ PAGE_URL_MODULES = [
     "crm.importing.urls",
     "crm.tracking.urls",
     "experiments.urls",
+    "automation.urls",
     "reports.urls",
 ]
 
@@ -39,6 +40,8 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("w/new/", views.workspace_create, name="workspace_create"),
     path("w/<slug:slug>/", include([path("", include(m)) for m in PAGE_URL_MODULES])),
+    # a message's unsubscribe link works without logging in (signed token; automation app)
+    path("unsubscribe/", include("automation.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("mos.api_urls")),

@@ -300,6 +300,53 @@ KWARG_FACTORIES.update({"engine_code": _engine, "insight_code": _insight,
 KWARG_FACTORIES.setdefault("run_code", _metric_run)
 KWARG_FACTORIES.setdefault("kpi_code", _kpi)
 
+
+
+def _flow(ws):
+    from automation.models import Flow, Step
+
+    f = Flow.objects.filter(workspace=ws).first()
+    if f is None:
+        f = Flow.objects.create(workspace=ws, name="Tenancy flow", trigger="event",
+                                trigger_config={"event": "signup"}, goal="order")
+        Step.objects.create(workspace=ws, flow=f, kind="wait", config={"days": 1})
+    return f.code
+
+
+def _flow_step(ws):
+    from automation.models import Step
+
+    _flow(ws)
+    return Step.objects.filter(workspace=ws).first().code
+
+
+def _flow_message(ws):
+    """An enrollment and a ledger row of the workspace's flow (the API reads both)."""
+    from automation.models import Enrollment, Flow, Message, Step
+    from crm.models import Contact
+
+    m = Message.objects.filter(workspace=ws).first()
+    if m is None:
+        flow = Flow.objects.get(workspace=ws, code=_flow(ws))
+        contact = Contact.objects.get(workspace=ws, code=_contact(ws))
+        Enrollment.objects.get_or_create(workspace=ws, flow=flow, contact=contact)
+        m = Message.objects.create(workspace=ws, flow=flow, contact=contact,
+                                   step=Step.objects.filter(flow=flow).first(), channel="email",
+                                   status="sent", to=contact.email, subject="Tenancy")
+    return m
+
+
+def _enrollment(ws):
+    from automation.models import Enrollment
+
+    _flow_message(ws)
+    return Enrollment.objects.filter(workspace=ws).first().code
+
+
+API_FACTORIES.update({"flow": _flow, "enrollment": _enrollment,
+                      "message": lambda ws: _flow_message(ws).code})
+KWARG_FACTORIES.update({"flow_code": _flow, "step_code": _flow_step})
+
 # Routes that are not inside a workspace (auth, health, schema, …): name → why.
 PUBLIC_ROUTES = {
     "home": "redirects to your own workspace",
@@ -315,6 +362,8 @@ PUBLIC_ROUTES = {
     "api-schema": "public OpenAPI schema", "api-docs": "public Swagger UI",
     "api-me": "answers about the caller's own workspace only",
     "api-workspace": "answers about the caller's own workspace only",
+    "automation_unsubscribe": "signed token in URL (a message's unsubscribe link works "
+                              "without logging in); a wrong token is 404",
     "lifecycle-stage-detail": "looked up by stage key (mql, sql…) inside the caller's own "
                               "workspace only: every workspace has the same nine keys",
 }

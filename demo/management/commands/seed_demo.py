@@ -69,6 +69,10 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Engines and experiments: "
                           f"{build_demo_experiments(ws, seed=opts['seed'], end=opts['end'])}")
+        from ...automation import build_demo_flows
+
+        self.stdout.write(f"Lifecycle flows: "
+                          f"{build_demo_flows(ws, seed=opts['seed'], end=opts['end'])}")
         if not opts["no_metrics"]:
             run = metric_run_start(workspace=ws, trigger="seed")
             if run.status != run.Status.SUCCEEDED:
