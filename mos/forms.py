@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -39,21 +41,62 @@ class SignupForm(forms.Form):
         return data
 
 
+class InvitationSignupForm(forms.Form):
+    """Sign-up through an invitation: the e-mail and the workspace come from the invitation."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput,
+                               help_text=_("At least 8 characters, not only digits."))
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            try:
+                password_validation.validate_password(
+                    data["password"], User(email=self.email, name=data.get("name", "")))
+            except forms.ValidationError as e:
+                self.add_error("password", e)
+        return data
+
+
 class WorkspaceCreateForm(forms.Form):
     name = forms.CharField(label=_("Workspace name"), max_length=120)
 
 
+class PercentField(forms.DecimalField):
+    """A fraction stored 0–1, typed and shown as a percentage: 70 → 0.70."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("max_value", Decimal(100))
+        kwargs.setdefault("max_digits", 6)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):  # the stored fraction; typed text comes back as str
+            return f"{(value * 100).quantize(Decimal('0.01')).normalize():f}"
+        return value
+
+    def clean(self, value):
+        percent = super().clean(value)
+        return None if percent is None else (percent / 100).quantize(Decimal("0.0001"))
+
+
 class WorkspaceSettingsForm(forms.ModelForm):
+    default_margin = PercentField(
+        label=_("Default gross margin (%)"),
+        help_text=_("Typed as a percentage: 70 means 70 % of revenue is gross margin."))
+
     class Meta:
         model = Workspace
         fields = ["name", "currency", "timezone", "business", "default_margin",
                   "activity_window_days", "attribution_model", "attribution_lookback_days"]
-
-    def clean_default_margin(self):
-        m = self.cleaned_data["default_margin"]
-        if m < 0 or m > 1:
-            raise forms.ValidationError(_("Enter a fraction between 0 and 1 (0.7 = 70 %)."))
-        return m
 
 
 class InviteForm(forms.Form):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import (ApiKeyForm, InviteForm, RoleForm, SignupForm, WorkspaceCreateForm,
+from .forms import (ApiKeyForm, InvitationSignupForm, InviteForm, RoleForm, SignupForm, WorkspaceCreateForm,
                     WorkspaceSettingsForm, add_service_errors)
 from .tenancy import workspace_view
 
@@ -98,9 +98,22 @@ def workspace_create(request):
 
 
 def invitation_accept(request, token):
+    """The invitation link. A newcomer creates their account here and lands in the inviting
+    workspace with the invited role; a signed-in person accepts with one button."""
     invitation = selectors.get_invitation_by_token(token)
     if not request.user.is_authenticated:
-        return render(request, "mos/invitation.html", {"invitation": invitation})
+        form = InvitationSignupForm(request.POST or None, email=invitation.email)
+        if request.method == "POST" and not invitation.accepted_at and form.is_valid():
+            try:
+                user = services.invitation_signup(invitation=invitation, **form.cleaned_data)
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome to %(name)s.") % {
+                    "name": invitation.workspace.name})
+                return redirect("workspace_home", slug=invitation.workspace.slug)
+        return render(request, "mos/invitation.html", {"invitation": invitation, "form": form})
     if request.method == "POST":
         try:
             services.invitation_accept(invitation=invitation, user=request.user)
