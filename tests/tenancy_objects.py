@@ -87,6 +87,8 @@ KWARG_FACTORIES = {
     "segment_code": _segment,
     "persona_code": _persona,
     "import_code": _import_job,
+    "channel_code": lambda ws: _channel(ws),
+    "campaign_code": lambda ws: _campaign(ws),
 }
 
 def _account(ws):
