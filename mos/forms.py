@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,21 @@ class InvitationSignupForm(forms.Form):
             except forms.ValidationError as e:
                 self.add_error("password", e)
         return data
+
+
+class ProfileForm(forms.ModelForm):
+    """The person's own name and language preference (the e-mail is their log-in)."""
+
+    class Meta:
+        model = User
+        fields = ["name", "language"]
+        labels = {"name": _("Your name"), "language": _("Language")}
+        help_texts = {"language": _("The language MOS speaks to you in, on every device.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("As the browser asks"))] + [
+            (code, _(name)) for code, name in settings.LANGUAGES]
 
 
 class WorkspaceCreateForm(forms.Form):

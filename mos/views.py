@@ -15,11 +15,12 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import (ApiKeyForm, InvitationSignupForm, InviteForm, RoleForm, SignupForm, WorkspaceCreateForm,
+from .forms import (ApiKeyForm, InvitationSignupForm, InviteForm, ProfileForm, RoleForm, SignupForm, WorkspaceCreateForm,
                     WorkspaceSettingsForm, add_service_errors)
 from .tenancy import workspace_view
 
@@ -85,6 +86,43 @@ def signup_confirm(request, uidb64, token):
         return redirect("login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect(_safe_next(request, reverse("home")))
+
+
+@login_required
+def profile(request):
+    """The user menu's profile: name and language preference. The language takes effect at
+    once (the language cookie that LocaleMiddleware reads)."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        language = user.language
+        with translation.override(language or translation.get_language()):
+            messages.success(request, _("Profile saved."))
+        response = redirect("profile")
+        if language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                                max_age=settings.LANGUAGE_COOKIE_AGE,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                                secure=settings.LANGUAGE_COOKIE_SECURE,
+                                httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
+    return render(request, "mos/profile.html", {"form": form})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (it keeps the person signed in), back to the profile."""
+
+    template_name = "mos/password_change.html"
+
+    def get_success_url(self):
+        return reverse("profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Password changed."))
+        return response
 
 
 @login_required

@@ -283,6 +283,8 @@ PUBLIC_ROUTES = {
     "password_reset_confirm": "auth", "password_reset_complete": "auth",
     "invitation_accept": "secret token in URL; a wrong token is 404",
     "workspace_create": "creates a workspace of your own",
+    "profile": "the signed-in person's own name and language",
+    "password_change": "the signed-in person's own password",
     "set_language": "language cookie",
     "healthz": "liveness",
     "api-schema": "public OpenAPI schema", "api-docs": "public Swagger UI",
