@@ -115,6 +115,26 @@ class WorkspaceSettingsForm(forms.ModelForm):
                   "activity_window_days", "attribution_model", "attribution_lookback_days"]
 
 
+class AuditFilterForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Member"), queryset=User.objects.none(),
+                                    required=False, empty_label=_("Everyone"))
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    since = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, workspace, actions: list[str], **kwargs):
+        from .audit_text import action_label
+
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = User.objects.filter(
+            memberships__workspace=workspace).order_by("name", "email")
+        self.fields["member"].label_from_instance = lambda u: u.display_name
+        self.fields["action"].choices = [("", _("Every action"))] + sorted(
+            ((a, action_label(a)) for a in actions), key=lambda kv: kv[1])
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MARKETER)

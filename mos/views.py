@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import (ApiKeyForm, InvitationSignupForm, InviteForm, ProfileForm, RoleForm, SignupForm, WorkspaceCreateForm,
+from .forms import (ApiKeyForm, AuditFilterForm, InvitationSignupForm, InviteForm, ProfileForm, RoleForm, SignupForm, WorkspaceCreateForm,
                     WorkspaceSettingsForm, add_service_errors)
 from .tenancy import workspace_view
 
@@ -261,8 +261,21 @@ def api_key_revoke(request, key_code):
 
 @workspace_view("audit.view")
 def audit_log(request):
-    page = Paginator(selectors.audit_log(request.workspace), 50).get_page(request.GET.get("page"))
-    return render(request, "mos/audit.html", {"page": page})
+    """The audit log in words, filtered by member, action and dates."""
+    from .audit_text import change_lines, describe
+
+    ws = request.workspace
+    form = AuditFilterForm(request.GET or None, workspace=ws,
+                           actions=selectors.audit_actions(ws))
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.audit_log(ws, **{k: v for k, v in filters.items() if v})
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    rows = [{"entry": e, "text": describe(e), "changes": change_lines(e)}
+            for e in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "mos/audit.html", {"page": page, "rows": rows, "form": form,
+                                              "query": query.urlencode()})
 
 
 def healthz(request):

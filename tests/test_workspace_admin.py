@@ -156,4 +156,4 @@ def test_settings_bad_input_keeps_old_values(owner_client, workspace):
 
 def test_audit_log_lists_entries_for_admin(owner_client, workspace):
     page = owner_client.get(f"/w/{workspace.slug}/settings/audit/").content.decode()
-    assert "workspace.create" in page
+    assert "Workspace created: Acme" in page
