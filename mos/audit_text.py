@@ -91,7 +91,7 @@ def change_lines(entry) -> list[dict]:
         label = field.replace("_", " ")
         if isinstance(value, list) and len(value) == 2:
             lines.append({"field": label, "before": _show(value[0]), "after": _show(value[1])})
-        else:
+        elif value not in (None, "", [], {}):  # a new row's values: only those it has
             lines.append({"field": label, "before": None, "after": _show(value)})
     return lines
 
