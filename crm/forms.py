@@ -3,6 +3,8 @@ themselves (uniqueness, stage moves, who may give feedback) live in the services
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +97,31 @@ class ContactFilterForm(forms.Form):
         }
 
 
+PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """ISO 639-1 languages Django knows, by their own name ("العربية", "English", …)."""
+    from django.conf.locale import LANG_INFO
+
+    langs = {code: info["name_local"] for code, info in LANG_INFO.items()
+             if len(code) == 2 and "name_local" in info}
+    return [("", "—")] + sorted(langs.items(), key=lambda kv: kv[1].casefold())
+
+
+def clean_phone_number(value: str) -> str:
+    """A phone number as people type it (+966 50 123 4567, (555) 010-0199): digits, spaces,
+    brackets, dots and dashes, an optional leading +, 6 to 15 digits."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    digits = sum(ch.isdigit() for ch in value)
+    if not PHONE_CHARS.match(value) or not 6 <= digits <= 15:
+        raise ValidationError(_("Enter a phone number such as +966 50 123 4567 (digits, "
+                                "spaces and dashes; 6 to 15 digits)."))
+    return value
+
+
 class ContactForm(forms.ModelForm):
     """Create or edit a contact's profile. The stage moves through StageMoveForm (with a
     reason); on create the first stage is chosen here."""
@@ -124,6 +151,15 @@ class ContactForm(forms.ModelForm):
         elif stage_names:
             f["stage"].choices = list(stage_names.items())
         f["country"].help_text = _("Two-letter country code, e.g. SA, EG, AE.")
+        choices = language_choices()
+        current = self.instance.language if self.instance.pk else ""
+        if current and current not in dict(choices):  # an old free-text value stays visible
+            choices.append((current, current))
+        f["language"] = forms.ChoiceField(label=Contact._meta.get_field("language").verbose_name,
+                                          choices=choices, required=False)
+
+    def clean_phone(self):
+        return clean_phone_number(self.cleaned_data.get("phone"))
 
     def clean_country(self):
         country = (self.cleaned_data.get("country") or "").strip().upper()

@@ -136,6 +136,8 @@ class Channel(models.Model):
                                    help_text=_("utm_source values that mean this channel."))
     is_paid = models.BooleanField(_("paid"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # archived: kept for its spend and history, offered no more in forms
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     class Meta:
         db_table = "engines_channel"  # the table predates the move to crm; rows stay put
@@ -160,6 +162,7 @@ class Campaign(models.Model):
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     goal = models.CharField(_("goal"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     class Meta:
         db_table = "engines_campaign"

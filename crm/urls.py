@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import contacts as c
+from .channels import views as ch
 from .views import corrections, leads, lifecycle, personas, segments
 
 urlpatterns = [
@@ -35,5 +36,15 @@ urlpatterns = [
     path("personas/new/", personas.persona_create, name="persona_create"),
     path("personas/<uuid:persona_code>/", personas.persona_detail, name="persona_detail"),
     path("personas/<uuid:persona_code>/edit/", personas.persona_edit, name="persona_edit"),
+    path("channels/", ch.channels, name="channels"),
+    path("channels/standard/", ch.channels_add_standard, name="channels_add_standard"),
+    path("channels/new/", ch.channel_create, name="channel_create"),
+    path("channels/<uuid:channel_code>/", ch.channel_edit, name="channel_edit"),
+    path("channels/<uuid:channel_code>/archive/", ch.channel_archive, name="channel_archive"),
+    path("campaigns/", ch.campaigns, name="campaigns"),
+    path("campaigns/new/", ch.campaign_create, name="campaign_create"),
+    path("campaigns/<uuid:campaign_code>/", ch.campaign_edit, name="campaign_edit"),
+    path("campaigns/<uuid:campaign_code>/archive/", ch.campaign_archive,
+         name="campaign_archive"),
     path("lifecycle/", lifecycle.lifecycle, name="lifecycle"),
 ]

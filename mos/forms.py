@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -39,21 +42,97 @@ class SignupForm(forms.Form):
         return data
 
 
+class InvitationSignupForm(forms.Form):
+    """Sign-up through an invitation: the e-mail and the workspace come from the invitation."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput,
+                               help_text=_("At least 8 characters, not only digits."))
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            try:
+                password_validation.validate_password(
+                    data["password"], User(email=self.email, name=data.get("name", "")))
+            except forms.ValidationError as e:
+                self.add_error("password", e)
+        return data
+
+
+class ProfileForm(forms.ModelForm):
+    """The person's own name and language preference (the e-mail is their log-in)."""
+
+    class Meta:
+        model = User
+        fields = ["name", "language"]
+        labels = {"name": _("Your name"), "language": _("Language")}
+        help_texts = {"language": _("The language MOS speaks to you in, on every device.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("As the browser asks"))] + [
+            (code, _(name)) for code, name in settings.LANGUAGES]
+
+
 class WorkspaceCreateForm(forms.Form):
     name = forms.CharField(label=_("Workspace name"), max_length=120)
 
 
+class PercentField(forms.DecimalField):
+    """A fraction stored 0–1, typed and shown as a percentage: 70 → 0.70."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("max_value", Decimal(100))
+        kwargs.setdefault("max_digits", 6)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):  # the stored fraction; typed text comes back as str
+            return f"{(value * 100).quantize(Decimal('0.01')).normalize():f}"
+        return value
+
+    def clean(self, value):
+        percent = super().clean(value)
+        return None if percent is None else (percent / 100).quantize(Decimal("0.0001"))
+
+
 class WorkspaceSettingsForm(forms.ModelForm):
+    default_margin = PercentField(
+        label=_("Default gross margin (%)"),
+        help_text=_("Typed as a percentage: 70 means 70 % of revenue is gross margin."))
+
     class Meta:
         model = Workspace
         fields = ["name", "currency", "timezone", "business", "default_margin",
                   "activity_window_days", "attribution_model", "attribution_lookback_days"]
 
-    def clean_default_margin(self):
-        m = self.cleaned_data["default_margin"]
-        if m < 0 or m > 1:
-            raise forms.ValidationError(_("Enter a fraction between 0 and 1 (0.7 = 70 %)."))
-        return m
+
+class AuditFilterForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Member"), queryset=User.objects.none(),
+                                    required=False, empty_label=_("Everyone"))
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    since = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, workspace, actions: list[str], **kwargs):
+        from .audit_text import action_label
+
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = User.objects.filter(
+            memberships__workspace=workspace).order_by("name", "email")
+        self.fields["member"].label_from_instance = lambda u: u.display_name
+        self.fields["action"].choices = [("", _("Every action"))] + sorted(
+            ((a, action_label(a)) for a in actions), key=lambda kv: kv[1])
 
 
 class InviteForm(forms.Form):

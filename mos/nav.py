@@ -11,6 +11,8 @@ NAV = [
     ("segments", _("Segments"), "crm.view", "◔"),
     ("personas", _("Personas"), "crm.view", "☺"),
     ("lifecycle", _("Lifecycle stages"), "crm.view", "⇢"),
+    ("channels", _("Channels"), "crm.view", "⇄"),
+    ("campaigns", _("Campaigns"), "crm.view", "✺"),
     ("imports", _("Imports"), "crm.import", "⇪"),
     ("data_quality", _("Data quality"), "crm.view", "✓"),
     ("kpis", _("KPIs & targets"), "metrics.view", "◎"),

@@ -64,5 +64,27 @@ def api_key_for_secret(secret: str) -> ApiKey | None:
     return key
 
 
-def audit_log(workspace: Workspace):
-    return AuditEntry.objects.filter(workspace=workspace).select_related("actor", "api_key")
+def audit_log(workspace: Workspace, *, member=None, action: str = "", since=None, until=None):
+    """The workspace's audit entries, newest first; optionally one member's, one action's,
+    between two dates (inclusive, in the workspace's time zone)."""
+    import datetime as dt
+    import zoneinfo
+
+    qs = AuditEntry.objects.filter(workspace=workspace).select_related("actor", "api_key")
+    if member is not None:
+        qs = qs.filter(actor=member)
+    if action:
+        qs = qs.filter(action=action)
+    tz = zoneinfo.ZoneInfo(workspace.timezone or "UTC")
+    if since:
+        qs = qs.filter(at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=tz))
+    if until:
+        qs = qs.filter(at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min,
+                                                  tzinfo=tz))
+    return qs
+
+
+def audit_actions(workspace: Workspace) -> list[str]:
+    """The actions that occur in the workspace's audit log (for the filter)."""
+    return sorted(AuditEntry.objects.filter(workspace=workspace).order_by()
+                  .values_list("action", flat=True).distinct())

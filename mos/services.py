@@ -174,6 +174,28 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
+@transaction.atomic
+def invitation_signup(*, invitation: Invitation, name: str, password: str) -> User:
+    """Create the invited person's account straight into the inviting workspace with the
+    invited role (no workspace of their own). The link came to the invited address, so it
+    confirms the address. An address that already has an account logs in to accept."""
+    if invitation.accepted_at:
+        raise ValidationError(_("This invitation was already used."))
+    email = invitation.email.lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and user.is_active:
+        raise ValidationError(_("This e-mail already has an account: log in to accept the "
+                                "invitation."))
+    if user is None:
+        user = User(email=email, username=email)
+    user.name, user.is_active = name, True
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    invitation_accept(invitation=invitation, user=user)
+    return user
+
+
 def _admins_left(ws: Workspace, excluding: Membership) -> int:
     return ws.memberships.filter(role=Role.ADMIN).exclude(pk=excluding.pk).count()
 

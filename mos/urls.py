@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -37,6 +38,9 @@ urlpatterns = [
          name="password_reset_confirm"),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/password/", login_required(views.PasswordChangeView.as_view()),
+         name="password_change"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("w/new/", views.workspace_create, name="workspace_create"),
     path("w/<slug:slug>/", include([path("", include(m)) for m in PAGE_URL_MODULES])),

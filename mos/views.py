@@ -15,11 +15,12 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import (ApiKeyForm, InviteForm, RoleForm, SignupForm, WorkspaceCreateForm,
+from .forms import (ApiKeyForm, AuditFilterForm, InvitationSignupForm, InviteForm, ProfileForm, RoleForm, SignupForm, WorkspaceCreateForm,
                     WorkspaceSettingsForm, add_service_errors)
 from .tenancy import workspace_view
 
@@ -88,6 +89,43 @@ def signup_confirm(request, uidb64, token):
 
 
 @login_required
+def profile(request):
+    """The user menu's profile: name and language preference. The language takes effect at
+    once (the language cookie that LocaleMiddleware reads)."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        language = user.language
+        with translation.override(language or translation.get_language()):
+            messages.success(request, _("Profile saved."))
+        response = redirect("profile")
+        if language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                                max_age=settings.LANGUAGE_COOKIE_AGE,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                                secure=settings.LANGUAGE_COOKIE_SECURE,
+                                httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
+    return render(request, "mos/profile.html", {"form": form})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (it keeps the person signed in), back to the profile."""
+
+    template_name = "mos/password_change.html"
+
+    def get_success_url(self):
+        return reverse("profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Password changed."))
+        return response
+
+
+@login_required
 def workspace_create(request):
     form = WorkspaceCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -98,9 +136,22 @@ def workspace_create(request):
 
 
 def invitation_accept(request, token):
+    """The invitation link. A newcomer creates their account here and lands in the inviting
+    workspace with the invited role; a signed-in person accepts with one button."""
     invitation = selectors.get_invitation_by_token(token)
     if not request.user.is_authenticated:
-        return render(request, "mos/invitation.html", {"invitation": invitation})
+        form = InvitationSignupForm(request.POST or None, email=invitation.email)
+        if request.method == "POST" and not invitation.accepted_at and form.is_valid():
+            try:
+                user = services.invitation_signup(invitation=invitation, **form.cleaned_data)
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome to %(name)s.") % {
+                    "name": invitation.workspace.name})
+                return redirect("workspace_home", slug=invitation.workspace.slug)
+        return render(request, "mos/invitation.html", {"invitation": invitation, "form": form})
     if request.method == "POST":
         try:
             services.invitation_accept(invitation=invitation, user=request.user)
@@ -210,8 +261,21 @@ def api_key_revoke(request, key_code):
 
 @workspace_view("audit.view")
 def audit_log(request):
-    page = Paginator(selectors.audit_log(request.workspace), 50).get_page(request.GET.get("page"))
-    return render(request, "mos/audit.html", {"page": page})
+    """The audit log in words, filtered by member, action and dates."""
+    from .audit_text import change_lines, describe
+
+    ws = request.workspace
+    form = AuditFilterForm(request.GET or None, workspace=ws,
+                           actions=selectors.audit_actions(ws))
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.audit_log(ws, **{k: v for k, v in filters.items() if v})
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    rows = [{"entry": e, "text": describe(e), "changes": change_lines(e)}
+            for e in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "mos/audit.html", {"page": page, "rows": rows, "form": form,
+                                              "query": query.urlencode()})
 
 
 def healthz(request):

@@ -114,6 +114,8 @@ KWARG_FACTORIES = {
     "segment_code": _segment,
     "persona_code": _persona,
     "import_code": _import_job,
+    "channel_code": lambda ws: _channel(ws),
+    "campaign_code": lambda ws: _campaign(ws),
 }
 
 def _account(ws):
@@ -357,6 +359,8 @@ PUBLIC_ROUTES = {
     "password_reset_confirm": "auth", "password_reset_complete": "auth",
     "invitation_accept": "secret token in URL; a wrong token is 404",
     "workspace_create": "creates a workspace of your own",
+    "profile": "the signed-in person's own name and language",
+    "password_change": "the signed-in person's own password",
     "set_language": "language cookie",
     "healthz": "liveness",
     "api-schema": "public OpenAPI schema", "api-docs": "public Swagger UI",

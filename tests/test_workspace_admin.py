@@ -18,23 +18,35 @@ def test_invite_new_person_by_email_and_they_join_with_the_role(
     assert r.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nour@acme.test"]
     link = re.search(r"https?://[^/]+(/invite/\S+/)", mail.outbox[0].body).group(1)
-    # the invitee signs up through the link and accepts
+    # the invitee signs up through the link, straight into the workspace: no workspace name
     page = client.get(link).content.decode()
-    assert "nour@acme.test" in page
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/accounts/signup/?next={link}", {
-            "name": "Nour", "email": "nour@acme.test", "password": "x-strong-pass-42",
-            "workspace_name": "Nour's own", "next": link})
-    confirm = re.search(r"https?://[^/]+(/accounts/signup/confirm/\S+)", mail.outbox[-1].body)
-    assert client.get(confirm.group(1))["Location"] == link  # back to the invitation
-    r = client.post(link)
+    assert "nour@acme.test" in page and "workspace_name" not in page
+    r = client.post(link, {"name": "Nour", "password": "x-strong-pass-42"})
     assert r["Location"] == f"/w/{workspace.slug}/"
+    assert client.get(f"/w/{workspace.slug}/").status_code == 200  # signed in
+    assert Membership.objects.filter(user__email="nour@acme.test").count() == 1  # no own ws
     m = Membership.objects.get(user__email="nour@acme.test", workspace=workspace)
     assert m.role == "analyst"
     assert AuditEntry.objects.filter(workspace=workspace, action="member.join").exists()
     # the link works once
-    assert client.post(link).status_code == 302
+    client.logout()
+    r = client.post(link, {"name": "Eve", "password": "x-strong-pass-42"})
+    assert "already used" in r.content.decode()
     assert Membership.objects.filter(user__email="nour@acme.test", workspace=workspace).count() == 1
+
+
+def test_invite_signup_for_an_address_with_an_account_asks_to_log_in(
+        owner_client, workspace, client, member, django_capture_on_commit_callbacks):
+    from mos.models import Invitation
+    inv = Invitation.objects.create(workspace=workspace, email="nour@acme.test", role="viewer",
+                                    token="tok-123456", invited_by=workspace.memberships.first().user)
+    User.objects.create_user(email="nour@acme.test", username="nour@acme.test", password="pw-x-1")
+    r = client.post(f"/invite/{inv.token}/", {"name": "Nour", "password": "x-strong-pass-42"})
+    assert r.status_code == 200 and "log in to accept" in r.content.decode()
+    r = client.post(f"/invite/{inv.token}/", {"name": "", "password": "123"})
+    assert set(r.context["form"].errors) == {"name", "password"}
+    assert not Membership.objects.filter(workspace=workspace,
+                                         user__email="nour@acme.test").exists()
 
 
 def test_invitation_for_someone_else_is_refused(owner_client, workspace, outsider_client,
@@ -108,7 +120,7 @@ def test_api_key_lifecycle(owner_client, workspace, client):
 def test_settings_update_is_audited_with_changed_fields(owner_client, workspace):
     r = owner_client.post(f"/w/{workspace.slug}/settings/", {
         "name": "Acme Inc", "currency": "SAR", "timezone": "Asia/Riyadh",
-        "business": "transactional", "default_margin": "0.6", "activity_window_days": 60,
+        "business": "transactional", "default_margin": "60", "activity_window_days": 60,
         "attribution_model": "markov", "attribution_lookback_days": 30})
     assert r.status_code == 302
     workspace.refresh_from_db()
@@ -118,10 +130,23 @@ def test_settings_update_is_audited_with_changed_fields(owner_client, workspace)
     assert "attribution_lookback_days" not in entry.changes  # unchanged fields are not listed
 
 
+def test_gross_margin_is_typed_and_shown_as_a_percentage(owner_client, workspace):
+    from decimal import Decimal
+    page = owner_client.get(f"/w/{workspace.slug}/settings/").content.decode()
+    assert 'name="default_margin" value="70"' in page  # stored 0.7000, shown as 70 (%)
+    r = owner_client.post(f"/w/{workspace.slug}/settings/", {
+        "name": "Acme", "currency": "USD", "timezone": "UTC", "business": "subscription",
+        "default_margin": "62.5", "activity_window_days": 90,
+        "attribution_model": "first_touch", "attribution_lookback_days": 30})
+    assert r.status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.default_margin == Decimal("0.625")
+
+
 def test_settings_bad_input_keeps_old_values(owner_client, workspace):
     r = owner_client.post(f"/w/{workspace.slug}/settings/", {
         "name": "", "currency": "SAR", "timezone": "UTC", "business": "subscription",
-        "default_margin": "1.5", "activity_window_days": 90, "attribution_model": "magic",
+        "default_margin": "150", "activity_window_days": 90, "attribution_model": "magic",
         "attribution_lookback_days": 30})
     assert r.status_code == 200
     assert {"name", "default_margin", "attribution_model"} <= set(r.context["form"].errors)
@@ -131,4 +156,4 @@ def test_settings_bad_input_keeps_old_values(owner_client, workspace):
 
 def test_audit_log_lists_entries_for_admin(owner_client, workspace):
     page = owner_client.get(f"/w/{workspace.slug}/settings/audit/").content.decode()
-    assert "workspace.create" in page
+    assert "Workspace created: Acme" in page

@@ -90,8 +90,8 @@ class _ServiceViewSet(ServiceWritesMixin, WorkspaceModelViewSet):
     """Channels and campaigns: no DELETE (spend keeps them); writes through the services."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
-    read_perm = "metrics.view"
-    write_perm = "engines.edit"
+    read_perm = "crm.view"  # channels and campaigns are CRM intake data (DESIGN §4)
+    write_perm = "crm.edit"
 
 
 @extend_schema_view(**_schema("channels", "Channel", CHANNEL_IN, CHANNEL_OUT))

@@ -28,12 +28,26 @@ def channel_by_key(workspace: Workspace, key: str) -> Channel | None:
     return Channel.objects.filter(workspace=workspace, key=str(key).strip()).first()
 
 
-def channel_list(workspace: Workspace) -> QuerySet:
-    return Channel.objects.filter(workspace=workspace).order_by("name", "id")
+def channel_list(workspace: Workspace, *, archived: bool | None = None) -> QuerySet:
+    """The workspace's channels (archived=False: the live ones, True: the archived ones)."""
+    qs = Channel.objects.filter(workspace=workspace)
+    if archived is not None:
+        qs = qs.filter(archived_at__isnull=not archived)
+    return qs.order_by("name", "id")
 
 
-def campaign_list(workspace: Workspace, *, channel: Channel | None = None) -> QuerySet:
+def channel_page_list(workspace: Workspace, *, archived: bool = False) -> QuerySet:
+    """The channels page: each channel with its number of campaigns."""
+    from django.db.models import Count
+
+    return channel_list(workspace, archived=archived).annotate(n_campaigns=Count("campaigns"))
+
+
+def campaign_list(workspace: Workspace, *, channel: Channel | None = None,
+                  archived: bool | None = None) -> QuerySet:
     qs = Campaign.objects.filter(workspace=workspace).select_related("channel")
     if channel is not None:
         qs = qs.filter(channel=channel)
+    if archived is not None:
+        qs = qs.filter(archived_at__isnull=not archived)
     return qs.order_by("-starts_on", "name", "id")

@@ -103,6 +103,31 @@ def campaign_update(*, actor: Actor, campaign: Campaign, **fields) -> Campaign:
                           validate=_validate_campaign)
 
 
+@transaction.atomic
+def channel_archive(*, actor: Actor, channel: Channel, archived: bool = True) -> Channel:
+    """Archive (or restore) a channel: its spend and history stay; forms stop offering it."""
+    return _set_archived(actor, channel, archived, "channel")
+
+
+@transaction.atomic
+def campaign_archive(*, actor: Actor, campaign: Campaign, archived: bool = True) -> Campaign:
+    """Archive (or restore) a campaign."""
+    return _set_archived(actor, campaign, archived, "campaign")
+
+
+def _set_archived(actor: Actor, obj, archived: bool, what: str):
+    from django.utils import timezone
+
+    from mos.audit import audit
+
+    if bool(obj.archived_at) == archived:
+        return obj
+    obj.archived_at = timezone.now() if archived else None
+    obj.save(update_fields=["archived_at"])
+    audit(actor, f"{what}.archive" if archived else f"{what}.restore", obj)
+    return obj
+
+
 def ensure_default_channels(workspace: Workspace) -> list[Channel]:
     """Create the ten standard channels (key = kind) that the workspace lacks; idempotent.
     Returns every channel of the workspace."""

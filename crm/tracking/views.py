@@ -30,6 +30,14 @@ class WindowForm(forms.Form):
                                   required=False, empty_value=quality.DEFAULT_DAYS)
 
 
+def snake_case_suggestion(name: str) -> str:
+    """"Signup Completed!" → "signup_completed"; "" when nothing usable is left."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)  # camelCase → camel_Case
+    words = re.findall(r"[a-z0-9]+", name.lower())
+    suggestion = "_".join(words)
+    return suggestion if quality.NAMING_CONVENTION.match(suggestion) else ""
+
+
 class TrackedEventForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Event name"), max_length=quality.NAME_MAX_LENGTH,
                            widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
@@ -44,6 +52,17 @@ class TrackedEventForm(forms.Form):
                                       "dir": "ltr", "autocomplete": "off"}),
         help_text=gettext_lazy("Property names every such event must carry, separated by "
                                "commas. Events without them are kept and flagged."))
+
+    def clean_name(self) -> str:
+        """lower_snake_case, as the plan teaches; a wrong name gets the name it should be."""
+        name = (self.cleaned_data.get("name") or "").strip()
+        if name and not quality.NAMING_CONVENTION.match(name):
+            suggestion = snake_case_suggestion(name)
+            msg = _("Event names are lower_snake_case: lower-case words joined by underscores.")
+            if suggestion:
+                msg += " " + _("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
+            raise forms.ValidationError(msg)
+        return name
 
     def clean_required_properties(self) -> list[str]:
         raw = self.cleaned_data.get("required_properties") or ""
