@@ -324,7 +324,18 @@ def freshness(workspace: Workspace) -> dict:
     last_ok = next((r for r in runs if r.status == MetricRun.Status.SUCCEEDED), None)
     active = next((r for r in runs if r.status in (MetricRun.Status.PENDING,
                                                   MetricRun.Status.RUNNING)), None)
+    stale = False
+    if last_ok is not None and last_ok.finished_at is not None:
+        from django.utils import timezone
+
+        from crm.models import ImportJob
+
+        last_ok.just_now = (timezone.now() - last_ok.finished_at).total_seconds() < 60
+        # an import finished after the last run: the numbers do not include it yet
+        stale = ImportJob.objects.filter(workspace=workspace, status=ImportJob.Status.DONE,
+                                         finished_at__gt=last_ok.finished_at).exists()
     return {"last": runs[0] if runs else None, "last_ok": last_ok, "active": active,
+            "stale": stale,
             "recent": runs}
 
 
