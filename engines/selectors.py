@@ -93,8 +93,11 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
         return []
     plans = {k.pk: _kpi_periods(k.grain, last_day, TREND_PERIODS) for k in kpis}
     first = min(p[0] for p in plans.values())
+    keys = set()
+    for k in kpis:  # a ratio KPI over several months is divided from its inputs' sums
+        keys |= {k.metric_key, *_ratio_inputs(k.metric_key)}
     rows = MetricValue.objects.filter(
-        workspace=workspace, key__in={k.metric_key for k in kpis}, grain__in=["week", "month"],
+        workspace=workspace, key__in=keys, grain__in=["week", "month"],
         period__gte=first, period__lte=last_day).values_list(
         "key", "grain", "period", "dimension", "dimension_value", "value")
     records = list(rows)
@@ -123,7 +126,7 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
     extra = [m for m in (period.months if whole else []) if m < first]
     if extra:  # a long custom range reaches before the trend's first period
         records += list(MetricValue.objects.filter(
-            workspace=workspace, key__in={k.metric_key for k in kpis}, grain="month",
+            workspace=workspace, key__in=keys, grain="month",
             period__gte=extra[0], period__lt=first).values_list(
             "key", "grain", "period", "dimension", "dimension_value", "value"))
     out = []
@@ -205,6 +208,16 @@ def target_status(actual: float, target: float, direction: str, unit: str = "") 
     return "better" if (actual > target) == (direction == "up") else "worse"
 
 
+def _ratio_inputs(key: str) -> set[str]:
+    """The stored keys a ratio metric is divided from (empty for other metrics)."""
+    from .metrics.registry import REGISTRY
+
+    d = REGISTRY.get(key)
+    if d is None or d.ratio is None:
+        return set()
+    return {k for k in (d.ratio.numerator, d.ratio.denominator, d.ratio.when_positive) if k}
+
+
 def _kpi_over_period(kpi, period, records, targets: dict, additive: bool):
     """(actual, target) of a month- or quarter-grain KPI over the dashboard period's months:
     the actual rolled up as the registry declares it (sums, recomputed ratios, last value);
@@ -221,9 +234,10 @@ def _kpi_over_period(kpi, period, records, targets: dict, additive: bool):
     elif kpi.scope == kpi.Scope.SEGMENT:
         dim, dim_value = "segment", str(kpi.segment.code) if kpi.segment_id else ""
     months = period.months
+    wanted = {kpi.metric_key, *_ratio_inputs(kpi.metric_key)}
     frame = pd.DataFrame.from_records(
         [(k, p, dm, dv, v) for k, g, p, dm, dv, v in records
-         if k == kpi.metric_key and g == "month" and dm == dim and p in set(months)],
+         if k in wanted and g == "month" and dm == dim and p in set(months)],
         columns=["key", "period", "dimension", "dimension_value", "value"])
     actual = lookup(aggregate(frame, months, dim)).get((kpi.metric_key, dim_value))
     shares = []
