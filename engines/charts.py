@@ -28,13 +28,30 @@ def _num(v) -> float | None:
 
 
 def funnel_figure(steps: list[dict]) -> dict | None:
+    """Entries per stage; each bar's text is its entries and their share of the previous
+    stage's entries — the table's "of previous stage" column, the same number."""
+    from engines.templatetags.metric_format import format_value
+
     rows = [s for s in steps if s["entries"]]
     if not rows:
         return None
+    text = [format_value(s["entries"], "count") + (
+        f" · {format_value(s['of_previous'], 'ratio')}" if s.get("of_previous") is not None
+        else "") for s in rows]
     return {"data": [{"type": "funnel", "y": [str(s["label"]) for s in rows],
-                      "x": [_num(s["entries"]) for s in rows],
-                      "textinfo": "value+percent initial", "marker": {"color": "#3b4cca"}}],
+                      "x": [_num(s["entries"]) for s in rows], "text": text,
+                      "textinfo": "text", "hoverinfo": "y+text",
+                      "marker": {"color": "#3b4cca"}}],
             "layout": {**BASE_LAYOUT, "height": 300}}
+
+
+def month_ticks(periods) -> dict:
+    """Month axis ticks named in the page's language ("Jan 2026", "يناير 2026")."""
+    from django.utils.formats import date_format
+
+    vals = [p.isoformat() for p in periods]
+    return {"tickmode": "array", "tickvals": vals,
+            "ticktext": [date_format(p, "M Y") for p in periods]}
 
 
 def trend_figure(df: pd.DataFrame, keys: list[tuple[str, str]]) -> dict | None:
@@ -52,30 +69,20 @@ def trend_figure(df: pd.DataFrame, keys: list[tuple[str, str]]) -> dict | None:
     if not data:
         return None
     layout = {**BASE_LAYOUT, "showlegend": True, "height": 260,
-              "legend": {"orientation": "h", "y": -0.2}, "xaxis": _axis(tickformat="%b %Y")}
+              "legend": {"orientation": "h", "y": -0.2}, "xaxis": _axis(**month_ticks(list(df.index)))}
+    from engines.metrics.registry import REGISTRY
+    from mos.display import active_currency
+
+    first = REGISTRY.get(keys[0][0])
+    if first is not None and first.unit == "currency" and active_currency():
+        layout["yaxis"] = _axis(tickprefix=f"{active_currency()} ")
     if len(data) > 1:
         top = max((v for v in data[1]["y"] if v is not None), default=0) or 1
         step = max(1, math.ceil(top / 4))  # whole customers: ticks on integers
-        layout["yaxis"] = _axis(rangemode="tozero")
+        layout["yaxis"] = {**layout.get("yaxis", _axis()), "rangemode": "tozero"}
         layout["yaxis2"] = _axis(overlaying="y", side="right", showgrid=False,
                                  rangemode="tozero", tickmode="linear", tick0=0, dtick=step)
     return {"data": data, "layout": layout}
-
-
-def cohort_figure(matrix: pd.DataFrame) -> dict | None:
-    if matrix is None or matrix.empty:
-        return None
-    z = (matrix * 100).round(1)
-    return {"data": [{
-        "type": "heatmap", "z": [[_num(v) for v in row] for row in z.values],
-        "x": [str(c) for c in z.columns], "y": [p.strftime("%Y-%m") for p in z.index],
-        "colorscale": "Blues", "zmin": 0, "zmax": 100, "showscale": False,
-        "text": [[("" if pd.isna(v) else f"{v:.0f}%") for v in row] for row in z.values],
-        "texttemplate": "%{text}",
-        "hovertemplate": _("cohort %{y}, month %{x}: %{z}%") + "<extra></extra>"}],
-        "layout": {**BASE_LAYOUT, "height": max(220, 26 * len(z) + 60),
-                   "xaxis": _axis(title={"text": _("months since first purchase")}, side="top"),
-                   "yaxis": _axis(autorange="reversed", type="category")}}
 
 
 def sparkline(values: list[float | None]) -> dict | None:

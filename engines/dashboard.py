@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from mos.models import Workspace
@@ -20,16 +21,18 @@ from mos.models import Workspace
 from crm.models import Channel
 from mos.periods import workspace_today
 
-from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY, ltv_key
+from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY, is_additive, ltv_key
 from .metrics.rollup import aggregate, lookup, ratio_of
 from .models import MetricRun, MetricValue
 
 PERIOD_KINDS = ("month", "quarter", "custom")
-CHANNEL_COLUMNS = [("name", _("Channel"), ""), ("spend", _("Spend"), "currency"),
-                   ("leads", _("Leads"), "count"), ("customers", _("Customers"), "count"),
-                   ("cac", _("CAC"), "currency"), ("roas", _("ROAS"), "multiple"),
-                   ("ltv_cac", _("LTV:CAC"), "multiple"),
-                   ("lead_quality", _("Lead quality"), "score")]
+# (field, header, unit, the metric whose definition the header links to)
+CHANNEL_COLUMNS = [("name", _("Channel"), "", ""), ("spend", _("Spend"), "currency", "spend"),
+                   ("leads", _("Leads"), "count", "leads"),
+                   ("customers", _("Customers"), "count", "attributed_conversions"),
+                   ("cac", _("CAC"), "currency", "cac"), ("roas", _("ROAS"), "multiple", "roas"),
+                   ("ltv_cac", _("LTV:CAC"), "multiple", "ltv_cac"),
+                   ("lead_quality", _("Lead quality"), "score", "lead_quality")]
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,23 @@ class Period:
     start: date  # first day of the first month
     end: date  # first day of the last month
     label: str
+    as_of: date | None = None  # the workspace's today, when the period is still running
+
+    @property
+    def to_date(self) -> bool:
+        """True for the current month/quarter/range: its numbers are "to date"."""
+        return self.as_of is not None
+
+    @property
+    def elapsed_share(self) -> float:
+        """The share of the period's last month that has passed (1.0 for a complete period):
+        the factor a monthly target of a sum is pro-rated by."""
+        if self.as_of is None:
+            return 1.0
+        days = calendar.monthrange(self.end.year, self.end.month)[1]
+        if self.as_of < self.end:
+            return 0.0
+        return min(1.0, self.as_of.day / days)
 
     @property
     def months(self) -> list[date]:
@@ -53,6 +73,12 @@ class Period:
         end = (pd.Timestamp(self.start) - pd.DateOffset(months=1)).date()
         return Period(self.kind, start, end, "")
 
+    def with_today(self, today: date) -> "Period":
+        """The same period, marked "to date" when `today` falls in it (or before its end)."""
+        if self.last_day < today:
+            return self
+        return Period(self.kind, self.start, self.end, self.label, today)
+
 
 # Periods a hand-edited query string may ask for: pandas cannot represent dates before 1677,
 # and no marketing data is older than this or further ahead.
@@ -67,8 +93,14 @@ def _month(value: str) -> date | None:
 
 
 def parse_period(params, today: date) -> tuple[Period, list[str]]:
-    """The period the picker asks for (default: last complete month before `today`, the
-    workspace's today), and any input errors."""
+    """The period the picker asks for, and any input errors. Month and Quarter default the same
+    way: the last complete one before `today` (the workspace's). A period still running is
+    marked "to date" (Period.as_of), so its targets are pro-rated."""
+    period, errors = _parse_period(params, today)
+    return period.with_today(today), errors
+
+
+def _parse_period(params, today: date) -> tuple[Period, list[str]]:
     errors = []
     this_month = today.replace(day=1)
     last_month = (pd.Timestamp(this_month) - pd.DateOffset(months=1)).date()
@@ -83,8 +115,8 @@ def parse_period(params, today: date) -> tuple[Period, list[str]]:
         else:
             if params.get("quarter"):
                 errors.append(_("Quarter must look like 2026-Q3."))
-            q = (last_month.month - 1) // 3
-            start = date(last_month.year, 3 * q + 1, 1)
+            this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+            start = (pd.Timestamp(this_quarter) - pd.DateOffset(months=3)).date()
         end = (pd.Timestamp(start) + pd.DateOffset(months=2)).date()
         q = (start.month - 1) // 3 + 1
         return Period("quarter", start, end, f"{start.year}-Q{q}"), errors
@@ -104,11 +136,19 @@ def default_period(workspace: Workspace) -> Period:
     return parse_period({}, workspace_today(workspace))[0]
 
 
-def recent_months(n: int, today: date) -> list[str]:
-    """The last n months up to `today`'s as YYYY-MM, newest first (for the picker)."""
+def recent_months(n: int, today: date) -> list[dict]:
+    """The last n months up to `today`'s, newest first (for the picker): value YYYY-MM and a
+    label in the page's language, the running month marked "to date"."""
+    from django.utils.formats import date_format
+
     this_month = today.replace(day=1)
-    return [d.strftime("%Y-%m") for d in
-            pd.date_range(end=this_month, periods=n, freq="MS")[::-1]]
+    out = []
+    for d in pd.date_range(end=this_month, periods=n, freq="MS")[::-1]:
+        label = date_format(d.date(), "F Y")
+        if d.date() == this_month:
+            label = _("%(month)s (to date)") % {"month": label}
+        out.append({"value": d.strftime("%Y-%m"), "label": label})
+    return out
 
 
 def _load(workspace: Workspace, start: date, end: date) -> pd.DataFrame:
@@ -122,9 +162,11 @@ def _load(workspace: Workspace, start: date, end: date) -> pd.DataFrame:
     return df
 
 
-def headline(workspace: Workspace, cur_v: dict, prev_v: dict) -> list[dict]:
+def headline(workspace: Workspace, cur_v: dict, prev_v: dict,
+             elapsed_share: float = 1.0) -> list[dict]:
     """The key numbers of the period (workspace-level `lookup`s) with the change against the
-    previous period."""
+    previous period. For a period still running, a sum is compared with the previous period's
+    sum pro-rated to the same share of its last month (`elapsed_share`), never with the whole."""
     keys = ["revenue", "new_customers", "leads", "spend", "cac", ltv_key(workspace), "ltv_cac",
             "cac_payback_months", "churn", "nrr_monthly"]
     out = []
@@ -133,6 +175,8 @@ def headline(workspace: Workspace, cur_v: dict, prev_v: dict) -> list[dict]:
             continue
         d = REGISTRY[key]
         now, before = cur_v.get((key, "")), prev_v.get((key, ""))
+        if d.additive and before is not None and elapsed_share < 1.0:
+            before = before * elapsed_share
         change = None
         if now is not None and before not in (None, 0):
             change = (now - before) / abs(before)
@@ -140,8 +184,16 @@ def headline(workspace: Workspace, cur_v: dict, prev_v: dict) -> list[dict]:
         if change is not None and d.direction != "neutral" and change != 0:
             good = (change > 0) == (d.direction == "up")
         out.append({"key": key, "label": d.label, "unit": d.unit, "value": now,
+                    "description": d.description, "additive": d.additive,
                     "previous": before, "change": change, "good": good})
     return out
+
+
+def _prev_share(period: Period) -> float:
+    """The share of the previous period a running period's sums are compared with: its
+    complete months plus the elapsed share of the running one, over its length."""
+    n = len(period.months)
+    return (n - 1 + period.elapsed_share) / n
 
 
 def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str,
@@ -165,6 +217,7 @@ def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str
             "ltv_cac": ratio_of("ltv_cac", {"ltv": ltv, "cac": cac}),
             "lead_quality": values.get("lead_quality"),
             "acceptance": values.get("lead_acceptance_rate"),
+            "inputs": values,
         })
     field, _, desc = sort.partition(":")
     if field not in {"name", "spend", "leads", "customers", "cac", "roas", "ltv_cac",
@@ -176,16 +229,42 @@ def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str
     return present + missing
 
 
+def channel_totals(rows: list[dict], model: str, ltv: float | None) -> dict | None:
+    """The channel table's totals row: spend, leads and customers summed over the channels;
+    CAC, ROAS and LTV:CAC divided from those sums as the registry declares them (never an
+    average of the rows)."""
+    if not rows:
+        return None
+    sums: dict[str, float] = {}
+    for r in rows:
+        for k, v in r["inputs"].items():
+            if is_additive(k):
+                sums[k] = sums.get(k, 0.0) + v
+    cac = ratio_of(f"cac.{model}", sums)
+    return {"spend": sums.get("spend"), "leads": sums.get("leads"),
+            "customers": sums.get(f"attributed_conversions.{model}"), "cac": cac,
+            "roas": ratio_of(f"roas.{model}", sums),
+            "ltv_cac": ratio_of("ltv_cac", {"ltv": ltv, "cac": cac})}
+
+
 def funnel(cur: pd.DataFrame) -> list[dict]:
+    """Each funnel stage over the period: entries, entries as a share of the previous stage's
+    entries (what the chart's bars show, so chart and table read the same number), and the
+    share of the stage's own entrants who reached the next stage (a cohort rate: a customer
+    who became an advocate this period but entered before it is not in it)."""
     from crm.models import FUNNEL_STAGES, Stage
 
     values = lookup(cur)
     out = []
+    before = None
     for s in FUNNEL_STAGES:
-        out.append({"stage": s.value, "label": Stage(s).label,
-                    "entries": values.get(("funnel_entries", s.value)),
+        entries = values.get(("funnel_entries", s.value))
+        out.append({"stage": s.value, "label": Stage(s).label, "entries": entries,
+                    "of_previous": (entries / before if entries is not None and before
+                                    else None),
                     "conversion": values.get(("funnel_conversion", s.value)),
                     "days": values.get(("funnel_days_to_next", s.value))})
+        before = entries
     return out
 
 
@@ -207,6 +286,29 @@ def cohort_matrix(workspace: Workspace, end: date, months: int = 12) -> pd.DataF
     return df.pivot(index="cohort", columns="age", values="value").sort_index()
 
 
+def cohort_rows(workspace: Workspace, end: date, months: int = 12) -> dict:
+    """The cohort heat map as table rows: each first-purchase month with its size (customers)
+    and its retention shares by months since, each with a shade 0–5 (darker = more customers
+    still buying)."""
+    matrix = cohort_matrix(workspace, end, months)
+    if matrix is None or matrix.empty:
+        return {"ages": [], "rows": []}
+    sizes = dict(MetricValue.objects.filter(
+        workspace=workspace, key="cohort_size", grain="month", dimension="",
+        period__in=list(matrix.index)).values_list("period", "value"))
+    ages = [int(a) for a in matrix.columns]
+    rows = []
+    for cohort, shares in matrix.iterrows():
+        cells = []
+        for age in ages:
+            v = shares.get(age)
+            v = None if v is None or pd.isna(v) else float(v)
+            cells.append({"age": age, "value": v,
+                          "shade": None if v is None else min(5, int(v * 5 + 0.5))})
+        rows.append({"cohort": cohort, "size": sizes.get(cohort), "cells": cells})
+    return {"ages": ages, "rows": rows}
+
+
 def trend(workspace: Workspace, keys: list[str], end: date, months: int = 12) -> pd.DataFrame:
     """Monthly workspace-level values of `keys` for the `months` up to `end`."""
     start = (pd.Timestamp(end) - pd.DateOffset(months=months - 1)).date()
@@ -224,11 +326,22 @@ def freshness(workspace: Workspace) -> dict:
                                                   MetricRun.Status.RUNNING)), None)
     from crm.corrections import corrected_since
 
-    # an order, event or spend row corrected or deleted since the last good run started
-    stale = last_ok is not None and corrected_since(workspace, last_ok.started_at
-                                                    or last_ok.created_at)
+    stale = corrected = False
+    if last_ok is not None:
+        # an order, event or spend row corrected or deleted since the last good run started
+        corrected = corrected_since(workspace, last_ok.started_at or last_ok.created_at)
+    if last_ok is not None and last_ok.finished_at is not None:
+        from django.utils import timezone
+
+        from crm.models import ImportJob
+
+        last_ok.just_now = (timezone.now() - last_ok.finished_at).total_seconds() < 60
+        # an import finished after the last run: the numbers do not include it yet
+        stale = ImportJob.objects.filter(workspace=workspace, status=ImportJob.Status.DONE,
+                                         finished_at__gt=last_ok.finished_at).exists()
     return {"last": runs[0] if runs else None, "last_ok": last_ok, "active": active,
-            "recent": runs, "stale": stale}
+            "stale": stale or corrected, "corrected": corrected, "imported": stale,
+            "recent": runs}
 
 
 def dashboard_data(workspace: Workspace, params) -> dict:
@@ -250,16 +363,19 @@ def dashboard_data(workspace: Workspace, params) -> dict:
         query["quarter"] = period.label
     else:
         query.update({"from": f"{period.start:%Y-%m}", "to": f"{period.end:%Y-%m}"})
+    ltv = totals.get((ltv_key(workspace), ""))
+    channels = channel_table(workspace, cur_channel, model, params.get("sort", ""), ltv)
     return {
         "base_query": urlencode(query), "channel_columns": CHANNEL_COLUMNS,
         "period": period, "previous": prev, "errors": errors, "model": model,
         "models": list(ATTRIBUTION_MODELS.items()),
         "has_data": MetricValue.objects.filter(workspace=workspace).exists(),
-        "headline": headline(workspace, totals, prev_totals),
-        "channels": channel_table(workspace, cur_channel, model, params.get("sort", ""),
-                                  totals.get((ltv_key(workspace), ""))),
+        "headline": headline(workspace, totals, prev_totals,
+                             _prev_share(period) if period.to_date else 1.0),
+        "channels": channels, "channel_total": channel_totals(channels, model, ltv),
         "sort": params.get("sort", "spend:desc"),
         "funnel": funnel(aggregate(df, period.months, "stage")),
         "freshness": freshness(workspace),
         "month_choices": recent_months(12, workspace_today(workspace)),
+        "today": (date_format(period.as_of, "DATE_FORMAT") if period.as_of else ""),
     }

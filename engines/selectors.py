@@ -93,8 +93,11 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
         return []
     plans = {k.pk: _kpi_periods(k.grain, last_day, TREND_PERIODS) for k in kpis}
     first = min(p[0] for p in plans.values())
+    keys = set()
+    for k in kpis:  # a ratio KPI over several months is divided from its inputs' sums
+        keys |= {k.metric_key, *_ratio_inputs(k.metric_key)}
     rows = MetricValue.objects.filter(
-        workspace=workspace, key__in={k.metric_key for k in kpis}, grain__in=["week", "month"],
+        workspace=workspace, key__in=keys, grain__in=["week", "month"],
         period__gte=first, period__lte=last_day).values_list(
         "key", "grain", "period", "dimension", "dimension_value", "value")
     records = list(rows)
@@ -119,15 +122,30 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
         months = [add_months(start, i) for i in range(3)]
         return lookup(aggregate(parts[kpi.pk], months, dim)).get((kpi.metric_key, dim_value))
 
+    whole = hasattr(period, "months")  # the dashboard's Period: every KPI over its months
+    extra = [m for m in (period.months if whole else []) if m < first]
+    if extra:  # a long custom range reaches before the trend's first period
+        records += list(MetricValue.objects.filter(
+            workspace=workspace, key__in=keys, grain="month",
+            period__gte=extra[0], period__lt=first).values_list(
+            "key", "grain", "period", "dimension", "dimension_value", "value"))
     out = []
     for kpi in kpis:  # a handful of KPIs, over frames already in memory
         starts = plans[kpi.pk]
         trend = [(s, value_of(kpi, s)) for s in starts]
         current_start, actual = trend[-1]
+        d = REGISTRY.get(kpi.metric_key)
+        unit = d.unit if d else ""
         targets = {t.period: t.target for t in kpi.targets.all()}
         target = targets.get(current_start, kpi.target)
         target = float(target) if target is not None else None
+        if whole and kpi.grain in ("month", "quarter"):
+            actual, target = _kpi_over_period(kpi, period, records, targets,
+                                              bool(d and d.additive))
+        if unit == "count" and target is not None:
+            target = float(round(target))  # a count target is a whole number (22, not 22.05)
         attainment = good = None
+        status = ""
         if actual is not None and target is not None:
             if kpi.direction == kpi.Direction.UP:
                 attainment = actual / target if target else None
@@ -135,18 +153,108 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
             else:
                 attainment = target / actual if actual else None
                 good = actual <= target
+            status = target_status(actual, target, kpi.direction, unit)
         lo, hi = kpi.guardrail_min, kpi.guardrail_max
         breach = actual is not None and ((lo is not None and actual < float(lo))
                                          or (hi is not None and actual > float(hi)))
-        d = REGISTRY.get(kpi.metric_key)
         out.append({
             "kpi": kpi, "key": kpi.metric_key, "label": d.label if d else kpi.metric_key,
-            "unit": d.unit if d else "", "period": current_start,
+            "unit": unit, "period": current_start, "status": status,
+            "to_date": bool(whole and period.to_date and kpi.grain in ("month", "quarter")),
             "period_end": (current_start + timedelta(days=6) if kpi.grain == "week" else None),
             "actual": actual, "target": target, "attainment": attainment, "good": good,
             "guardrail_breach": breach, "trend": trend,
         })
     return out
+
+
+def metric_definitions() -> list[dict]:
+    """The registry grouped by family for the definitions page: one entry per metric (per-model
+    keys collapse to their base), with its ratio's inputs named by their labels."""
+    from .metrics.registry import REGISTRY
+
+    families: dict[str, list] = {}
+    seen = set()
+    for key in sorted(REGISTRY):
+        d = REGISTRY[key]
+        base = key.rsplit(".", 1)[0] if d.model else key
+        if base in seen:
+            continue
+        seen.add(base)
+        ratio = None
+        if d.ratio is not None:
+            label = lambda k: REGISTRY[k].label if k in REGISTRY else k  # noqa: E731
+            ratio = {"numerator": label(d.ratio.numerator),
+                     "denominator": label(d.ratio.denominator), "scale": d.ratio.scale}
+        families.setdefault(d.family, []).append(
+            {"key": base, "label": d.label, "unit": d.unit, "direction": d.direction,
+             "description": d.description, "additive": d.additive, "ratio": ratio,
+             "per_model": bool(d.model)})
+    return [{"family": f, "metrics": ms} for f, ms in sorted(families.items())]
+
+
+ON_TARGET_TOLERANCE = 0.02  # within 2 % of the target reads "on target"
+
+
+def target_status(actual: float, target: float, direction: str, unit: str = "") -> str:
+    """"better", "on" or "worse" than target, in the metric's direction (for a cost, below
+    the target is better). Counts compare as whole numbers."""
+    if direction not in ("up", "down"):
+        return ""
+    if unit == "count":
+        actual, target = round(actual), round(target)
+    if abs(actual - target) <= ON_TARGET_TOLERANCE * abs(target):
+        return "on"
+    return "better" if (actual > target) == (direction == "up") else "worse"
+
+
+def _ratio_inputs(key: str) -> set[str]:
+    """The stored keys a ratio metric is divided from (empty for other metrics)."""
+    from .metrics.registry import REGISTRY
+
+    d = REGISTRY.get(key)
+    if d is None or d.ratio is None:
+        return set()
+    return {k for k in (d.ratio.numerator, d.ratio.denominator, d.ratio.when_positive) if k}
+
+
+def _kpi_over_period(kpi, period, records, targets: dict, additive: bool):
+    """(actual, target) of a month- or quarter-grain KPI over the dashboard period's months:
+    the actual rolled up as the registry declares it (sums, recomputed ratios, last value);
+    the target from each month's share — monthly targets summed for a sum and averaged
+    otherwise, a quarter's target split in three for a sum — and for a period still running
+    the last month's share of a sum pro-rated by the days passed."""
+    import pandas as pd
+
+    from .metrics.rollup import aggregate, lookup
+
+    dim, dim_value = "", ""
+    if kpi.scope == kpi.Scope.CHANNEL:
+        dim, dim_value = "channel", kpi.channel.key if kpi.channel_id else ""
+    elif kpi.scope == kpi.Scope.SEGMENT:
+        dim, dim_value = "segment", str(kpi.segment.code) if kpi.segment_id else ""
+    months = period.months
+    wanted = {kpi.metric_key, *_ratio_inputs(kpi.metric_key)}
+    frame = pd.DataFrame.from_records(
+        [(k, p, dm, dv, v) for k, g, p, dm, dv, v in records
+         if k in wanted and g == "month" and dm == dim and p in set(months)],
+        columns=["key", "period", "dimension", "dimension_value", "value"])
+    actual = lookup(aggregate(frame, months, dim)).get((kpi.metric_key, dim_value))
+    shares = []
+    for m in months:
+        if kpi.grain == "quarter":
+            t = targets.get(period_start("quarter", m), kpi.target)
+            t = None if t is None else float(t) / (3 if additive else 1)
+        else:
+            t = targets.get(m, kpi.target)
+            t = None if t is None else float(t)
+        if t is None:
+            return actual, None
+        shares.append(t)
+    if additive:
+        shares[-1] *= period.elapsed_share
+        return actual, sum(shares)
+    return actual, sum(shares) / len(shares)
 
 
 # --- growth engines ------------------------------------------------------------------------

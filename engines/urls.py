@@ -7,6 +7,7 @@ urlpatterns = [
     path("metrics/recompute/", views.recompute, name="metrics_recompute"),
     path("metrics/runs/<uuid:run_code>/", views.run_status, name="metric_run_status"),
     path("kpis/", views.kpis, name="kpis"),
+    path("metrics/definitions/", views.metric_definitions, name="metric_definitions"),
     path("revenue/movements/", views_revenue.mrr_movements, name="mrr_movements"),
     path("models/", views_revenue.models_page, name="models"),
     path("kpis/new/", views.kpi_create, name="kpi_create"),

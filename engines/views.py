@@ -38,7 +38,7 @@ def home(request):
     data["fig_trend"] = charts.trend_figure(
         dashboard.trend(ws, ["revenue", "new_customers"], end),
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
-    data["fig_cohorts"] = charts.cohort_figure(dashboard.cohort_matrix(ws, end))
+    data["cohorts"] = dashboard.cohort_rows(ws, end)
     data.update(views_revenue.mrr_section(ws, end))
     return render(request, "engines/dashboard.html", data)
 
@@ -73,6 +73,14 @@ def run_status(request, run_code):
     run = selectors.get_metric_run(request.workspace, run_code)
     return render(request, "engines/partials/run_status.html",
                   {"run": run, "freshness": dashboard.freshness(request.workspace)})
+
+
+@workspace_view("metrics.view")
+def metric_definitions(request):
+    """Every metric the dashboard shows: what it counts, its unit, which way is good, and for
+    a ratio the two inputs it is divided from (the registry's one declaration)."""
+    return render(request, "engines/metric_definitions.html",
+                  {"families": selectors.metric_definitions()})
 
 
 @workspace_view("metrics.view")

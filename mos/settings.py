@@ -218,7 +218,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Third-party browser code comes from the Python packages that ship it (no CDN, no copies):
-# htmx from django-htmx (an installed app), plotly.min.js from plotly's package data,
+# htmx from django-htmx (an installed app), plotly.min.js from plotly's package data (the
+# dashboard loads the smaller partial bundle committed in static/vendor/plotly instead),
 # Swagger UI from drf-spectacular-sidecar.
 STATICFILES_DIRS = [BASE_DIR / "static",
                     ("plotly", Path(plotly.__file__).parent / "package_data")]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from .actors import Actor
+from .display import workspace_display
 from .selectors import get_membership
 
 
@@ -32,7 +33,8 @@ def workspace_view(perm: str = "workspace.view", *, write_perm: str | None = Non
             if write_perm and request.method not in ("GET", "HEAD") and not request.actor.can(
                     write_perm):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            with workspace_display(request.workspace, request.user):
+                return view(request, *args, **kwargs)
 
         wrapped.mos_perm = perm
         return wrapped

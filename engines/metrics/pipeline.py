@@ -29,7 +29,7 @@ from .economics import ATTRIBUTED_COLUMNS, empty_attributed
 from .loaders import Window, load_frames
 from .registry import ATTRIBUTION_MODELS, REGISTRY, VALUE_COLUMNS
 from engines.models import MetricRun, MetricValue
-from mos.periods import workspace_today
+from mos.periods import month_starts, period_start, workspace_today
 
 DEFAULT_WINDOW_DAYS = 400
 UNIQUE_FIELDS = ["key", "grain", "period", "dimension", "dimension_value"]
@@ -396,7 +396,7 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk) -> i
             _add_timing(run, step.name, t0)
     _step(run, "write", total - 1, total, token, chunk)
     t0 = time.perf_counter()
-    values = in_window(parts, window)
+    values = with_zero_counts(in_window(parts, window), window, steps)
     families = {s.name for s in steps}
     keys = set(values["key"]) | {k for k, d in REGISTRY.items() if d.family in families}
     with transaction.atomic():
@@ -436,6 +436,42 @@ def in_window(parts: list[pd.DataFrame], window: Window) -> pd.DataFrame:
     v["dimension_value"] = v["dimension_value"].fillna("").astype(str).str.slice(0, 200)
     # two families must never claim the same number; if they do, the first one wins
     return v.drop_duplicates(UNIQUE_FIELDS, keep="first").reset_index(drop=True)
+
+
+# Workspace-level counts where "none happened" is a value: a period with no new customer stores
+# 0, so a reader tells 0 from "not computed" and a quarter's sum has every month in it.
+ZERO_FILL_KEYS = ("leads", "new_customers", "orders", "clicks", "impressions")
+
+
+def _period_starts(grain: str, window: Window) -> list[date]:
+    if grain == "month":
+        return [m for m in month_starts(window.start, window.end) if m >= window.start]
+    if grain == "week":
+        first = period_start("week", window.start)
+        if first < window.start:
+            first += timedelta(weeks=1)
+        return [first + timedelta(weeks=i)
+                for i in range((window.end - first).days // 7 + 1)]
+    return []
+
+
+def with_zero_counts(values: pd.DataFrame, window: Window, steps) -> pd.DataFrame:
+    """`values` plus a 0 for every ZERO_FILL_KEYS count (workspace level) and period of the
+    window, at the grains its family computes, that has no value. A workspace with nothing
+    measured at all stays empty (its dashboard says so)."""
+    if values.empty:
+        return values
+    rows = []
+    for step in steps:
+        keys = [k for k in ZERO_FILL_KEYS if k in REGISTRY and REGISTRY[k].family == step.name]
+        for grain in step.grains if keys else ():
+            for start in _period_starts(grain, window):
+                rows += [(k, grain, start, "", "", 0.0) for k in keys]
+    if not rows:
+        return values
+    zeros = pd.DataFrame(rows, columns=VALUE_COLUMNS)
+    both = pd.concat([values, zeros], ignore_index=True) if len(values) else zeros
+    return both.drop_duplicates(UNIQUE_FIELDS, keep="first").reset_index(drop=True)
 
 
 def replace_values(run: MetricRun, values: pd.DataFrame, *, keys: set[str], since: date,

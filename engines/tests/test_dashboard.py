@@ -80,7 +80,7 @@ def test_dashboard_page_renders_and_channel_partial(owner_client, workspace):
     r = owner_client.get(f"/w/{workspace.slug}/?month=2026-10")
     assert r.status_code == 200
     page = r.content.decode()
-    assert "plotly/plotly.min.js" in page and 'id="channel-table"' in page
+    assert "vendor/plotly/plotly-finance.min.js" in page and 'id="channel-table"' in page
     r = owner_client.get(f"/w/{workspace.slug}/?month=2026-10&sort=spend:asc",
                          HTTP_HX_REQUEST="true", HTTP_HX_TARGET="channel-table")
     body = r.content.decode()

@@ -54,7 +54,7 @@ def test_drill_down_lists_the_churned_customer_and_exports_csv(owner_client, sub
     assert r.status_code == 200
     html = r.content.decode()
     assert "a@x.test" not in html and "HYPERLINK" in html and "Basma" not in html
-    assert "1 customer, 90.00 of MRR." in html
+    assert "1 customer, USD\u00a090.00 of MRR." in html  # the workspace currency
     r = owner_client.get(url, {"month": f"{today:%Y-%m}", "kind": "churn", "format": "csv"})
     assert r["Content-Type"].startswith("text/csv")
     lines = r.content.decode("utf-8-sig").splitlines()
