@@ -107,7 +107,7 @@ class PercentField(forms.DecimalField):
 class WorkspaceSettingsForm(forms.ModelForm):
     default_margin = PercentField(
         label=_("Default gross margin (%)"),
-        help_text=_("Typed as a percentage: 70 means 70 % of revenue is gross margin."))
+        help_text=_("Typed as a percentage: 70 means that 70 percent of revenue is gross margin."))
 
     class Meta:
         model = Workspace
