@@ -123,7 +123,7 @@ def test_engine_checkin_is_kept_as_history(owner_client, workspace, running):
                                 "what_we_learned": "", "next_step": ""})
     page = owner_client.get(url).content.decode()
     assert page.index("Shorter trial e-mail") < page.index("New pricing page")
-    assert "Week of" in page and "March 2, 2026" in page  # stored as the week's Monday
+    assert "Week of" in page and "2 Mar 2026" in page  # stored as the week's Monday (day-first)
 
 
 def test_experiment_page_is_cached_per_state_of_its_results(owner_client, workspace,

@@ -48,7 +48,7 @@ def test_page_shows_the_seven_sections_and_the_proposals(owner_client, workspace
                   "three experiments"):
         assert title in body, title
     # the Stop proposal says which numbers it came from
-    assert "CAC 250 missed its target of 200." in body
+    assert "CAC USD\xa0250 missed its target of USD\xa0200." in body
     assert "ROAS 0.8×" in body
 
 
