@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.ingest.common import is_null_token
+
 MAX_ROWS = 1_000_000
 HEADER_SEARCH_LINES = 15  # title lines an export may put above its header
 DELIMITERS = ("\t", ",", ";")
@@ -620,9 +622,6 @@ def iter_records(binary, shape: FileShape, *, skipped: list | None = None
 # --- values ----------------------------------------------------------------------------------
 
 EMPTY = {"", "--", " --", "-", "n/a", "null"}
-# text cells that mean "no value" (as crm.ingest.common.NULL_TOKENS): never stored or matched
-NO_VALUE = frozenset({"", "--", "-", "null", "n/a", "na", "none", "nil", "#n/a", "(none)",
-                      "(blank)", "undefined"})
 _THOUSANDS = re.compile(r"-?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")
 # "1.234,56" / "1 234,56": thousands dots or spaces and a decimal comma (German, French locales)
@@ -748,7 +747,7 @@ def read_row(shape: FileShape, line: int, cells: list[str]) -> Row:
             v = raw.strip()
             if v[:1] == "'" and v[1:2] and (v[1].isdigit() or v[1] == "+"):
                 v = v[1:]  # Shopify's (and Excel's) text marker before ids and phones
-            row.values[key] = "" if v.lower() in NO_VALUE else v
+            row.values[key] = "" if is_null_token(v) else v  # "null", "N/A": no value
             continue
         cleaner = {"int": clean_int, "decimal": clean_decimal, "date": clean_date,
                    "date_us": clean_date_us, "datetime": clean_datetime}[f.type]
