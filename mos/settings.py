@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "experiments",
     "automation",
     "reports",
+    "planning",
     "demo",
 ]
 

@@ -21,6 +21,7 @@ PAGE_URL_MODULES = [
     "experiments.urls",
     "automation.urls",
     "reports.urls",
+    "planning.urls",
 ]
 
 

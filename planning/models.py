@@ -1,0 +1,2 @@
+"""Planning models. Each area of the planning app has its own module; they are imported here
+so Django finds them."""
