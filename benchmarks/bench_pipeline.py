@@ -208,67 +208,58 @@ def generate(ws_id: int, channel_ids: np.ndarray, n_contacts: int, events_per_co
     return counts
 
 
-# --- bare SQL: the same core aggregations -------------------------------------------------------
+# --- the anchor: the core month figures in hand-written SQL ---------------------------------
 
-BARE_SQL = {
-    "spend per channel per month": """
-        SELECT date_trunc('month', date) AS m, channel_id, SUM(amount), SUM(impressions),
-               SUM(clicks)
-        FROM engines_spend WHERE workspace_id = %(ws)s AND date >= %(start)s AND date <= %(end)s
-        GROUP BY 1, 2""",
-    "leads per month (first lead-or-later stage)": """
-        SELECT date_trunc('month', first_at) AS m, COUNT(*) FROM (
-            SELECT contact_id, MIN(at) AS first_at FROM crm_stagechange
-            WHERE workspace_id = %(ws)s
-              AND to_stage IN ('lead','mql','sql','opportunity','customer','advocate')
-            GROUP BY contact_id) f
-        WHERE first_at >= %(start)s AND first_at < %(end_excl)s GROUP BY 1""",
-    "new customers per month": """
-        SELECT date_trunc('month', first_at) AS m, COUNT(*) FROM (
-            SELECT contact_id, MIN(t) AS first_at FROM (
-                SELECT contact_id, at AS t FROM crm_stagechange
-                WHERE workspace_id = %(ws)s AND to_stage IN ('customer', 'advocate')
-                UNION ALL
-                SELECT contact_id, occurred_at FROM crm_order
-                WHERE workspace_id = %(ws)s AND kind <> 'refund') u
-            GROUP BY contact_id) f
-        WHERE first_at >= %(start)s AND first_at < %(end_excl)s GROUP BY 1""",
-    "revenue per month": """
-        SELECT date_trunc('month', occurred_at) AS m,
-               SUM(CASE WHEN kind = 'refund' THEN -amount ELSE amount END), COUNT(*)
-        FROM crm_order WHERE workspace_id = %(ws)s AND occurred_at >= %(start)s
-          AND occurred_at < %(end_excl)s GROUP BY 1""",
-    "first-touch channel per converting contact": """
-        WITH conv AS (
-            SELECT contact_id, MIN(t) AS converted_at FROM (
-                SELECT contact_id, at AS t FROM crm_stagechange
-                WHERE workspace_id = %(ws)s AND to_stage IN ('customer', 'advocate')
-                UNION ALL
-                SELECT contact_id, occurred_at FROM crm_order
-                WHERE workspace_id = %(ws)s AND kind <> 'refund') u
-            GROUP BY contact_id HAVING MIN(t) >= %(start)s AND MIN(t) < %(end_excl)s)
-        SELECT DISTINCT ON (e.contact_id) e.contact_id, e.channel_id, conv.converted_at
-        FROM conv JOIN crm_event e ON e.contact_id = conv.contact_id
-        WHERE e.workspace_id = %(ws)s AND e.channel_id IS NOT NULL
-          AND e.occurred_at <= conv.converted_at
-          AND e.occurred_at >= conv.converted_at - interval '%(lookback)s days'
-        ORDER BY e.contact_id, e.occurred_at""",
-}
+CORE_SQL = ROOT / "benchmarks" / "core_month.sql"
 
 
-def time_bare_sql(ws_id: int, window) -> dict:
+def core_sql_query() -> str:
+    """core_month.sql with its psql variables (:ws, :'tz'…) as psycopg2 parameters."""
+    import re
+
+    text = "\n".join(line for line in CORE_SQL.read_text().splitlines()
+                     if not line.lstrip().startswith("--"))
+    return re.sub(r"(?<![:\w]):'?([a-z_]+)'?", r"%(\1)s", text.strip().rstrip(";"))
+
+
+def run_core_sql(ws, window) -> tuple[float, list]:
+    """(seconds, rows) of the anchor script over the run's window."""
     from django.db import connection
 
-    params = {"ws": ws_id, "start": window.start, "end": window.end,
-              "end_excl": window.end + timedelta(days=1), "lookback": 30}
-    out = {}
+    params = {"ws": ws.pk, "tz": ws.timezone or "UTC", "window_start": window.start,
+              "as_of": window.end, "lookback": int(ws.attribution_lookback_days)}
+    query = core_sql_query()
     with connection.cursor() as cur:
-        for name, sql in BARE_SQL.items():
-            t = time.perf_counter()
-            cur.execute(sql, params)
-            rows = cur.fetchall()
-            out[name] = (time.perf_counter() - t, len(rows))
-    return out
+        t = time.perf_counter()
+        cur.execute(query, params)
+        rows = cur.fetchall()
+        return time.perf_counter() - t, rows
+
+
+def compare_with_pipeline(ws, rows) -> tuple[int, list[str]]:
+    """(values compared, differences) between the anchor's rows and the stored MetricValues."""
+    from engines.models import MetricValue
+
+    stored = {(k, p, d, dv): v for k, p, d, dv, v in MetricValue.objects.filter(
+        workspace=ws, grain="month", key__in={r[0] for r in rows}).values_list(
+        "key", "period", "dimension", "dimension_value", "value")}
+    diffs, seen = [], set()
+    for key, period, dim, dim_value, value in rows:
+        k = (key, period, dim, dim_value)
+        seen.add(k)
+        got = stored.get(k)
+        if got is None or not np.isclose(got, float(value), rtol=1e-9, atol=1e-9):
+            diffs.append(f"{k}: SQL {value} pipeline {got}")
+    # and nothing the pipeline wrote for the same key and dimension is missing from the SQL
+    kinds = {(r[0], r[2]) for r in rows}
+    first = min((r[1] for r in rows), default=None)
+    diffs += [f"{k}: pipeline {v}, not in the SQL" for k, v in stored.items()
+              if (k[0], k[2]) in kinds and k not in seen and k[1] >= first]
+    return len(rows), diffs
+
+
+def median(xs: list[float]) -> float:
+    return float(np.median(xs)) if xs else float("nan")
 
 
 def main() -> None:
@@ -280,6 +271,7 @@ def main() -> None:
                     help="keep the database and its workspace if already generated")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--window-days", type=int, default=400)
+    ap.add_argument("--runs", type=int, default=3, help="timed passes of each side (median)")
     args = ap.parse_args()
     n_contacts = 100_000 if args.small else 1_000_000
     url = args.database_url + ("_small" if args.small and args.database_url == DEFAULT_URL
@@ -329,42 +321,44 @@ def main() -> None:
 
     window = Window.trailing(as_of=END, days=args.window_days,
                              lookback_days=ws.attribution_lookback_days, tz=ws.timezone)
-    bare_first = time_bare_sql(ws.pk, window)  # warms the cache for both sides alike
     from engines.models import MetricValue
 
+    run_core_sql(ws, window)  # warms the cache for both sides alike
     MetricValue.objects.filter(workspace=ws).delete()  # cold: every value is written
     run = MetricRun.objects.create(workspace=ws, trigger="manual")
     t = time.perf_counter()
-    run = pipeline.compute_workspace(run, as_of=END, window_days=args.window_days)
-    recompute = time.perf_counter() - t
+    run = pipeline.compute_workspace(run, as_of=END, window_days=args.window_days, force=True)
+    cold = time.perf_counter() - t
     if run.status != "succeeded":
-        print(run.error)
+        print(run.error, run.error_detail)
         sys.exit(1)
-    warm = MetricRun.objects.create(workspace=ws, trigger="nightly")
-    t = time.perf_counter()
-    warm = pipeline.compute_workspace(warm, as_of=END, window_days=args.window_days)
-    recompute_warm = time.perf_counter() - t
-    bare = time_bare_sql(ws.pk, window)
-    bare_total = sum(s for s, _ in bare.values())
-
     print(f"\nwindow {window.start} → {window.end} (history from {window.history_start})")
-    print(f"recompute (cold, empty MetricValue): {recompute:.1f} s, "
-          f"{run.rows_written:,} values written")
-    for step, seconds in run.timings.items():
-        print(f"  {step:<14} {seconds:8.2f} s   (second, nightly-like run: "
-              f"{warm.timings.get(step, 0):.2f} s)")
-    print(f"recompute again (nothing changed): {recompute_warm:.1f} s, "
-          f"{warm.rows_written:,} values written")
-    print(f"bare SQL (second pass; first pass {sum(s for s, _ in bare_first.values()):.1f} s): "
-          f"{bare_total:.1f} s")
-    for name, (seconds, rows) in bare.items():
-        print(f"  {name:<46} {seconds:8.2f} s  {rows:,} rows")
-    print(f"ratio recompute / bare SQL: {recompute / bare_total:.1f}×  "
-          f"(goal: ≤ 60 s and ≤ 3×)")
-    print("note: the bare SQL is a floor, not the same work: 5 month-grain aggregates returned\n"
-          "      to the client; the recompute also does weeks, channel/campaign breakdowns, six\n"
-          "      attribution models, funnel, retention, churn, NRR, CRM, CLV fits and the write.")
+    print(f"cold recompute (empty MetricValue): {cold:.1f} s, {run.rows_written:,} values written")
 
+    sql_s, full_s, steps = [], [], []
+    for i in range(args.runs):  # alternate, so both sides see the same machine load
+        s, rows = run_core_sql(ws, window)
+        sql_s.append(s)
+        full = MetricRun.objects.create(workspace=ws, trigger="manual")
+        t = time.perf_counter()
+        full = pipeline.compute_workspace(full, as_of=END, window_days=args.window_days,
+                                          force=True)
+        full_s.append(time.perf_counter() - t)
+        steps.append(full.timings)
+        print(f"  pass {i + 1}: core_month.sql {s:.2f} s, full recompute {full_s[-1]:.2f} s "
+              f"({full.rows_written:,} values written)", flush=True)
+    n, diffs = compare_with_pipeline(ws, rows)
+    print(f"core_month.sql vs the pipeline's MetricValues: {n} values compared, "
+          f"{len(diffs)} differ")
+    for d in diffs[:20]:
+        print("   ", d)
+    print("full recompute steps (median s): " + ", ".join(
+        f"{k} {median([t.get(k, 0) for t in steps]):.2f}" for k in steps[0]))
+    print(f"median of {args.runs}: core_month.sql {median(sql_s):.2f} s, "
+          f"full recompute {median(full_s):.2f} s, ratio {median(full_s) / median(sql_s):.2f}× "
+          f"(goal ≤ 2×)")
+    if diffs:
+        sys.exit(1)
 
 if __name__ == "__main__":
     main()

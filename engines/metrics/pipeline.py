@@ -326,7 +326,7 @@ def run_windows(run: MetricRun, *, as_of: date, window_days: int, ws) -> list[tu
 
 def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
                       as_of: date | None = None, steps: list[Step] | None = None,
-                      token=None) -> MetricRun:
+                      token=None, force: bool = False) -> MetricRun:
     """Recompute the run's workspace; the run ends succeeded or failed (never raises), with a
     human message on failure (the traceback goes to the log and to error_detail). A backfill
     is computed in chunks, with progress across them."""
