@@ -551,18 +551,65 @@ def save_models(run: MetricRun, fits: list[dict], preds: pd.DataFrame) -> None:
         holdout_predicted=_num(f.get("holdout_predicted")),
         holdout_actual=_num(f.get("holdout_actual")), details=_finite(f.get("details", {})))
         for f in fits])
-    ContactPrediction.objects.filter(workspace_id=run.workspace_id).delete()
+    replace_predictions(run, preds)
+
+
+PREDICTION_COLUMNS = {"p_alive": "p_alive", "expected_purchases": "expected_purchases_12m",
+                      "ltv_predicted": "predicted_clv"}
+
+
+def replace_predictions(run: MetricRun, preds: pd.DataFrame | None) -> int:
+    """Make the workspace's ContactPredictions exactly `preds`, writing only differences (as
+    replace_values does): a contact whose three numbers did not move keeps its row; the others
+    are deleted and inserted again (COPY on PostgreSQL). Returns the rows written."""
+    from engines.models import ContactPrediction
+
+    from .loaders import read_rows
+
+    table = ContactPrediction._meta.db_table
+    cols = list(PREDICTION_COLUMNS.values())
     if preds is None or preds.empty:
-        return
-    p = preds[["p_alive", "expected_purchases", "ltv_predicted"]].replace(
-        [np.inf, -np.inf], np.nan).dropna()
+        new = pd.DataFrame({c: pd.Series(dtype="float64") for c in ["contact_id", *cols]})
+    else:
+        p = preds[list(PREDICTION_COLUMNS)].replace([np.inf, -np.inf], np.nan).dropna()
+        new = p.rename(columns=PREDICTION_COLUMNS).astype("float64")
+        new.insert(0, "contact_id", p.index.to_numpy(dtype=np.int64))
+        new = new.reset_index(drop=True)
+    old = read_rows(f"SELECT id, contact_id, {', '.join(cols)} FROM {table} "
+                    "WHERE workspace_id = %s", [run.workspace_id], ["id", "contact_id", *cols])
+    stale_ids: list[int] = []
+    if len(old):
+        old = old.astype({"contact_id": "int64", **{c: "float64" for c in cols}})
+        both = old.merge(new, on="contact_id", how="outer", suffixes=("_old", ""),
+                         indicator=True)
+        same = both["_merge"] == "both"
+        for c in cols:
+            same &= np.isclose(both[c + "_old"], both[c], rtol=1e-12, atol=0.0)
+        stale_ids = [int(i) for i in both.loc[(both["_merge"] != "right_only") & ~same, "id"]]
+        new = both.loc[(both["_merge"] != "left_only") & ~same, ["contact_id", *cols]]
+        new = new.astype({"contact_id": "int64"})
+    for lo in range(0, len(stale_ids), 5000):
+        ContactPrediction.objects.filter(pk__in=stale_ids[lo:lo + 5000]).delete()
+    if new.empty:
+        return len(stale_ids)
     now = timezone.now()
-    ContactPrediction.objects.bulk_create([
-        ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
-                          p_alive=float(a), expected_purchases_12m=float(e),
-                          predicted_clv=float(v), computed_at=now)
-        for cid, a, e, v in zip(p.index, p["p_alive"], p["expected_purchases"],
-                                p["ltv_predicted"])], batch_size=5000)
+    if connection.vendor == "postgresql":
+        out = new.assign(workspace_id=run.workspace_id, run_id=run.pk, computed_at=now.isoformat())
+        out = out[["workspace_id", "contact_id", "run_id", *cols, "computed_at"]]
+        buf = io.StringIO()
+        out.to_csv(buf, index=False, header=False)
+        buf.seek(0)
+        with connection.cursor() as cur:
+            cur.cursor.copy_expert(
+                f"COPY {table} (workspace_id, contact_id, run_id, {', '.join(cols)}, computed_at)"
+                " FROM STDIN WITH (FORMAT csv)", buf)
+    else:
+        ContactPrediction.objects.bulk_create([
+            ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
+                              p_alive=float(a), expected_purchases_12m=float(e),
+                              predicted_clv=float(v), computed_at=now)
+            for cid, a, e, v in new.itertuples(index=False, name=None)], batch_size=5000)
+    return len(stale_ids) + len(new)
 
 
 def _num(x):
