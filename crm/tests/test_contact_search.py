@@ -68,3 +68,16 @@ def test_an_address_or_a_number_is_a_btree_range_scan(workspace, people, q, inde
         cur.execute("SET LOCAL enable_seqscan = off")
         plan = selectors.contact_list(workspace, q=q).explain()
     assert index in plan and "~>=~" in plan and "trgm" not in plan  # a range of the B-tree
+
+
+def test_a_search_counts_its_matches_up_to_the_search_cap(owner_client, workspace, people,
+                                                         monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 2)
+    Contact.objects.bulk_create([Contact(workspace=workspace, name=f"Wright {i}")
+                                 for i in range(3)])
+    body = owner_client.get(f"/w/{workspace.slug}/contacts/", {"q": "wright"},
+                            HTTP_HX_REQUEST="true").content.decode()
+    assert "of 2+" in body  # 4 match: counted up to the cap (1,000 in production, page 50)
+    body = owner_client.get(f"/w/{workspace.slug}/contacts/",
+                            HTTP_HX_REQUEST="true").content.decode()
+    assert "of 7" in body and "+" not in body.split("of 7")[1][:1]  # no search: all counted
