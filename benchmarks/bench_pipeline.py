@@ -347,8 +347,8 @@ def main() -> None:
     print(f"\nwindow {window.start} → {window.end} (history from {window.history_start})")
     print(f"cold recompute (empty MetricValue): {cold:.1f} s, {run.rows_written:,} values written")
 
-    sql_s, full_s, steps = [], [], []
-    for i in range(args.runs):  # alternate, so both sides see the same machine load
+    sql_s, full_s, same_s, steps = [], [], [], []
+    for i in range(args.runs):  # alternate, so all three see the same machine load
         s, rows = run_core_sql(ws, window)
         sql_s.append(s)
         full = MetricRun.objects.create(workspace=ws, trigger="manual")
@@ -357,8 +357,14 @@ def main() -> None:
                                           force=True)
         full_s.append(time.perf_counter() - t)
         steps.append(full.timings)
+        # nothing changed since that run: the incremental run (not forced)
+        again = MetricRun.objects.create(workspace=ws, trigger="nightly")
+        t = time.perf_counter()
+        again = pipeline.compute_workspace(again, as_of=end, window_days=args.window_days)
+        same_s.append(time.perf_counter() - t)
         print(f"  pass {i + 1}: core_month.sql {s:.2f} s, full recompute {full_s[-1]:.2f} s "
-              f"({full.rows_written:,} values written)", flush=True)
+              f"({full.rows_written:,} values written), nothing changed {same_s[-1]:.2f} s "
+              f"({again.rows_written:,} written, steps {sorted(again.timings)})", flush=True)
     n, diffs = compare_with_pipeline(ws, rows)
     print(f"core_month.sql vs the pipeline's MetricValues: {n} values compared, "
           f"{len(diffs)} differ")
@@ -369,15 +375,6 @@ def main() -> None:
     print(f"median of {args.runs}: core_month.sql {median(sql_s):.2f} s, "
           f"full recompute {median(full_s):.2f} s, ratio {median(full_s) / median(sql_s):.2f}× "
           f"(goal ≤ 2×)")
-    # nothing changed since the last run: the incremental run (not forced)
-    same_s = []
-    for i in range(args.runs):
-        again = MetricRun.objects.create(workspace=ws, trigger="nightly")
-        t = time.perf_counter()
-        again = pipeline.compute_workspace(again, as_of=end, window_days=args.window_days)
-        same_s.append(time.perf_counter() - t)
-        print(f"  nothing changed, pass {i + 1}: {same_s[-1]:.2f} s, "
-              f"{again.rows_written:,} values written, steps {sorted(again.timings)}", flush=True)
     print(f"median of {args.runs}: nothing-changed run {median(same_s):.2f} s = "
           f"{median(same_s) / median(full_s):.2f} of the full recompute (goal ≤ 0.10)")
     if diffs:

@@ -215,7 +215,8 @@ def main() -> None:
     if sample is None:
         fail("found no contact with a Latin name, an e-mail, a phone and a company")
     # an Arabic-script name near the middle of the table too
-    arabic = (Contact.objects.filter(workspace=ws, id__gte=mid, name__regex=r"^[\u0600-\u06FF ]{6,}$")
+    arabic = (Contact.objects.filter(workspace=ws, id__gte=mid,
+                                     name__regex=r"^[\u0600-\u06FF ]{6,}$")
               .order_by("id").values_list("name", flat=True).first())
     if arabic is None:
         fail("found no contact with an Arabic name")
