@@ -21,6 +21,7 @@ from ..forms import (
     StageMoveForm,
 )
 from ..models import ConsentChannel, Stage
+from ..activities.forms import ActivityForm
 from .common import is_htmx
 
 
@@ -56,6 +57,7 @@ def _contact_context(request, contact, **extra) -> dict:
             "-occurred_at", "-id")[:10],
         "stage_form": StageMoveForm(stage_names=stage_names, current=contact.stage),
         "panels": extensions.profile_panels(contact),
+        "activity_form": ActivityForm(workspace=request.workspace),
     }
     ctx.update(extra)
     return ctx
