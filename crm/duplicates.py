@@ -53,7 +53,8 @@ def _word_skeleton(word: str) -> str:
 def name_key(name: str) -> str:
     """The name's script-insensitive skeleton; '' when too short to mean anything."""
     # the article: "Al Harbi", "Al-Harbi", "Alharbi" and "الحربي" all become "hrb"
-    words = [w for w in _WORD.findall(name or "") if w.lower() not in ("al", "el")]
+    words = [w for w in _WORD.findall(normalise_arabic(name or ""))
+             if w.lower() not in ("al", "el")]
     words = [_word_skeleton(w) for w in words]
     words = [w[1:] if w.startswith("l") and len(w) >= 4 else w for w in words if w]
     key = " ".join(sorted(words))
