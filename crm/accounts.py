@@ -43,7 +43,10 @@ def account_list(workspace, *, q: str = "") -> QuerySet:
 
 def account_summary(account: Account) -> dict:
     """Contacts (with buying role, stage, score), stage mix, orders, revenue and MRR."""
-    contacts = list(Contact.objects.filter(workspace_id=account.workspace_id, account=account)
+    from .scoring.selectors import with_score
+
+    contacts = list(with_score(Contact.objects.filter(workspace_id=account.workspace_id,
+                                                      account=account))
                     .select_related("owner", "persona").order_by("-score", "name", "id"))
     mix: dict[str, int] = {}
     for c in contacts:

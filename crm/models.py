@@ -254,8 +254,6 @@ class Contact(models.Model):
                                         null=True, blank=True, related_name="+",
                                         verbose_name=_("source campaign"))
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
-    # the lead score (crm.scoring), 0–100; written only by the scoring recompute
-    score = models.PositiveSmallIntegerField(_("lead score"), default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -279,14 +277,26 @@ class Contact(models.Model):
             models.Index(fields=["workspace", "stage", "id"], name="contact_ws_stage_id"),
             models.Index(fields=["workspace", "owner"], name="contact_ws_owner"),
             models.Index(fields=["workspace", "phone"], name="contact_ws_phone"),
-            # score proposals (a stage at or above a threshold) and the band report
-            models.Index(fields=["workspace", "stage", "score"], name="contact_ws_stage_score"),
             models.Index(fields=["workspace", "source_channel", "-created_at", "-id"],
                          name="contact_ws_channel_created"),
         ]
 
     def __str__(self):
         return self.name or self.email or self.phone or self.external_id or str(self.code)[:8]
+
+    @property
+    def score(self) -> int:
+        """The lead score (ContactScore), or the `score` a queryset annotated (with_score)."""
+        if "_score" in self.__dict__:
+            return self._score
+        try:
+            return self.lead_score.score
+        except ContactScore.DoesNotExist:
+            return 0
+
+    @score.setter
+    def score(self, value) -> None:
+        self._score = value
 
 
 class StageChange(models.Model):
@@ -737,6 +747,21 @@ class Activity(models.Model):
     @property
     def is_open_task(self) -> bool:
         return self.kind == self.Kind.TASK and self.done_at is None
+
+
+class ContactScore(models.Model):
+    """A contact's lead score (crm.scoring), 0–100. Its own narrow table: the nightly rescore
+    rewrites many of them, and a row of the contacts table carries twenty indexes."""
+
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="lead_score")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    score = models.PositiveSmallIntegerField(_("lead score"), default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "score"], name="contact_score_ws_score")]
 
 
 class ScoringRule(models.Model):

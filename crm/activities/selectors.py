@@ -60,8 +60,10 @@ def my_day(workspace, user, *, upcoming_days: int = 7) -> dict:
                                          kind=Activity.Kind.TASK, done_at__isnull=True,
                                          due_at__lt=horizon)
                  .select_related("contact", "account").order_by("due_at", "id")[:300])
-    no_feedback = (Contact.objects.filter(workspace=workspace, owner=user,
-                                          stage__in=LEAD_STAGES)
+    from ..scoring.selectors import with_score
+
+    no_feedback = (with_score(Contact.objects.filter(workspace=workspace, owner=user,
+                                                     stage__in=LEAD_STAGES))
                    .filter(~Exists(LeadFeedback.objects.filter(contact=OuterRef("pk"))))
                    .select_related("account").order_by("-score", "-created_at", "-id"))
     return {

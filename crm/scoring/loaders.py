@@ -28,8 +28,10 @@ def load_contacts(workspace, rules: list[Rule], contact_ids=None) -> pd.DataFram
     props = {c: KT("properties__" + c[len("prop__"):]) for c in cols if c.startswith("prop__")}
     if props:
         qs = qs.annotate(**props)
-    rows = list(qs.order_by().values_list("id", "score", *cols))
-    return pd.DataFrame(rows, columns=["id", "score", *cols])
+    rows = list(qs.order_by().values_list("id", "lead_score__score", *cols))
+    frame = pd.DataFrame(rows, columns=["id", "score", *cols])
+    frame["score"] = frame["score"].fillna(-1)  # never scored: written whatever it gets
+    return frame
 
 
 def load_events(workspace, rules: list[Rule], as_of: date, contact_ids=None) -> pd.DataFrame:

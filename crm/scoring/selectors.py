@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import pandas as pd
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from ..models import Contact, ScoringRule, ScoringSettings, Stage, StageChange
 from .compute import band_conversion
 
 SQL_OR_LATER = [Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER, Stage.ADVOCATE]
 CUSTOMERS = [Stage.CUSTOMER, Stage.ADVOCATE]
+
+
+def with_score(qs: QuerySet) -> QuerySet:
+    """Contacts with their lead score as `score` (0 when never scored), to filter and sort."""
+    return qs.annotate(score=Coalesce("lead_score__score", Value(0)))
 
 
 def rules(workspace) -> QuerySet:
@@ -26,7 +32,8 @@ def proposals(workspace) -> dict:
     """Contacts whose score reaches the next stage's threshold: leads → MQL, MQLs → SQL,
     highest score first."""
     t = thresholds(workspace)
-    base = Contact.objects.filter(workspace=workspace).select_related("owner", "account")
+    base = with_score(Contact.objects.filter(workspace=workspace)).select_related("owner",
+                                                                                  "account")
     to_mql = base.filter(stage=Stage.LEAD, score__gte=t.mql_threshold)
     to_sql = base.filter(stage=Stage.MQL, score__gte=t.sql_threshold)
     return {"thresholds": t,
@@ -40,7 +47,7 @@ def band_report(workspace) -> list[dict]:
     "how well the score ranks", not as a forecast."""
     reached = StageChange.objects.filter(contact=OuterRef("pk"), to_stage__in=SQL_OR_LATER)
     became = StageChange.objects.filter(contact=OuterRef("pk"), to_stage__in=CUSTOMERS)
-    rows = list(Contact.objects.filter(workspace=workspace).order_by()
+    rows = list(with_score(Contact.objects.filter(workspace=workspace)).order_by()
                 .annotate(r=Exists(reached), b=Exists(became))
                 .values_list("score", "stage", "r", "b"))
     frame = pd.DataFrame(rows, columns=["score", "stage", "r", "b"])

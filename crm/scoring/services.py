@@ -94,18 +94,24 @@ def scoring_settings_update(*, actor: Actor, mql_threshold: int,
                           validate=validate)
 
 
-def _write_scores(pairs: list[tuple[int, int]]) -> None:
+UPSERT = ("INSERT INTO crm_contactscore (contact_id, workspace_id, score, computed_at) "
+          "VALUES {values} ON CONFLICT (contact_id) DO UPDATE SET score = excluded.score, "
+          "computed_at = excluded.computed_at")
+
+
+def _write_scores(workspace_id: int, pairs: list[tuple[int, int]]) -> None:
+    """Upsert (contact id, score) pairs into the narrow score table."""
     if not pairs:
         return
+    now = timezone.now()
+    rows = [(i, workspace_id, s, now) for i, s in pairs]
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             from psycopg2.extras import execute_values
 
-            execute_values(cur, "UPDATE crm_contact AS c SET score = v.s FROM (VALUES %s) "
-                                "AS v(id, s) WHERE c.id = v.id", pairs, page_size=10_000)
+            execute_values(cur, UPSERT.format(values="%s"), rows, page_size=10_000)
         else:
-            cur.executemany("UPDATE crm_contact SET score = %s WHERE id = %s",
-                            [(s, i) for i, s in pairs])
+            cur.executemany(UPSERT.format(values="(%s, %s, %s, %s)"), rows)
 
 
 def scores_recompute(workspace, contact_ids=None, *, as_of=None) -> int:
@@ -122,7 +128,7 @@ def scores_recompute(workspace, contact_ids=None, *, as_of=None) -> int:
     old = contacts.set_index("id")["score"].reindex(scores.index)
     changed = scores[scores.ne(old)]
     with transaction.atomic():
-        _write_scores([(int(i), int(s)) for i, s in changed.items()])
+        _write_scores(workspace.pk, [(int(i), int(s)) for i, s in changed.items()])
         if contact_ids is None:
             ScoringSettings.objects.update_or_create(workspace=workspace,
                                                      defaults={"computed_at": timezone.now()})
@@ -149,8 +155,10 @@ def proposals_accept(*, actor: Actor, contacts: list[Contact]) -> int:
 
     settings = scoring_settings_for(actor.workspace)
     moved = 0
-    for c in contacts:
-        c.refresh_from_db(fields=["stage", "score"])
+    from .selectors import with_score
+
+    for c in with_score(Contact.objects.filter(pk__in=[c.pk for c in contacts])
+                        .select_for_update(of=("self",))).order_by("id"):
         if c.stage == Stage.LEAD and c.score >= settings.mql_threshold:
             to, threshold = Stage.MQL, settings.mql_threshold
         elif c.stage == Stage.MQL and c.score >= settings.sql_threshold:

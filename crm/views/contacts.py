@@ -72,6 +72,7 @@ def _consent_rows(contact) -> list[dict]:
 @workspace_view("crm.view")
 def contact_detail(request, contact_code):
     contact = selectors.get_contact(request.workspace, contact_code)
+    contact.score = contact.score  # one query now, not one per {{ contact.score }}
     return render(request, "crm/contact_detail.html", _contact_context(request, contact))
 
 
