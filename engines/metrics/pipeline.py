@@ -129,7 +129,7 @@ def step_retention(ctx, grain):
 def step_crm(ctx, grain):
     f = ctx.frames
     return crm.compute_crm(f["orders"], f["lead_feedback"], f["events"], grain=grain,
-                           as_of=ctx.as_of)
+                           as_of=ctx.as_of, calls=f.get("calls"))
 
 
 def step_clv(ctx, grain):
