@@ -302,9 +302,6 @@ def contacts_merge(*, actor: Actor, survivor: Contact, merged: Contact,
     audit(actor, "contact.merge", survivor,
           changes={"merged": str(merged_code), "matched_on": matched_on, "moved": moved,
                    "filled": diff(before, snapshot(survivor, CONTACT_FIELDS))})
-    from .scoring.services import enqueue_rescore
-
-    enqueue_rescore(survivor.workspace_id, [survivor.pk])  # the survivor has more events now
     return record
 
 

@@ -191,20 +191,3 @@ def test_bulk_per_row_errors_and_idempotent_by_external_id(workspace, api, leads
     assert r.json()["results"][0]["status"] == "updated"
     assert Activity.objects.get(external_id="pbx-1").duration_seconds == 360
     assert Activity.objects.count() == 1
-
-
-def test_flow_task_is_a_crm_task_in_my_day(workspace, rep, leads):
-    """automation's create-task step writes a CRM task activity: the rep has one list."""
-    from automation.engine import _run_action
-    from automation.models import Enrollment, Flow, Step
-
-    mine, _ = leads
-    flow = Flow.objects.create(workspace=workspace, name="Trial", trigger="event",
-                               trigger_config={"event": "signup"}, goal="order")
-    step = Step.objects.create(workspace=workspace, flow=flow, kind="create_task",
-                               config={"title": "Call before the trial ends", "due_days": 2})
-    enr = Enrollment.objects.create(workspace=workspace, flow=flow, contact=mine)
-    _run_action(step, enr, mine, timezone.now())
-    day = selectors.my_day(workspace, rep)
-    assert [t.subject for t in day["upcoming"]] == ["Call before the trial ends"]
-    assert day["upcoming"][0].source == f"flow:{flow.code}"

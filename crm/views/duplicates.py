@@ -50,6 +50,9 @@ def duplicates_merge(request):
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
         return redirect("duplicates", slug=ws.slug)
+    from ..scoring.services import enqueue_rescore
+
+    enqueue_rescore(ws.pk, [survivor.pk])  # the survivor has more events now
     messages.success(request, _("%(n)s contacts merged into %(name)s.")
                      % {"n": len(others), "name": survivor})
     return redirect("contact_detail", slug=ws.slug, contact_code=survivor.code)
