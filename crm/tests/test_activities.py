@@ -191,3 +191,18 @@ def test_bulk_per_row_errors_and_idempotent_by_external_id(workspace, api, leads
     assert r.json()["results"][0]["status"] == "updated"
     assert Activity.objects.get(external_id="pbx-1").duration_seconds == 360
     assert Activity.objects.count() == 1
+
+
+def test_api_list_query_count_does_not_grow(workspace, api, owner_actor, leads,
+                                            django_assert_max_num_queries):
+    mine, theirs = leads
+    for i in range(3):
+        services.activity_create(actor=owner_actor, kind="note", contact=mine, body=f"n{i}")
+    api.get("/api/v1/activities/")  # warm the key's caches
+    with django_assert_max_num_queries(12) as small:
+        api.get("/api/v1/activities/")
+    for i in range(20):
+        services.activity_create(actor=owner_actor, kind="note", contact=theirs, body=f"m{i}")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        r = api.get("/api/v1/activities/")
+    assert len(r.json()["results"]) == 23
