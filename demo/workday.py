@@ -72,16 +72,17 @@ def build_demo_workday(ws, *, seed: int = 42, end=None) -> dict:
     half = len(pick) // 2
     Contact.objects.filter(id__in=[b2b[i] for i in pick[:half]]).update(buying_role="gatekeeper")
     Contact.objects.filter(id__in=[b2b[i] for i in pick[half:]]).update(buying_role="champion")
-    # a few people who signed up twice, once in each script
+    # a few people who signed up twice, once in each script: pairs of subscribers get the
+    # same person's name (Latin and Arabic) and phone (international and local form)
+    spare = list(Contact.objects.filter(workspace=ws, stage="subscriber", owner__isnull=True)
+                 .order_by("id")[:2 * len(DUPLICATES)])
     dups = []
-    for i, (latin, arabic) in enumerate(DUPLICATES):
+    for i, (latin, arabic) in enumerate(DUPLICATES[:len(spare) // 2]):
         phone = f"+9665{rng.integers(10_000_000, 99_999_999)}"
-        dups.append(Contact(workspace=ws, name=latin, email=f"dup{i}.{seed}@mail.example",
-                            phone=phone, stage="lead", language="en",
-                            created_at=now - dt.timedelta(days=40 + i)))
-        dups.append(Contact(workspace=ws, name=arabic, phone="0" + phone[4:], stage="subscriber",
-                            language="ar", created_at=now - dt.timedelta(days=3 + i)))
-    Contact.objects.bulk_create(dups)
+        a, b = spare[2 * i], spare[2 * i + 1]
+        a.name, a.phone, b.name, b.phone = latin, phone, arabic, "0" + phone[4:]
+        dups += [a, b]
+    Contact.objects.bulk_update(dups, ["name", "phone"])
     scored = scores_recompute(ws, as_of=now.date())
 
     reps = {m.user_id: m.user for m in Membership.objects.filter(

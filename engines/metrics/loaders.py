@@ -453,7 +453,7 @@ def _run_all(jobs: dict) -> dict:
 
 
 def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
-    """Every input frame of a run: ten queries, whatever the size of the workspace."""
+    """Every input frame of a run: eleven queries, whatever the size of the workspace."""
     channels = channel_keys(workspace_id)
     campaigns = campaign_codes(workspace_id)
     # the slowest first, so the two lanes finish together

@@ -206,7 +206,7 @@ def test_loader_query_count_does_not_grow_with_contacts(tiny, django_assert_max_
     with django_assert_max_num_queries(len(small)):
         frames = loaders.load_frames(tiny.pk, window)
     assert len(frames["contacts"]) == 63 and len(frames["orders"]) == 62
-    assert len(small) <= 10
+    assert len(small) <= 11  # one query per input frame (the eleventh: logged calls)
 
 
 def test_loaders_give_the_frames_contract(tiny):
