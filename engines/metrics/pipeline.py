@@ -129,7 +129,7 @@ def step_retention(ctx, grain):
 def step_crm(ctx, grain):
     f = ctx.frames
     return crm.compute_crm(f["orders"], f["lead_feedback"], f["events"], grain=grain,
-                           as_of=ctx.as_of)
+                           as_of=ctx.as_of, calls=f.get("calls"))
 
 
 def step_clv(ctx, grain):
@@ -266,7 +266,7 @@ STEPS = [
     Step("attribution", step_attribution, inputs=ATTRIBUTED),
     Step("economics", step_economics, inputs=("orders", "stage_changes", "spend", *ATTRIBUTED)),
     Step("retention", step_retention, inputs=("orders", "events", "stage_changes")),
-    Step("crm", step_crm, inputs=("orders", "lead_feedback", "events")),
+    Step("crm", step_crm, inputs=("orders", "lead_feedback", "events", "calls")),
     Step("clv", step_clv, ("month",), inputs=("order_history",)),
     Step("subscriptions", step_subscriptions, ("month",),
          inputs=("subscriptions", "segment_members")),
