@@ -228,7 +228,8 @@ def main():
               f"{olds[-1] if olds else float('nan'):.2f} s · nightly {out}", flush=True)
     # the same per-variant counts and sums, every experiment
     got = df.groupby(["experiment", "variant"])[["n", "sum"]].sum()
-    assert {k: (int(r.n), float(r.sum)) for k, r in got.iterrows()} == ref, "anchor differs"
+    assert {k: (int(r["n"]), float(r["sum"])) for k, r in got.iterrows()} == ref, \
+        "anchor differs"
     if not a.skip_pandas:
         both = old.groupby(["experiment", "variant"])[["n", "sum"]].sum()
         assert both.equals(got.astype(both.dtypes.to_dict())), "pandas path differs"
