@@ -132,6 +132,10 @@ def plan_delete(*, actor, plan: SostacPlan) -> None:
 @transaction.atomic
 def objective_add(*, actor, plan: SostacPlan, kpi, target, due: date) -> PlanObjective:
     _check_workspace(actor, kpi=kpi)
+    if isinstance(target, float):
+        from decimal import Decimal
+
+        target = Decimal(str(round(target, 4)))
     return audited_create(actor, PlanObjective, ["plan", "kpi", "target", "due"],
                           "plan.objective_add",
                           {"plan": plan, "kpi": kpi, "target": target, "due": due})
@@ -315,6 +319,12 @@ def checklist_delete(*, actor, checklist: Checklist) -> None:
     checklist.delete()
 
 
+def _money(v):
+    from decimal import Decimal
+
+    return Decimal(str(round(float(v), 2)))
+
+
 # --- budget reallocation --------------------------------------------------------------------
 
 @transaction.atomic
@@ -344,9 +354,9 @@ def budget_propose(*, actor, month: date, total=None, max_step: float = 0.2,
     moves = propose_split(inputs, None if total is None else float(total),
                           max_step=float(max_step), min_step=0.1,
                           floor_share=float(floor_share))
-    total = round(sum(m.proposed for m in moves), 2)
-    fields = {"basis_month": basis, "total": total, "max_step": max_step,
-              "floor_share": floor_share, "proposal": [m.as_dict() for m in moves]}
+    fields = {"basis_month": basis, "total": _money(sum(m.proposed for m in moves)),
+              "max_step": _money(max_step), "floor_share": _money(floor_share),
+              "proposal": [m.as_dict() for m in moves]}
     if existing:
         existing.delete()
     return audited_create(actor, BudgetPlan, ["month", "basis_month", "total", "max_step",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -60,13 +60,24 @@ def sostac_list(request):
         "plans": sel.plan_list(ws), "form": form})
 
 
+# what a snapshot holds (an older or hand-made one may lack a part: it reads as empty)
+EMPTY_CONTENT = {"title": "", "starts": "", "ends": "", "situation": "", "diagnostics": {},
+                 "numbers": {"month": "", "headline": [], "channels": [], "funnel": [],
+                             "cohorts": []},
+                 "objectives": [], "segments": [], "personas": [], "positioning": "",
+                 "service_mix": {}, "channels": [], "campaigns": [], "tactics": "",
+                 "actions": [], "control": ""}
+
+
 def _plan_context(request, plan, content: dict, *, version=None, printing=False) -> dict:
     from crm.models import Stage
     from engines.metrics.registry import REGISTRY
 
     ws = request.workspace
     editable = version is None and not printing and request.actor.can("planning.edit")
-    numbers = content["numbers"]
+    content = {**EMPTY_CONTENT, **content}
+    numbers = {**EMPTY_CONTENT["numbers"], **(content["numbers"] or {})}
+    content["numbers"] = numbers
     headline = [dict(h, label=REGISTRY[h["key"]].label if h["key"] in REGISTRY else h["key"])
                 for h in numbers["headline"]]
     funnel = [dict(f, label=Stage(f["stage"]).label) for f in numbers["funnel"]]
@@ -251,8 +262,12 @@ def plan_pdf(request, plan_code, number):
 @workspace_view("planning.view", write_perm="planning.edit")
 def bets(request):
     ws = request.workspace
-    q = request.GET.get("quarter")
-    quarter = sel.parse_quarter(q) if q else sel.current_quarter(ws)
+    quarter = sel.current_quarter(ws)
+    if request.GET.get("quarter"):
+        try:
+            quarter = sel.parse_quarter(request.GET["quarter"])
+        except Http404:
+            messages.error(request, _("Quarter must look like 2026-Q3."))
     form = BetForm(request.POST or None, workspace=ws)
     if request.method == "POST" and form.is_valid():
         try:
