@@ -241,6 +241,18 @@ def bet_actual(workspace: Workspace, bet: QuarterlyBet) -> float | None:
     return None
 
 
+def _channel_values(totals: dict, channel: str) -> dict:
+    return {k: v for (k, dv), v in totals.items() if dv == channel}
+
+
+def _cac_roas(model: str, values: dict) -> tuple[float | None, float | None]:
+    """A channel's CAC and ROAS as the registry declares them, from its inputs (the same
+    reading as the dashboard's channel table)."""
+    from engines.metrics.rollup import ratio_of
+
+    return ratio_of(f"cac.{model}", values), ratio_of(f"roas.{model}", values)
+
+
 def budget_inputs(workspace: Workspace, basis: date) -> list:
     """Each channel's numbers in the basis month (and the month before, for marginal CAC)."""
     from crm.models import Channel
@@ -258,14 +270,13 @@ def budget_inputs(workspace: Workspace, basis: date) -> list:
         if not spend:
             continue
         cust = now.get((f"attributed_conversions.{model}", ch.key))
-        cac = now.get((f"cac.{model}", ch.key))
+        cac, roas = _cac_roas(model, _channel_values(now, ch.key))
         out.append(ChannelNumbers(
             key=ch.key, name=ch.name, spend=spend, customers=cust, cac=cac,
             marginal_cac=marginal_cac(spend, cust, before.get(("spend", ch.key)),
                                       before.get((f"attributed_conversions.{model}",
                                                   ch.key))),
-            roas=now.get((f"roas.{model}", ch.key)),
-            ltv_cac=(ltv / cac) if ltv and cac else None, ltv=ltv))
+            roas=roas, ltv_cac=(ltv / cac) if ltv and cac else None, ltv=ltv))
     return out
 
 
@@ -279,13 +290,14 @@ def budget_outcome(workspace: Workspace, plan: BudgetPlan) -> list[dict] | None:
     rows = []
     for line in plan.proposal:
         key = line["channel"]
+        cac_after, roas_after = _cac_roas(model, _channel_values(after, key))
         rows.append({
             "name": line["name"], "proposed": line["proposed"],
             "accepted": plan.accepted.get(key) if plan.accepted else None,
             "spent": after.get(("spend", key)),
             "cac_before": line["numbers"].get("cac"),
-            "cac_after": after.get((f"cac.{model}", key)),
+            "cac_after": cac_after,
             "roas_before": line["numbers"].get("roas"),
-            "roas_after": after.get((f"roas.{model}", key)),
+            "roas_after": roas_after,
         })
     return rows
