@@ -7,7 +7,8 @@ computed, else LTV:CAC, else ROAS):
 - LTV:CAC ≥ 5 (or ROAS ≥ 4): grow by the largest step (default 20 %);
 - 3 ≤ LTV:CAC < 5 (healthy, seed 001; ROAS 2–4): grow by the smallest step (10 %);
 - 1 ≤ LTV:CAC < 3 (ROAS 1–2): cut by the smallest step;
-- LTV:CAC < 1 (ROAS < 1: losing money): cut by the largest step;
+- LTV:CAC < 1 (ROAS < 1: losing money), or spend without a customer: cut by the largest
+  step;
 - no numbers: hold.
 A cut never takes a channel below the floor (a share of the total). The total is kept: the
 money freed by cuts pays for the raises; if cuts free more than the raises want, every cut is
@@ -65,6 +66,8 @@ def marginal_cac(spend_now, customers_now, spend_before, customers_before) -> fl
 
 
 def _judge(ch: ChannelNumbers) -> tuple[str, str, float | None]:
+    if (ch.spend or 0) > 0 and ch.customers == 0 and not ch.roas:
+        return CUT_BIG, "no_customers", 0.0  # spend that bought nobody: the worst ratio
     if ch.ltv and ch.marginal_cac:
         ratio, by = ch.ltv / ch.marginal_cac, "marginal_ltv_cac"
     elif ch.ltv_cac is not None:

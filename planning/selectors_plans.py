@@ -269,7 +269,8 @@ def budget_inputs(workspace: Workspace, basis: date) -> list:
         spend = now.get(("spend", ch.key))
         if not spend:
             continue
-        cust = now.get((f"attributed_conversions.{model}", ch.key))
+        # the pipeline writes no row for a channel without conversions: that is zero
+        cust = now.get((f"attributed_conversions.{model}", ch.key), 0.0)
         cac, roas = _cac_roas(model, _channel_values(now, ch.key))
         out.append(ChannelNumbers(
             key=ch.key, name=ch.name, spend=spend, customers=cust, cac=cac,

@@ -410,6 +410,9 @@ def move_reason(line: dict) -> str:
     rule = {"grow_big": _("grow by the largest step"), "grow": _("grow by the smallest step"),
             "cut": _("cut by the smallest step"), "cut_big": _("cut by the largest step"),
             "hold": _("hold"), "no_data": _("no numbers to judge by: hold")}[line["rule"]]
+    if line["judged_by"] == "no_customers":
+        return _("No customer for %(spend)s of spend → %(rule)s.") % {
+            "spend": format_value(n.get("spend"), "currency"), "rule": rule}
     if not judged:
         return rule
     parts = [_("%(judged)s %(ratio)s → %(rule)s.") % {

@@ -40,10 +40,22 @@ def test_floor_limits_a_cut():
     assert moves["a"].proposed == 9500
 
 
-def test_nothing_moves_without_a_channel_to_grow_or_numbers():
-    moves = _by_key(propose_split([C("a", "A", 1000, ltv_cac=2), C("b", "B", 1000)]))
+def test_nothing_moves_without_a_channel_to_grow():
+    # B spent 1000 and bought no customer (cut by 20 %), A is below healthy (cut by 10 %):
+    # nobody is healthy enough to take the money, so both hold.
+    moves = _by_key(propose_split([C("a", "A", 1000, ltv_cac=2),
+                                   C("b", "B", 1000, customers=0), C("z", "Z", 500)]))
     assert moves["a"].proposed == 1000 and moves["a"].rule == "hold"
-    assert moves["b"].rule == "no_data" and moves["b"].proposed == 1000
+    assert moves["b"].proposed == 1000 and moves["b"].judged_by == "no_customers"
+    assert moves["z"].rule == "no_data" and moves["z"].proposed == 500
+
+
+def test_spend_without_customers_pays_for_a_healthy_channel():
+    # B: 500 spent, 0 customers → −20 % frees 100; A (LTV:CAC 3.2) wants +10 % of 2000 = 200:
+    # raises scaled by 100/200 → A 2100, B 400.
+    moves = _by_key(propose_split([C("a", "A", 2000, customers=20, ltv_cac=3.2),
+                                   C("b", "B", 500, customers=0)]))
+    assert (moves["a"].proposed, moves["b"].proposed) == (2100, 400)
 
 
 def test_a_new_total_is_split_in_the_same_proportions_before_the_steps():
