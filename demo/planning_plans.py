@@ -94,16 +94,20 @@ def build_demo_plans(ws, *, today: dt.date | None = None, log=None) -> dict:
     last_q = add_months(this_q, -3)
     ns = next((k for k in kpis if k.is_north_star), kpis[0] if kpis else None)
     bets = 0
-    for q, rows in ((last_q, [
-            ("Referral programme in the product", 0.9, 1.15, 0),
-            ("Onboarding e-mails for trials", 0.9, 1.05, 1),
-            ("Pause paid social, move the budget to search", 0.9, 1.1, 2),
-            ("Annual plan offer at checkout", 0.9, 1.3, 3)]), (this_q, [
-            ("Pricing page with three plans", 1.0, 1.1, 0),
-            ("Partner webinars every month", 1.0, 1.05, 1),
-            ("Win-back flow for at-risk accounts", 1.0, 1.08, 2)])):
-        for title, b, e, i in rows:
-            base = float(ns.target) if ns and ns.target else 100.0
+    from planning.selectors_plans import kpi_quarter_actual
+
+    for q, rows in ((last_q, [  # (title, expected effect on the quarter before's value, who)
+            ("Referral programme in the product", 1.15, 0),
+            ("Onboarding e-mails for trials", 1.05, 1),
+            ("Pause paid social, move the budget to search", 1.1, 2),
+            ("Annual plan offer at checkout", 1.6, 3)]), (this_q, [
+            ("Pricing page with three plans", 1.1, 0),
+            ("Partner webinars every month", 1.05, 1),
+            ("Win-back flow for at-risk accounts", 1.08, 2)])):
+        # the baseline: the North Star over the quarter before (a quarter's sum, not a month's)
+        base = (kpi_quarter_actual(ws, ns, add_months(q, -3)) if ns else None) or 100.0
+        for title, e, i in rows:
+            b = 1.0
             bet = svc.bet_create(
                 actor=actor, quarter=q, title=title, kpi=ns,
                 expected_effect="+%d %% on the North Star" % round((e / b - 1) * 100),

@@ -298,6 +298,11 @@ class ChecklistSerializer(serializers.ModelSerializer):
         read_only_fields = ["code", "progress", "items", "created_at"]
         extra_kwargs = {"title": {"required": False}}
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["title"] = instance.display_title
+        return data
+
     def get_progress(self, obj) -> float:
         items = list(obj.items.all())
         return round(sum(1 for i in items if i.done_at) / len(items), 4) if items else 0.0
@@ -455,7 +460,7 @@ class CycleViewSet(PlanningReadViewSet):
             "month": f"{month:%Y-%m}", "leak": data["leak"], "leak_kind": data["leak_kind"],
             "steps": [{"step": s["step"], "sub": s["sub"], "label": str(s["label"]),
                        "pass_rate": s["pass_rate"], "before": s["history"],
-                       "leak": s["leak"],
+                       "leak": s["leak"], "maturing": s["maturing"],
                        "metrics": {m["key"]: m["value"] for m in s["metrics"]}}
                       for s in data["steps"]]})
 

@@ -62,8 +62,14 @@ def find_leak(rates: dict, history: dict) -> tuple[str | None, str]:
     return None, ""
 
 
-def cycle(workspace, month: date) -> dict:
-    """The cycle for one month, with the three months before as the yardstick."""
+def cycle(workspace, month: date, today: date | None = None) -> dict:
+    """The cycle for one month, with the three months before as the yardstick. A month's
+    30-day retention is complete only 30 days after it ends: until then it is shown as
+    still maturing and left out of the leak."""
+    from datetime import timedelta
+
+    from mos.periods import month_end, workspace_today
+
     from crm.models import Persona, Segment
     from engines.metrics.registry import REGISTRY
 
@@ -76,7 +82,10 @@ def cycle(workspace, month: date) -> dict:
         rates[sub] = pass_rate(now, sub)
         past = [r for r in (pass_rate(b, sub) for b in before) if r is not None]
         history[sub] = sum(past) / len(past) if past else None
-    leak, how = find_leak(rates, history)
+    today = today or workspace_today(workspace)
+    maturing = month_end(month) + timedelta(days=30) > today
+    leak, how = find_leak({k: v for k, v in rates.items()
+                           if not (maturing and k == "after_purchase")}, history)
     steps = []
     for step, sub, label, metrics in STEPS:
         key = sub or step
@@ -87,6 +96,7 @@ def cycle(workspace, month: date) -> dict:
                         for k, u in metrics],
             "pass_rate": rates.get(key), "pass_label": PASS_LABELS.get(key, ""),
             "history": history.get(key), "leak": key == leak,
+            "maturing": maturing and key == "after_purchase",
         })
     steps[0]["facts"] = {"personas": Persona.objects.filter(workspace=workspace).count(),
                          "segments": Segment.objects.filter(workspace=workspace).count()}

@@ -148,7 +148,7 @@ class Checklist(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     template = models.CharField(_("template"), max_length=20)
-    title = models.CharField(_("title"), max_length=160)
+    title = models.CharField(_("title"), max_length=160, blank=True)  # blank: the template's
     starts = models.DateField(_("start date"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -156,6 +156,13 @@ class Checklist(models.Model):
 
     class Meta:
         ordering = ["-starts", "-id"]
+
+    @property
+    def display_title(self) -> str:
+        """The team's own title, else the template's in the reader's language."""
+        from .checklists import TEMPLATES
+
+        return self.title or str(TEMPLATES.get(self.template, {}).get("title", self.template))
 
 
 class ChecklistItem(models.Model):

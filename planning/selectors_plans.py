@@ -230,15 +230,24 @@ def north_star(workspace: Workspace):
 
 def bet_actual(workspace: Workspace, bet: QuarterlyBet) -> float | None:
     """The bet's KPI (default: the North Star) over its quarter, as engines computes it."""
+    kpi = bet.kpi or north_star(workspace)
+    return None if kpi is None else kpi_quarter_actual(workspace, kpi, bet.quarter)
+
+
+def kpi_quarter_actual(workspace: Workspace, kpi, quarter: date) -> float | None:
+    """A KPI's value over a quarter (sums summed, ratios divided from their sums)."""
     from engines.selectors import kpi_status
 
-    kpi = bet.kpi or north_star(workspace)
-    if kpi is None:
-        return None
-    for row in kpi_status(workspace, _period("quarter", bet.quarter, 3)):
+    for row in kpi_status(workspace, _period("quarter", quarter, 3)):
         if row["kpi"].pk == kpi.pk:
             return row["actual"]
     return None
+
+
+def kpi_unit(kpi) -> str:
+    from engines.metrics.registry import REGISTRY
+
+    return REGISTRY[kpi.metric_key].unit if kpi and kpi.metric_key in REGISTRY else "count"
 
 
 def _channel_values(totals: dict, channel: str) -> dict:
@@ -284,6 +293,8 @@ def budget_inputs(workspace: Workspace, basis: date) -> list:
 def budget_outcome(workspace: Workspace, plan: BudgetPlan) -> list[dict] | None:
     """Once the planned month has numbers: per channel, proposed vs accepted vs what was
     spent, and the CAC and ROAS it bought against the basis month's."""
+    if plan.month > last_closed_month(workspace):
+        return None  # the month is not over: a part-month is no comparison
     model = workspace.attribution_model
     after = monthly_totals(workspace, [plan.month], "channel")
     if not any(k == "spend" for k, _dv in after):

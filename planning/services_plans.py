@@ -291,7 +291,7 @@ def checklist_start(*, actor, template: str, starts: date, title: str = "",
     _check_member(actor, "owner", owner)
     t = TEMPLATES[template]
     cl = audited_create(actor, Checklist, ["template", "title", "starts"], "checklist.start",
-                        {"template": template, "title": title or str(t["title"]),
+                        {"template": template, "title": title,
                          "starts": starts})
     cl.created_by = actor.user
     cl.save(update_fields=["created_by"])

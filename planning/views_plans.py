@@ -279,6 +279,10 @@ def bets(request):
             return redirect(f"{request.path}?quarter={sel.quarter_label(quarter)}")
     items = list(sel.bet_list(ws, quarter))
     ns = sel.north_star(ws)
+    for b in items:
+        b.unit = sel.kpi_unit(b.kpi or ns)
+    if len(items) < sel.BETS_MAX and "confirm_extra" not in form.errors:
+        del form.fields["confirm_extra"]  # asked only when a sixth bet is on the way
     return render(request, "planning/plans/bets.html", {
         "quarter": quarter, "label": sel.quarter_label(quarter), "bets": items, "form": form,
         "north_star": ns, "over": sel.quarter_over(ws, quarter),
