@@ -34,6 +34,7 @@ API_MODULES = [
     "automation.api",
     "reports.api",
     "engines.api_models",
+    "planning.api_plans",
 ]
 
 

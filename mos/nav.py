@@ -27,6 +27,7 @@ NAV = [
     ("flows", _("Automation"), "automation.view", "↻"),
     ("reports", _("Monthly reports"), "reports.view", "▤"),
     ("weekly_review", _("Weekly review"), "reports.view", "▶"),
+    ("planning", _("Planning"), "planning.view", "◫"),
     ("models", _("Models"), "metrics.view", "∿"),
     ("workspace_settings", _("Settings"), "workspace.settings", "⚙"),
     ("members", _("Members"), "members.manage", "♟"),

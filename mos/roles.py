@@ -64,6 +64,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.draft": frozenset({A, G, M}),
     "reports.publish": frozenset({A, G}),
     "reports.supersede": frozenset({A, G}),
+    # planning: marketers write plans, bets, checklists; the growth lead publishes a plan
+    # version, scores the bets and accepts the budget split
+    "planning.view": frozenset({A, G, M, N, V}),
+    "planning.edit": frozenset({A, G, M}),
+    "planning.decide": frozenset({A, G}),
 }
 
 # An API key is an integration, not a person: its scope maps onto a role's permissions.

@@ -49,6 +49,9 @@ EXPECTED = {
     "reports.draft": {A, G, M},
     "reports.publish": {A, G},
     "reports.supersede": {A, G},
+    "planning.view": {A, G, M, N, V},
+    "planning.edit": {A, G, M},
+    "planning.decide": {A, G},
 }
 
 

@@ -85,6 +85,9 @@ class Command(BaseCommand):
             from ...reports import build_demo_reports  # drafted from the metrics
 
             build_demo_reports(ws, today=opts["end"], log=self.stdout.write)
+            from ...planning_plans import build_demo_plans  # plans read the metrics too
+
+            build_demo_plans(ws, today=opts["end"], log=self.stdout.write)
         self.stdout.write(f"Built in {time.monotonic() - t0:.1f} s.")
         self._print_login(slug)
 
