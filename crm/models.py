@@ -659,3 +659,7 @@ class ExchangeRate(models.Model):
 
     def __str__(self):
         return f"{self.currency} {self.date}: {self.rate}"
+
+
+from .worklist_models import (  # noqa: E402,F401  (bulk actions, saved views: issue 15)
+    BulkAction, BulkActionItem, SavedView, SavedViewDefault, SegmentMember)

@@ -5,10 +5,17 @@ from django.urls import path
 from .views import contacts as c
 from .channels import views as ch
 from .views import corrections, leads, lifecycle, personas, segments
+from .bulk import views as bulk
 
 urlpatterns = [
     path("contacts/", c.contacts, name="contacts"),
     path("contacts/new/", c.contact_create, name="contact_create"),
+    path("contacts/bulk/", bulk.bulk_start, name="bulk_start"),
+    path("contacts/bulk/actions/", bulk.bulk_actions, name="bulk_actions"),
+    path("contacts/bulk/<uuid:action_code>/", bulk.bulk_action_detail,
+         name="bulk_action_detail"),
+    path("contacts/bulk/<uuid:action_code>/undo/", bulk.bulk_action_undo,
+         name="bulk_action_undo"),
     path("contacts/<uuid:contact_code>/", c.contact_detail, name="contact_detail"),
     path("contacts/<uuid:contact_code>/edit/", c.contact_edit, name="contact_edit"),
     path("contacts/<uuid:contact_code>/orders/<uuid:order_code>/delete/",

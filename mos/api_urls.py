@@ -21,6 +21,7 @@ urlpatterns = [
 # imports no app above it.
 API_MODULES = [
     "crm.api",
+    "crm.bulk.api",
     "crm.ingest.api",
     "crm.corrections_api",
     "crm.channels.api",

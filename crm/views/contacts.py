@@ -36,9 +36,23 @@ def contacts(request):
            "sort": filters["sort"],
            "filtered": any(v for k, v in filters.items() if k != "sort"),
            "filters_open": any(v for k, v in filters.items() if k not in ("q", "sort"))}
+    ctx.update(_bulk_context(request, stage_names))
     if is_htmx(request):
         return render(request, "crm/partials/contact_rows.html", ctx)
     return render(request, "crm/contacts.html", ctx)
+
+
+def _bulk_context(request, stage_names) -> dict:
+    """The bulk bar under the filters: the form, and the list's filters as hidden inputs so
+    "all matching" means the list the person sees."""
+    if not request.actor.can("crm.edit"):
+        return {}
+    from crm.bulk.services import FILTER_KEYS
+    from crm.bulk.views import BulkForm
+
+    return {"bulk_form": BulkForm(workspace=request.workspace, stage_names=stage_names),
+            "filter_params": [(k, request.GET[k]) for k in FILTER_KEYS if request.GET.get(k)],
+            "back": request.GET.urlencode()}
 
 
 from crm import extensions  # noqa: E402

@@ -222,12 +222,12 @@ MAX_SEGMENTS = 50  # segments measured per run (the newest), so a run stays boun
 def segment_members(workspace) -> dict[str, list[int]]:
     """{segment code: its member contacts' ids now}, one query per segment."""
     from crm.models import Segment
-    from crm.selectors import segment_queryset
+    from crm.selectors import segment_contacts
 
     out = {}
     for seg in Segment.objects.filter(workspace=workspace).order_by("-created_at")[
             :MAX_SEGMENTS]:
-        out[str(seg.code)] = list(segment_queryset(workspace, seg.filters).values_list(
+        out[str(seg.code)] = list(segment_contacts(seg).values_list(
             "pk", flat=True))
     return out
 
