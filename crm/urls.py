@@ -4,12 +4,20 @@ from django.urls import path
 
 from .views import contacts as c
 from .channels import views as ch
-from .views import corrections, leads, lifecycle, personas, segments
+from .views import corrections, leads, lifecycle, personas, saved_views, segments
 from .bulk import views as bulk
 
 urlpatterns = [
     path("contacts/", c.contacts, name="contacts"),
     path("contacts/new/", c.contact_create, name="contact_create"),
+    path("contacts/views/", saved_views.saved_view_list, name="saved_views"),
+    path("contacts/views/new/", saved_views.saved_view_create, name="saved_view_create"),
+    path("contacts/views/<uuid:view_code>/", saved_views.saved_view_edit,
+         name="saved_view_edit"),
+    path("contacts/views/<uuid:view_code>/delete/", saved_views.saved_view_delete,
+         name="saved_view_delete"),
+    path("contacts/views/<uuid:view_code>/default/", saved_views.saved_view_default,
+         name="saved_view_default"),
     path("contacts/bulk/", bulk.bulk_start, name="bulk_start"),
     path("contacts/bulk/actions/", bulk.bulk_actions, name="bulk_actions"),
     path("contacts/bulk/<uuid:action_code>/", bulk.bulk_action_detail,

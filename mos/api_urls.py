@@ -22,6 +22,7 @@ urlpatterns = [
 API_MODULES = [
     "crm.api",
     "crm.bulk.api",
+    "crm.saved_views_api",
     "crm.ingest.api",
     "crm.corrections_api",
     "crm.channels.api",
