@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class ExperimentsConfig(AppConfig):
     name = "experiments"
+
+    def ready(self):
+        from . import alerts
+
+        alerts.register()

@@ -34,6 +34,7 @@ API_MODULES = [
     "automation.api",
     "reports.api",
     "engines.api_models",
+    "mos.api_notifications",
 ]
 
 

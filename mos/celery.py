@@ -43,6 +43,12 @@ app.conf.beat_schedule = {
         "task": "automation.tasks.run_flows",
         "schedule": 60.0,
     },
+    # The weekly digest e-mail per member (engines/digest.py): Monday morning, once per
+    # member and week whatever the number of deliveries.
+    "weekly-digest-monday": {
+        "task": "engines.tasks.send_weekly_digests_all",
+        "schedule": crontab(day_of_week=1, hour=6, minute=30),
+    },
     # Lost work: metric runs and imports pending without a task (the broker was down when
     # they were sent) or held by a dead worker (expired lease) are sent again.
     "resend-lost-runs-and-imports": {

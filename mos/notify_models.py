@@ -3,6 +3,8 @@ that makes the weekly digest go out once per member and week. Imported by mos.mo
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,7 @@ class NotificationKind(models.TextChoices):
 class Notification(models.Model):
     """One alert for one member; dedupe_key keeps a condition from notifying twice."""
 
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey("mos.Workspace", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notifications")
@@ -29,6 +32,9 @@ class Notification(models.Model):
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
+    # False when the member turned in-app alerts of this kind off: the row still records that
+    # the condition was notified (by e-mail), so it is not sent again
+    shown = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)

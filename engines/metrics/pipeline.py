@@ -595,4 +595,9 @@ def claim_and_compute(run_id: int, **kwargs) -> MetricRun | None:
     if token is None:
         return None
     run = MetricRun.objects.select_related("workspace").get(pk=run_id)
-    return compute_workspace(run, token=token, **kwargs)
+    run = compute_workspace(run, token=token, **kwargs)
+    if run.trigger == MetricRun.Trigger.NIGHTLY:  # alerts once the night's numbers are in
+        from engines.alerts import after_nightly_run
+
+        after_nightly_run(run)
+    return run
