@@ -4,8 +4,7 @@ from django.urls import path
 
 from .views import contacts as c
 from .channels import views as ch
-from .views import corrections, leads, lifecycle, personas, saved_views, segments
-from .bulk import views as bulk
+from .views import bulk, corrections, leads, lifecycle, personas, saved_views, segments
 
 urlpatterns = [
     path("contacts/", c.contacts, name="contacts"),

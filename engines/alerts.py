@@ -17,7 +17,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from mos.notifications import Alert, members_with, register_alert_source
+from mos.notifications import (
+    Alert,
+    members_with,
+    register_alert_source,
+    register_run_finished,
+)
 from mos.periods import add_months, workspace_today
 from mos.roles import Role
 
@@ -149,6 +154,7 @@ def after_nightly_run(run) -> int:
 
 def register() -> None:
     register_alert_source(kpi_alerts)
+    register_run_finished(after_nightly_run)
 
 
 def last_full_week(today: date) -> date:

@@ -42,9 +42,8 @@ class MarkReadSerializer(serializers.Serializer):
                                   help_text="The notifications to mark read; none: all.")
 
 
-@extend_schema_view(list=extend_schema(tags=["notifications"]),
-                    retrieve=extend_schema(tags=["notifications"]))
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceViewSet):
+@extend_schema_view(list=extend_schema(tags=["notifications"]))
+class NotificationViewSet(mixins.ListModelMixin, WorkspaceViewSet):
     """The signed-in member's notifications in this workspace."""
 
     model = Notification

@@ -38,12 +38,25 @@ class Alert:
 
 
 ALERT_SOURCES: list[Callable[[Workspace], list[Alert]]] = []
+RUN_FINISHED: list[Callable] = []  # fn(metric run), called when a nightly run ends
 
 
 def register_alert_source(fn: Callable[[Workspace], list[Alert]]) -> None:
     """Called from an app's ready(): fn(workspace) → the alerts of conditions true now."""
     if fn not in ALERT_SOURCES:
         ALERT_SOURCES.append(fn)
+
+
+def register_run_finished(fn: Callable) -> None:
+    """Called from engines' ready(): fn(run) when a nightly metrics run ends."""
+    if fn not in RUN_FINISHED:
+        RUN_FINISHED.append(fn)
+
+
+def metric_run_finished(run) -> None:
+    """The metrics pipeline calls this when a nightly run ends (succeeded or failed)."""
+    for fn in RUN_FINISHED:
+        fn(run)
 
 
 # --- preferences -----------------------------------------------------------------------------

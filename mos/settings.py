@@ -285,6 +285,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "crm.models.Order.Status",
         "FlowStatusEnum": "automation.models.Flow.Status",
         "MessageStatusEnum": "automation.models.Message.Status",
+        "NotificationKindEnum": "mos.models.NotificationKind",
+        "BulkActionKindEnum": "crm.models.BulkAction.Kind",
     },
 }
 

@@ -71,7 +71,7 @@ def _bulk_context(request, stage_names) -> dict:
     if not request.actor.can("crm.edit"):
         return {}
     from crm.bulk.services import FILTER_KEYS
-    from crm.bulk.views import BulkForm
+    from crm.views.bulk import BulkForm
 
     return {"bulk_form": BulkForm(workspace=request.workspace, stage_names=stage_names),
             "filter_params": [(k, request.GET[k]) for k in FILTER_KEYS if request.GET.get(k)],

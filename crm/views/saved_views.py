@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -71,8 +71,9 @@ def saved_view_list(request):
 def saved_view_edit(request, view_code):
     ws = request.workspace
     view = sv.get_saved_view(ws, request.user, view_code)
-    if view.owner_id != request.user.pk:
-        raise PermissionDenied
+    if view.owner_id != request.user.pk:  # a shared view: open it, but only its owner edits
+        messages.error(request, _("Only the person who saved this view can change it."))
+        return redirect("saved_views", slug=ws.slug)
     form = SavedViewForm(request.POST or None, initial={
         "name": view.name, "shared": view.shared, "columns": sv.columns_of(view)})
     if request.method == "POST" and form.is_valid():

@@ -597,7 +597,7 @@ def claim_and_compute(run_id: int, **kwargs) -> MetricRun | None:
     run = MetricRun.objects.select_related("workspace").get(pk=run_id)
     run = compute_workspace(run, token=token, **kwargs)
     if run.trigger == MetricRun.Trigger.NIGHTLY:  # alerts once the night's numbers are in
-        from engines.alerts import after_nightly_run
+        from mos.notifications import metric_run_finished
 
-        after_nightly_run(run)
+        metric_run_finished(run)
     return run

@@ -18,10 +18,10 @@ from mos.csvsafe import csv_response
 from mos.tenancy import workspace_view
 
 from .. import selectors
+from ..bulk import services
 from ..forms import ContactFilterForm, UserChoiceField, _members
 from ..models import BulkAction, Segment
-from ..views.common import is_htmx
-from . import services
+from .common import is_htmx
 
 OPS = [("", gettext_lazy("Choose an action…")), *BulkAction.Kind.choices,
        ("export", gettext_lazy("Export CSV"))]
