@@ -109,6 +109,9 @@ def _clean(fields: dict) -> dict:
                                      % {"keys": ", ".join(unknown)}]
             elif any(not isinstance(v, (str, int)) for v in f.values()):
                 errors["filters"] = [_("Each filter is a single value.")]
+            elif str(f.get("owner", "")).strip() and not str(f["owner"]).strip().isdigit():
+                # the list's owner filter names a member by id, as its select does
+                errors["filters"] = [_("owner: give the member's id.")]
             else:
                 out["filters"] = {k: str(v).strip()[:200] for k, v in f.items()
                                   if str(v).strip()}

@@ -39,7 +39,7 @@ class DefaultInSerializer(serializers.Serializer):
 
 
 VIEW_OUT = {"code": "1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "name": "My unassigned MQLs",
-            "filters": {"stage": "mql", "owner": "none"}, "sort": "-created_at",
+            "filters": {"stage": "mql", "channel": "google_ads"}, "sort": "-created_at",
             "columns": ["name", "email", "stage", "owner", "created"], "shared": True,
             "owner": "lead@example.com", "is_default": False,
             "created_at": "2026-03-14T10:30:00Z"}

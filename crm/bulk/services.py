@@ -344,38 +344,50 @@ def bulk_action_undo(*, actor: Actor, action: BulkAction) -> int:
                 status=S.UNDONE, undone_at=timezone.now()):
             raise ValidationError({"action": [_("This action is still running or was already "
                                                 "undone.")]})
-        items = BulkActionItem.objects.filter(action=action)
         restored = 0
-        if action.kind == K.ASSIGN_OWNER:
-            new = action.params.get("owner_id")
-            members = set(Membership.objects.filter(workspace=action.workspace_id)
-                          .values_list("user_id", flat=True))
-            befores = items.values_list("before_owner_id", flat=True).distinct()
-            for old in list(befores):
-                if old is not None and old not in members:
-                    continue  # no longer a member: cannot own contacts again
-                sub = items.filter(before_owner_id=old) if old is not None else items.filter(
-                    before_owner_id__isnull=True)
-                restored += Contact.objects.filter(
-                    workspace=action.workspace_id, pk__in=sub.values("contact_id"),
-                    owner_id=new).update(owner_id=old, updated_at=timezone.now())
-        else:
+        segment = None
+        if action.kind != K.ASSIGN_OWNER:
             segment = Segment.objects.filter(pk=action.params["segment_id"]).first()
-            if segment is not None:
-                now_state = action.kind == K.SEGMENT_ADD  # what the action set
-                still = SegmentMember.objects.filter(segment=segment, included=now_state)
-                for before in ("", "in", "out"):
-                    sub = items.filter(before=before).values("contact_id")
-                    rows = still.filter(contact_id__in=sub)
-                    if before == "":
-                        restored += rows.delete()[0]
-                    else:
-                        restored += rows.update(included=(before == "in"))
+        members = set(Membership.objects.filter(workspace=action.workspace_id)
+                      .values_list("user_id", flat=True))
+        # in chunks of the before-image, grouped by the value to put back: each UPDATE names
+        # its contacts, which the planner serves from the primary key at any size
+        last = 0
+        while True:
+            chunk = list(BulkActionItem.objects.filter(action=action, pk__gt=last).order_by(
+                "pk").values_list("pk", "contact_id", "before_owner_id", "before")[:CHUNK])
+            if not chunk:
+                break
+            last = chunk[-1][0]
+            groups: dict = {}
+            for _pk, contact_id, before_owner, before in chunk:
+                key = before_owner if action.kind == K.ASSIGN_OWNER else before
+                groups.setdefault(key, []).append(contact_id)
+            for before, ids in groups.items():
+                restored += _restore(action, segment, members, before, ids)
         BulkAction.objects.filter(pk=action.pk).update(restored=restored)
         audit(actor, f"contact.bulk_{action.kind}.undo", action, object_repr=str(action),
               changes={"restored": restored, "changed": action.changed})
     action.refresh_from_db()
     return restored
+
+
+def _restore(action, segment, members, before, ids) -> int:
+    """Put `before` back on these contacts where the action's value is still there."""
+    if action.kind == K.ASSIGN_OWNER:
+        if before is not None and before not in members:
+            return 0  # no longer a member: cannot own contacts again
+        return Contact.objects.filter(
+            workspace=action.workspace_id, pk__in=ids,
+            owner_id=action.params.get("owner_id")).update(owner_id=before,
+                                                            updated_at=timezone.now())
+    if segment is None:
+        return 0
+    still = SegmentMember.objects.filter(segment=segment, contact_id__in=ids,
+                                         included=action.kind == K.SEGMENT_ADD)
+    if before == "":
+        return still.delete()[0]
+    return still.update(included=(before == "in"))
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ def test_private_views_stay_private_and_shared_ones_are_read_only_for_others(
 def test_bad_views_are_refused(owner_actor):
     for fields, key in [({"name": ""}, "name"), ({"name": "x", "sort": "evil"}, "sort"),
                         ({"name": "x", "columns": ["password"]}, "columns"),
-                        ({"name": "x", "filters": {"nope": "1"}}, "filters")]:
+                        ({"name": "x", "filters": {"nope": "1"}}, "filters"),
+                        ({"name": "x", "filters": {"owner": "none"}}, "filters")]:
         with pytest.raises(Exception) as e:
             sv.saved_view_create(actor=owner_actor, **fields)
         assert key in e.value.message_dict
