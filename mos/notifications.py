@@ -88,7 +88,8 @@ def _language(user) -> str:
 
 
 def notify(*, workspace, user, kind: str, dedupe_key: str, text: Callable[[], tuple[str, str]],
-           url: str = "", prefs: dict | None = None) -> Notification | None:
+           url: str = "", prefs: dict | None = None,
+           send_email: bool = True) -> Notification | None:
     """Tell one member, in the app and/or by e-mail as they chose; None when they already
     were told (same dedupe_key) or want neither."""
     prefs = prefs or preferences(workspace, user)
@@ -109,7 +110,7 @@ def notify(*, workspace, user, kind: str, dedupe_key: str, text: Callable[[], tu
                                             shown=want["in_app"])
     except IntegrityError:  # a concurrent evaluation told them first
         return None
-    if want["email"] and user.email:
+    if send_email and want["email"] and user.email:
         link = f"{settings.SITE_URL.rstrip('/')}{url}" if url else ""
         try:
             send_mail(f"[MOS · {workspace.name}] {title}", body + (f"\n\n{link}" if link else ""),
@@ -128,9 +129,10 @@ def members_with(workspace, roles) -> list:
             .select_related("user")]
 
 
-def evaluate_alerts(workspace) -> int:
+def evaluate_alerts(workspace, *, send_email: bool = True) -> int:
     """Run every registered source for the workspace and notify; returns alerts sent. A
-    failing source is logged and skipped (one broken check must not silence the others)."""
+    failing source is logged and skipped (one broken check must not silence the others).
+    send_email=False: in the app only (the demo workspace's seeding)."""
     sent = 0
     prefs_cache: dict[int, dict] = {}
     for source in ALERT_SOURCES:
@@ -144,7 +146,8 @@ def evaluate_alerts(workspace) -> int:
                 if user.pk not in prefs_cache:
                     prefs_cache[user.pk] = preferences(workspace, user)
                 if notify(workspace=workspace, user=user, kind=a.kind, dedupe_key=a.dedupe_key,
-                          text=a.text, url=a.url, prefs=prefs_cache[user.pk]):
+                          text=a.text, url=a.url, prefs=prefs_cache[user.pk],
+                          send_email=send_email):
                     sent += 1
     return sent
 

@@ -81,6 +81,9 @@ class Command(BaseCommand):
             from ...reports import build_demo_reports  # drafted from the metrics
 
             build_demo_reports(ws, today=opts["end"], log=self.stdout.write)
+        from ...worklist import build_demo_worklist  # after the metrics: alerts read them
+
+        self.stdout.write(f"Worklist: {build_demo_worklist(ws, alerts=not opts['no_metrics'])}")
         self.stdout.write(f"Built in {time.monotonic() - t0:.1f} s.")
         self._print_login(slug)
 
