@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mos.leases import LeasedJob
 from mos.models import Workspace
 
 
@@ -33,9 +34,11 @@ class SegmentMember(models.Model):
         indexes = [models.Index(fields=["segment", "included"], name="segment_member_in")]
 
 
-class BulkAction(models.Model):
+class BulkAction(LeasedJob):
     """One bulk action over a selection of contacts: assign an owner, change the stage, add to
     or remove from a segment. Large selections run as a job with a lease (mos.leases)."""
+
+    LEASE_RUNNING, LEASE_READY = "running", "queued"
 
     class Kind(models.TextChoices):
         ASSIGN_OWNER = "assign_owner", _("Assign owner")
@@ -71,9 +74,6 @@ class BulkAction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    lease_token = models.UUIDField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -100,11 +100,6 @@ class BulkAction(models.Model):
     def reversible(self) -> bool:
         return self.kind != self.Kind.CHANGE_STAGE
 
-    @property
-    def interrupted(self) -> bool:
-        from mos.leases import is_stuck
-
-        return is_stuck(self, self.Status.RUNNING, self.Status.QUEUED)
 
 
 class BulkActionItem(models.Model):
