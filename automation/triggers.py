@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from crm.models import Contact, Event, Order, Segment, StageChange
-from crm.selectors import segment_queryset
+from crm.selectors import segment_contacts
 from engines.models import ContactPrediction
 
 from .models import Enrollment, Flow
@@ -53,7 +53,7 @@ def candidates(flow: Flow, now: datetime) -> QuerySet:
         segment = Segment.objects.filter(workspace_id=ws_id, code=cfg.get("segment")).first()
         if segment is None:
             return contacts.none()
-        return segment_queryset(ws_id, segment.filters)
+        return segment_contacts(segment)
     if flow.trigger == Flow.Trigger.DATE_PROPERTY:
         # a date in the contact's properties ("renewal_date": "2026-05-01") plus an offset
         prop = cfg.get("property") or ""
@@ -69,7 +69,7 @@ def candidates(flow: Flow, now: datetime) -> QuerySet:
             qs = qs.filter(stage=cfg["stage"])
         if cfg.get("segment"):
             segment = Segment.objects.filter(workspace_id=ws_id, code=cfg["segment"]).first()
-            qs = qs.filter(pk__in=segment_queryset(ws_id, segment.filters).values("pk")) \
+            qs = qs.filter(pk__in=segment_contacts(segment).values("pk")) \
                 if segment else qs.none()
         risk = Q()
         if cfg.get("p_alive_below") is not None:

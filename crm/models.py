@@ -806,3 +806,7 @@ class ScoringSettings(models.Model):
         constraints = [models.CheckConstraint(
             condition=Q(mql_threshold__lte=100) & Q(sql_threshold__lte=100),
             name="scoring_thresholds_0_100")]
+
+
+from .worklist_models import (  # noqa: E402,F401  (bulk actions, saved views: issue 15)
+    BulkAction, BulkActionItem, SavedView, SavedViewDefault, SegmentMember)

@@ -185,7 +185,7 @@ def contact_filter(qs: QuerySet, workspace: Workspace, *, q: str = "", stage=Non
                 else None
         if segment is None or segment.workspace_id != workspace.pk:
             return qs.none()
-        qs = qs.filter(pk__in=segment_queryset(workspace, segment.filters).values("pk"))
+        qs = qs.filter(pk__in=segment_contacts(segment).values("pk"))
     return qs
 
 
@@ -317,12 +317,31 @@ def segment_queryset(workspace: Workspace | int, filters: dict) -> QuerySet:
     return qs
 
 
+def segment_contacts(segment: Segment) -> QuerySet:
+    """The segment's contacts now: those its filters match, minus the ones taken out by hand,
+    plus the ones added by hand (a bulk action). A segment without filters is a list: only
+    the contacts added to it. One query more than segment_queryset for a segment with
+    filters."""
+    from .models import SegmentMember
+
+    manual = SegmentMember.objects.filter(segment=segment)
+    if segment.filters and not manual.exists():
+        return segment_queryset(segment.workspace_id, segment.filters)
+    included = manual.filter(included=True).values("contact_id")
+    excluded = manual.filter(included=False).values("contact_id")
+    qs = Contact.objects.filter(workspace=segment.workspace_id)
+    if not segment.filters:
+        return qs.filter(pk__in=included)
+    matched = segment_queryset(segment.workspace_id, segment.filters).exclude(pk__in=excluded)
+    return qs.filter(Q(pk__in=matched.values("pk")) | Q(pk__in=included))
+
+
 def segment_members(segment: Segment) -> QuerySet:
     """The segment's current members, newest first."""
     from crm import extensions
 
     return extensions.contact_queryset(
-        segment_queryset(segment.workspace_id, segment.filters)
+        segment_contacts(segment)
         .select_related("persona", "owner", "source_channel", "source_campaign", "account")
         .order_by("-created_at", "-id"))
 
@@ -535,7 +554,7 @@ def segment_rows(workspace: Workspace) -> list[dict]:
     """Every segment with its member count (counted no further than COUNT_CAP)."""
     rows = []
     for seg in workspace.segments.all():
-        n, capped = capped_count(segment_queryset(workspace, seg.filters))
+        n, capped = capped_count(segment_contacts(seg))
         rows.append({"segment": seg, "count": n, "capped": capped})
     return rows
 

@@ -303,7 +303,7 @@ class SegmentDetailSerializer(SegmentSerializer):
         fields = SegmentSerializer.Meta.fields + ["member_count"]
 
     def get_member_count(self, obj) -> int:
-        return selectors.segment_queryset(obj.workspace_id, obj.filters).count()
+        return selectors.segment_contacts(obj).count()
 
 
 class LifecycleStageSerializer(serializers.ModelSerializer):

@@ -35,6 +35,7 @@ from .models import (
     Order,
     Persona,
     Segment,
+    SegmentMember,
     Stage,
     StageChange,
     Subscription,
@@ -189,6 +190,28 @@ def contact_change_stage(*, actor: Actor, contact: Contact, to_stage: str, reaso
     return change
 
 
+def contacts_change_stage_many(*, actor: Actor, contact_ids: list[int], to_stage: str,
+                               reason: str = "", at: datetime | None = None) -> dict[int, str]:
+    """contact_change_stage for many contacts at once (a bulk action): each contact not already
+    in `to_stage` gets its StageChange row and its new stage; the caller records one audit entry
+    for the whole action. Returns {contact id: stage it was in} for the contacts moved."""
+    to_stage = _stage_key(to_stage)
+    at = at or timezone.now()
+    ws = actor.workspace
+    with transaction.atomic():
+        rows = list(Contact.objects.select_for_update().filter(
+            workspace=ws, pk__in=contact_ids).exclude(stage=to_stage).values_list("pk", "stage"))
+        if not rows:
+            return {}
+        StageChange.objects.bulk_create([
+            StageChange(workspace=ws, contact_id=pk, from_stage=current, to_stage=to_stage,
+                        at=at, by=actor.user, reason=(reason or "")[:300])
+            for pk, current in rows])
+        Contact.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+            stage=to_stage, stage_changed_at=at, updated_at=timezone.now())
+    return dict(rows)
+
+
 @transaction.atomic
 def contact_delete(*, actor: Actor, contact: Contact) -> None:
     """Delete a contact with its history (events, orders, consent, stage changes)."""
@@ -273,6 +296,11 @@ def contacts_merge(*, actor: Actor, survivor: Contact, merged: Contact,
         "merges": ContactMerge.objects.filter(survivor=merged).update(survivor=survivor),
         "activities": Activity.objects.filter(contact=merged).update(contact=survivor),
         "subscriptions": Subscription.objects.filter(contact=merged).update(contact=survivor),
+        # segments the merged contact was added to (or taken out of) by hand; where the
+        # survivor has its own choice for that segment, the survivor's stands
+        "segment_members": SegmentMember.objects.filter(contact=merged).exclude(
+            segment_id__in=SegmentMember.objects.filter(contact=survivor).values("segment_id"),
+        ).update(contact=survivor),
     }
     from . import extensions
 

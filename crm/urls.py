@@ -6,11 +6,26 @@ from .views import contacts as c
 from .channels import views as ch
 from .activities import views as act
 from .scoring import views as sc
-from .views import accounts, corrections, duplicates, leads, lifecycle, personas, segments
+from .views import (accounts, bulk, corrections, duplicates, leads, lifecycle, personas,
+                    saved_views, segments)
 
 urlpatterns = [
     path("contacts/", c.contacts, name="contacts"),
     path("contacts/new/", c.contact_create, name="contact_create"),
+    path("contacts/views/", saved_views.saved_view_list, name="saved_views"),
+    path("contacts/views/new/", saved_views.saved_view_create, name="saved_view_create"),
+    path("contacts/views/<uuid:view_code>/", saved_views.saved_view_edit,
+         name="saved_view_edit"),
+    path("contacts/views/<uuid:view_code>/delete/", saved_views.saved_view_delete,
+         name="saved_view_delete"),
+    path("contacts/views/<uuid:view_code>/default/", saved_views.saved_view_default,
+         name="saved_view_default"),
+    path("contacts/bulk/", bulk.bulk_start, name="bulk_start"),
+    path("contacts/bulk/actions/", bulk.bulk_actions, name="bulk_actions"),
+    path("contacts/bulk/<uuid:action_code>/", bulk.bulk_action_detail,
+         name="bulk_action_detail"),
+    path("contacts/bulk/<uuid:action_code>/undo/", bulk.bulk_action_undo,
+         name="bulk_action_undo"),
     path("contacts/<uuid:contact_code>/", c.contact_detail, name="contact_detail"),
     path("contacts/<uuid:contact_code>/edit/", c.contact_edit, name="contact_edit"),
     path("contacts/<uuid:contact_code>/orders/<uuid:order_code>/delete/",

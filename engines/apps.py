@@ -29,3 +29,7 @@ class EnginesConfig(AppConfig):
         extensions.register_contact_queryset(with_prediction)
         for name, label in PREDICTION_RANGES.items():
             extensions.register_segment_range_filter(name, label, range_filter(name))
+
+        from . import alerts
+
+        alerts.register()

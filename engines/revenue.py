@@ -137,9 +137,9 @@ def movement_subscriptions(workspace: Workspace, *, month: date, kind: str, as_o
         frame = frame[frame["plan"].astype(object).where(frame["plan"].astype(bool), NO_PLAN)
                       == plan]
     if segment is not None:  # the segment's contacts now
-        from crm.selectors import segment_queryset
+        from crm.selectors import segment_contacts
 
-        ids = list(segment_queryset(workspace, segment.filters).values_list("pk", flat=True))
+        ids = list(segment_contacts(segment).values_list("pk", flat=True))
         frame = frame[frame["customer_id"].isin(ids)]
     rows = movement_rows(frame, as_of=as_of, month=month, kind=kind)
     if rows.empty:

@@ -53,7 +53,8 @@ def get_metric_run(workspace: Workspace, code):
 def kpi_list(workspace: Workspace) -> QuerySet:
     from .models import KPI
 
-    return (KPI.objects.filter(workspace=workspace).select_related("channel", "segment")
+    return (KPI.objects.filter(workspace=workspace).select_related("channel", "segment",
+                                                                    "engine__owner")
             .prefetch_related("targets"))
 
 

@@ -9,6 +9,10 @@ class ExperimentsConfig(AppConfig):
 
         extensions.register_merge_mover(_move_insight_links)
 
+        from . import alerts
+
+        alerts.register()
+
 
 def _move_insight_links(survivor, merged) -> dict:
     """A merged contact's insights link to the survivor instead (the M2M rows would vanish)."""

@@ -21,6 +21,8 @@ urlpatterns = [
 # imports no app above it.
 API_MODULES = [
     "crm.api",
+    "crm.bulk.api",
+    "crm.saved_views_api",
     "crm.ingest.api",
     "crm.activities.api",
     "crm.scoring.api",
@@ -35,6 +37,7 @@ API_MODULES = [
     "reports.api",
     "engines.api_models",
     "planning.api_plans",
+    "mos.api_notifications",
 ]
 
 

@@ -11,7 +11,7 @@ app = Celery("mos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # <app>.tasks of every installed app
 # Task modules that live in a feature package rather than at an app's top level.
-app.autodiscover_tasks(["crm.importing", "engines.metrics", "crm.scoring"])
+app.autodiscover_tasks(["crm.importing", "crm.bulk", "engines.metrics", "crm.scoring"])
 
 app.conf.beat_schedule = {
     # Lead scores: event points decay with time, so every contact is rescored nightly (new
@@ -48,6 +48,12 @@ app.conf.beat_schedule = {
     "run-automation-flows": {
         "task": "automation.tasks.run_flows",
         "schedule": 60.0,
+    },
+    # The weekly digest e-mail per member (engines/digest.py): Monday morning, once per
+    # member and week whatever the number of deliveries.
+    "weekly-digest-monday": {
+        "task": "engines.tasks.send_weekly_digests_all",
+        "schedule": crontab(day_of_week=1, hour=6, minute=30),
     },
     # Lost work: metric runs and imports pending without a task (the broker was down when
     # they were sent) or held by a dead worker (expired lease) are sent again.

@@ -185,3 +185,7 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "endpoint", "key"],
                                                name="idempotency_unique")]
+
+
+from .notify_models import (  # noqa: E402,F401  (alerts and digests: issue 15)
+    DigestSent, Notification, NotificationKind, NotificationPreference)

@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "automation.models.Message.Status",
         "BudgetPlanStatusEnum": "planning.models_plans.BudgetPlan.Status",
         "BetScoreEnum": "planning.models_plans.QuarterlyBet.Score",
+        "NotificationKindEnum": "mos.models.NotificationKind",
+        "BulkActionKindEnum": "crm.models.BulkAction.Kind",
     },
 }
 

@@ -15,6 +15,7 @@ from . import views
 PAGE_URL_MODULES = [
     "engines.urls",
     "mos.urls_workspace",
+    "mos.urls_notifications",
     "crm.urls",
     "crm.importing.urls",
     "crm.tracking.urls",

@@ -505,3 +505,28 @@ API_FACTORIES.update({
     "checklist-item": lambda ws: _checklist_item(ws).code,
     "budget-plan": lambda ws: _budget_plan(ws).code,
 })
+
+
+# issue 15: bulk actions, saved views (shared, owned by the admin so the control reaches them)
+def _bulk_action(ws):
+    from crm.models import BulkAction
+
+    admin = Membership.objects.filter(workspace=ws, role="admin").first().user
+    a = BulkAction.objects.filter(workspace=ws).first() or BulkAction.objects.create(
+        workspace=ws, kind="assign_owner", params={"owner_id": None, "owner": ""},
+        selection={"filters": {}}, status="done", created_by=admin)
+    return a.code
+
+
+def _saved_view(ws):
+    from crm.models import SavedView
+
+    admin = Membership.objects.filter(workspace=ws, role="admin").first().user
+    v = SavedView.objects.filter(workspace=ws).first() or SavedView.objects.create(
+        workspace=ws, owner=admin, name="Tenancy view", filters={"stage": "lead"},
+        shared=True)
+    return v.code
+
+
+KWARG_FACTORIES.update({"action_code": _bulk_action, "view_code": _saved_view})
+API_FACTORIES.update({"bulk-action": _bulk_action, "saved-view": _saved_view})

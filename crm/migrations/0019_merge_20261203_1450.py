@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0018_activities_scoring'),
+        ('crm', '0018_bulk_actions_saved_views'),
         ('crm', '0018_contact_search_btree'),
     ]
 

@@ -202,7 +202,7 @@ def test_merge_keeps_every_related_row_and_records_it(actor, workspace, add_memb
     assert LeadFeedback.objects.filter(contact=survivor).count() == 1
     assert record.moved == {"events": 2, "orders": 1, "consents": 1, "stage_changes": 2,
                             "feedback": 1, "merges": 0, "activities": 0, "subscriptions": 0,
-                            "enrollments": 0, "messages": 0, "automation_tasks": 0,
+                            "segment_members": 0, "enrollments": 0, "messages": 0, "automation_tasks": 0,
                             "insights": 0}
     assert record.merged_code == merged_code and record.matched_on == "phone"
     assert record.merged_snapshot["phone"] == "+966500000001"
@@ -217,6 +217,25 @@ def test_merge_keeps_every_related_row_and_records_it(actor, workspace, add_memb
     assert AuditEntry.objects.filter(action="contact.merge").count() == 1
     kinds = {i["kind"] for i in selectors.contact_timeline(survivor)}
     assert kinds == {"stage", "event", "order", "consent", "feedback", "merge"}
+
+
+def test_merge_keeps_hand_made_segment_memberships(actor, workspace):
+    from crm.models import Segment, SegmentMember
+
+    survivor = services.contact_create(actor=actor, email="s@x.test")
+    merged = services.contact_create(actor=actor, phone="+966500000009")
+    vip = Segment.objects.create(workspace=workspace, name="VIP list", filters={})
+    leads = Segment.objects.create(workspace=workspace, name="Leads",
+                                   filters={"stage": ["lead"]})
+    SegmentMember.objects.create(segment=vip, contact=merged, included=True)
+    SegmentMember.objects.create(segment=leads, contact=merged, included=True)
+    SegmentMember.objects.create(segment=leads, contact=survivor, included=False)
+    record = services.contacts_merge(actor=actor, survivor=survivor, merged=merged,
+                                     matched_on="phone")
+    assert record.moved["segment_members"] == 1
+    assert list(selectors.segment_contacts(vip)) == [survivor]  # the hand-made list keeps them
+    # the survivor's own choice for "Leads" (taken out) stands
+    assert SegmentMember.objects.get(segment=leads, contact=survivor).included is False
 
 
 def test_merge_takes_over_unique_email_of_merged(actor):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,6 +30,19 @@ from .common import is_htmx
 def contacts(request):
     """The contact list: live search, filters, sortable columns, keyset pages."""
     ws = request.workspace
+    from crm import saved_views as sv
+
+    view_code = request.GET.get("view", "")
+    views, default = sv.saved_views_menu(ws, request.user)
+    view = None
+    if view_code and view_code != "all":
+        view = next((v for v in views if str(v.code) == view_code), None)
+        if view is None:
+            raise Http404
+        if not is_htmx(request) and not set(request.GET) & {*sv.FILTER_KEYS, "sort"}:
+            return redirect(_list_url(ws, view))
+    elif not request.GET and not is_htmx(request) and default is not None:
+        return redirect(_list_url(ws, default))
     stage_names = selectors.stage_names(ws)
     form = ContactFilterForm(request.GET or None, workspace=ws, stage_names=stage_names)
     filters = form.filters() if form.is_bound else ContactFilterForm.filters_default()
@@ -40,9 +54,32 @@ def contacts(request):
            "sort": filters["sort"],
            "filtered": any(v for k, v in filters.items() if k != "sort"),
            "filters_open": any(v for k, v in filters.items() if k not in ("q", "sort"))}
+    ctx.update(_bulk_context(request, stage_names))
+    ctx.update({"current_view": view, "columns": sv.columns_of(view),
+                "saved_views": views, "view_code": view_code,
+                "column_choices": list(sv.COLUMNS.items()), "default_view": default})
     if is_htmx(request):
         return render(request, "crm/partials/contact_rows.html", ctx)
     return render(request, "crm/contacts.html", ctx)
+
+
+def _list_url(ws, view) -> str:
+    from crm.views.saved_views import list_url
+
+    return list_url(ws, view)
+
+
+def _bulk_context(request, stage_names) -> dict:
+    """The bulk bar under the filters: the form, and the list's filters as hidden inputs so
+    "all matching" means the list the person sees."""
+    if not request.actor.can("crm.edit"):
+        return {}
+    from crm.bulk.services import FILTER_KEYS
+    from crm.views.bulk import BulkForm
+
+    return {"bulk_form": BulkForm(workspace=request.workspace, stage_names=stage_names),
+            "filter_params": [(k, request.GET[k]) for k in FILTER_KEYS if request.GET.get(k)],
+            "back": request.GET.urlencode()}
 
 
 from crm import extensions  # noqa: E402

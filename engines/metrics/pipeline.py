@@ -236,12 +236,12 @@ MAX_SEGMENTS = 50  # segments measured per run (the newest), so a run stays boun
 def segment_members(workspace) -> dict[str, list[int]]:
     """{segment code: its member contacts' ids now}, one query per segment."""
     from crm.models import Segment
-    from crm.selectors import segment_queryset
+    from crm.selectors import segment_contacts
 
     out = {}
     for seg in Segment.objects.filter(workspace=workspace).order_by("-created_at")[
             :MAX_SEGMENTS]:
-        out[str(seg.code)] = list(segment_queryset(workspace, seg.filters).values_list(
+        out[str(seg.code)] = list(segment_contacts(seg).values_list(
             "pk", flat=True))
     return out
 
@@ -744,4 +744,9 @@ def claim_and_compute(run_id: int, **kwargs) -> MetricRun | None:
     if token is None:
         return None
     run = MetricRun.objects.select_related("workspace").get(pk=run_id)
-    return compute_workspace(run, token=token, **kwargs)
+    run = compute_workspace(run, token=token, **kwargs)
+    if run.trigger == MetricRun.Trigger.NIGHTLY:  # alerts once the night's numbers are in
+        from mos.notifications import metric_run_finished
+
+        metric_run_finished(run)
+    return run

@@ -31,7 +31,9 @@ def compute_all_workspaces() -> int:
 @shared_task(name="engines.tasks.resend_lost_runs", ignore_result=True)
 def resend_lost_runs() -> int:
     """The sweep (every minute, mos/celery.py): re-send runs and imports no worker holds."""
+    from crm.bulk.services import bulk_actions_resend_lost
     from crm.importing.jobs import import_jobs_resend_lost
     from engines.services import metric_runs_resend_lost
 
-    return len(metric_runs_resend_lost()) + len(import_jobs_resend_lost())
+    return (len(metric_runs_resend_lost()) + len(import_jobs_resend_lost())
+            + len(bulk_actions_resend_lost()))

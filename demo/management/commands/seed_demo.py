@@ -88,6 +88,9 @@ class Command(BaseCommand):
             from ...planning_plans import build_demo_plans  # plans read the metrics too
 
             build_demo_plans(ws, today=opts["end"], log=self.stdout.write)
+        from ...worklist import build_demo_worklist  # after the metrics: alerts read them
+
+        self.stdout.write(f"Worklist: {build_demo_worklist(ws, alerts=not opts['no_metrics'])}")
         self.stdout.write(f"Built in {time.monotonic() - t0:.1f} s.")
         self._print_login(slug)
 
