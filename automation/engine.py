@@ -478,6 +478,9 @@ def send_claimed(token: uuid.UUID) -> int:
     sent_total = 0
     mail_connection = get_connection() if any(m.channel == "email" for m in todo) else None
     try:
+        if mail_connection is not None:
+            # opened here, so send_messages() keeps it open for the whole batch
+            mail_connection.open()
         for i in range(0, len(todo), SEND_CHUNK):
             chunk = todo[i:i + SEND_CHUNK]
             pks = [m.pk for m in chunk]
@@ -504,6 +507,7 @@ def send_claimed(token: uuid.UUID) -> int:
                     if m.channel == "email":
                         try:  # a broken connection is reopened for the next message
                             mail_connection.close()
+                            mail_connection.open()
                         except Exception:  # noqa: BLE001, S110
                             pass
             with transaction.atomic():
