@@ -93,7 +93,8 @@ CONTACT_DETAIL = {**CONTACT_OUT,
                                      "status": "paid",
                                      "amount": "120.00", "currency": "SAR", "margin": None,
                                      "occurred_at": AT}]}
-CONSENT_IN = {"channel": "email", "status": "granted", "source": "signup form", "at": AT}
+CONSENT_IN = {"channel": "email", "status": "granted", "lawful_basis": "consent",
+              "source": "signup form", "at": AT}
 CONSENT_OUT = {"contact": CODE, **CONSENT_IN, "recorded_at": AT}
 ACCOUNT_IN = {"name": "Haddad Trading", "domain": "haddad.example", "industry": "Retail",
               "size": "51-200", "plan": "pro", "external_id": "crm-8812"}
@@ -184,7 +185,7 @@ class ContactViewSet(ServiceModelViewSet):
             return ContactDetailSerializer
         if self.action == "stage":
             return StageChangeInSerializer
-        if self.action == "consent":
+        if self.action in ("consent", "consent_history"):
             return ConsentSerializer
         return ContactSerializer
 
@@ -232,6 +233,17 @@ class ContactViewSet(ServiceModelViewSet):
         row = services.consent_record(actor=request.actor, contact=contact,
                                       **ser.validated_data)
         return Response(ConsentSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(tags=["contacts"], responses={200: ConsentSerializer(many=True)},
+                   examples=_examples("Consent history", response=[CONSENT_OUT]))
+    @action(detail=True, methods=["get"], url_path="consent-history",
+            pagination_class=None)
+    def consent_history(self, request, code=None):
+        """The contact's whole consent ledger, newest first: every grant and withdrawal with
+        its channel, lawful basis, source and time."""
+        contact = self.get_object()
+        rows = selectors.consent_history(contact)
+        return Response(ConsentSerializer(rows, many=True).data)
 
 
 # --- accounts, personas, segments --------------------------------------------------------------

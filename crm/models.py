@@ -434,8 +434,19 @@ class ConsentChannel(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
+class LawfulBasis(models.TextChoices):
+    """Why MOS may process a person's data (GDPR art. 6 (1); PDPL art. 6 reads alike)."""
+    CONSENT = "consent", _("Consent")
+    CONTRACT = "contract", _("Contract")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests")
+    PUBLIC_TASK = "public_task", _("Public task")
+
+
 class Consent(models.Model):
-    """Append-only ledger: the current state per channel is the latest row."""
+    """Append-only ledger: the current state per channel is the latest row; each row says on
+    which lawful basis and from which source (form, import, unsubscribe link…) it came."""
 
     class Status(models.TextChoices):
         GRANTED = "granted", _("Granted")
@@ -445,6 +456,8 @@ class Consent(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(_("channel"), max_length=8, choices=ConsentChannel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    lawful_basis = models.CharField(_("lawful basis"), max_length=20,
+                                    choices=LawfulBasis.choices, default=LawfulBasis.CONSENT)
     source = models.CharField(_("source"), max_length=100, blank=True)
     at = models.DateTimeField(_("when"), default=timezone.now)
     recorded_at = models.DateTimeField(default=timezone.now)

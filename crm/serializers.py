@@ -154,13 +154,15 @@ class ConsentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Consent
-        fields = ["contact", "channel", "status", "source", "at", "recorded_at"]
+        fields = ["contact", "channel", "status", "lawful_basis", "source", "at",
+                  "recorded_at"]
         read_only_fields = ["contact", "recorded_at"]
         extra_kwargs = {"at": {"required": False}}
 
 
 class ConsentStateSerializer(serializers.Serializer):
     status = serializers.CharField()
+    lawful_basis = serializers.CharField()
     source = serializers.CharField()
     at = serializers.DateTimeField()
 

@@ -196,15 +196,17 @@ def contact_delete(*, actor: Actor, contact: Contact) -> None:
 
 @transaction.atomic
 def consent_record(*, actor: Actor, contact: Contact, channel: str, status: str,
-                   source: str = "", at: datetime | None = None) -> Consent:
+                   source: str = "", at: datetime | None = None,
+                   lawful_basis: str = "consent") -> Consent:
     """Append a consent row; the latest row per channel is the contact's current consent."""
     consent = Consent(workspace=contact.workspace, contact=contact, channel=channel,
                       status=status, source=source or "", at=at or timezone.now(),
-                      recorded_at=timezone.now())
+                      recorded_at=timezone.now(), lawful_basis=lawful_basis or "consent")
     consent.full_clean()
     consent.save()
     audit(actor, "consent.record", contact,
-          changes={"channel": channel, "status": status, "source": source, "at": consent.at})
+          changes={"channel": channel, "status": status, "lawful_basis": consent.lawful_basis,
+                   "source": source, "at": consent.at})
     return consent
 
 
