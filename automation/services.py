@@ -12,7 +12,7 @@ from crm.models import Segment, Stage
 from mos.actors import Actor
 from mos.audit import audit
 
-from .models import Flow, Step, Suppression
+from .models import Enrollment, Flow, Message, Step, Suppression, Task
 from .templates_seed import TEMPLATES
 
 FLOW_FIELDS = ["name", "description", "trigger", "trigger_config", "goal", "goal_value",
@@ -223,3 +223,16 @@ def suppression_add(*, actor: Actor, address: str, reason: str = "") -> Suppress
                                                       address=address,
                                                       defaults={"reason": reason[:100]})
     return row
+
+
+def contact_erased(contact) -> dict:
+    """crm's erasure hook: the ledger keeps each message (so counts and lift stay) without
+    the address or subject, and the person leaves every flow they are in."""
+    now = timezone.now()
+    return {
+        "message_addresses": Message.objects.filter(contact=contact).update(to="", subject=""),
+        "flows_left": Enrollment.objects.filter(
+            contact=contact, state=Enrollment.State.ACTIVE).update(
+            state=Enrollment.State.EXITED, exit_reason="erased", finished_at=now, due_at=None),
+        "tasks": Task.objects.filter(contact=contact).update(title=_("(erased contact)")),
+    }

@@ -19,7 +19,7 @@ from mos.api import ServiceWritesMixin, WorkspaceModelViewSet, WorkspaceViewSet
 from mos.api_base import CodeCursorPagination
 from mos.codes import as_code
 
-from . import extensions, selectors, services
+from . import erasure, extensions, selectors, services
 from .models import Account, Contact, LeadFeedback, LifecycleStage, Persona, Segment
 from .serializers import (
     AccountSerializer,
@@ -27,6 +27,8 @@ from .serializers import (
     ContactDetailSerializer,
     ContactFilterSerializer,
     ContactSerializer,
+    ErasureInSerializer,
+    ErasureSerializer,
     LeadFeedbackSerializer,
     LeadSerializer,
     LifecycleStageSerializer,
@@ -96,6 +98,8 @@ CONTACT_DETAIL = {**CONTACT_OUT,
 CONSENT_IN = {"channel": "email", "status": "granted", "lawful_basis": "consent",
               "source": "signup form", "at": AT}
 CONSENT_OUT = {"contact": CODE, **CONSENT_IN, "recorded_at": AT}
+ERASURE_OUT = {"code": CODE, "contact": CODE, "at": AT, "reason": "Asked by e-mail",
+               "kept": {"orders": 3, "events": 12, "stage_changes": 2}}
 ACCOUNT_IN = {"name": "Haddad Trading", "domain": "haddad.example", "industry": "Retail",
               "size": "51-200", "plan": "pro", "external_id": "crm-8812"}
 ACCOUNT_OUT = {"code": ACCOUNT_CODE, **ACCOUNT_IN, "created_at": AT}
@@ -175,6 +179,7 @@ class ContactViewSet(ServiceModelViewSet):
     model = Contact
     serializer_class = ContactSerializer
     pagination_class = ContactCursorPagination
+    action_perms = {"erase": "crm.erase"}
     object_arg = "contact"
     create_service = services.contact_create
     update_service = services.contact_update
@@ -187,6 +192,8 @@ class ContactViewSet(ServiceModelViewSet):
             return StageChangeInSerializer
         if self.action in ("consent", "consent_history"):
             return ConsentSerializer
+        if self.action == "erase":
+            return ErasureInSerializer
         return ContactSerializer
 
     def scope_queryset(self, qs):
@@ -244,6 +251,23 @@ class ContactViewSet(ServiceModelViewSet):
         contact = self.get_object()
         rows = selectors.consent_history(contact)
         return Response(ConsentSerializer(rows, many=True).data)
+
+    @extend_schema(tags=["contacts"], request=ErasureInSerializer,
+                   responses={200: ErasureSerializer},
+                   examples=[*_examples("Erase", request={"reason": "Asked by e-mail"},
+                                        response=ERASURE_OUT), ERROR_EXAMPLE])
+    @action(detail=True, methods=["post"], url_path="erase")
+    def erase(self, request, code=None):
+        """Erase the contact's personal data (admins only; cannot be undone). Orders, events
+        and stage history stay as anonymous rows, so metrics do not change; the erasure is
+        recorded without the data, and the same e-mail or phone is refused by later imports
+        unless they carry a new consent."""
+        contact = self.get_object()
+        ser = ErasureInSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        record = erasure.contact_erase(actor=request.actor, contact=contact,
+                                       reason=ser.validated_data.get("reason", ""))
+        return Response(ErasureSerializer(record).data)
 
 
 # --- accounts, personas, segments --------------------------------------------------------------

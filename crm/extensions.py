@@ -51,3 +51,20 @@ def contact_queryset(qs):
 
 def register_segment_range_filter(name: str, label, apply: Callable) -> None:
     SEGMENT_RANGE_FILTERS[name] = (label, apply)
+
+
+# fn(contact) -> {kind: rows changed}: a higher app removes the personal data it holds about a
+# contact being erased (automation: message addresses and subjects), in the same transaction
+ERASURE_HOOKS: list[Callable] = []
+
+
+def register_erasure_hook(fn: Callable) -> None:
+    if fn not in ERASURE_HOOKS:
+        ERASURE_HOOKS.append(fn)
+
+
+def run_erasure_hooks(contact) -> dict:
+    out: dict = {}
+    for fn in ERASURE_HOOKS:
+        out.update(fn(contact) or {})
+    return out

@@ -254,6 +254,9 @@ class Contact(models.Model):
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # set when the person's data was erased at their request: the row stays, anonymous, so
+    # orders, events and stage history (and every metric) stay as they were
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -511,6 +514,28 @@ class Segment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ErasureRecord(models.Model):
+    """The erasure ledger: that a contact was erased, when and by whom — never the personal
+    data. Keyed hashes (HMAC-SHA256 under the site's secret) of the normalised e-mail and phone
+    let a later import recognise the same person and refuse to re-create them until they give
+    consent again (then `lifted_at` is set)."""
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact_code = models.UUIDField()
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                           blank=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    kept = models.JSONField(default=dict, blank=True)  # rows kept anonymous, per kind
+    at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
 
 
 class ContactMerge(models.Model):

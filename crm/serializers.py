@@ -160,6 +160,18 @@ class ConsentSerializer(serializers.ModelSerializer):
         extra_kwargs = {"at": {"required": False}}
 
 
+class ErasureInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ErasureSerializer(serializers.Serializer):
+    code = serializers.UUIDField()
+    contact = serializers.UUIDField(source="contact_code")
+    at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    kept = serializers.DictField(child=serializers.IntegerField())
+
+
 class ConsentStateSerializer(serializers.Serializer):
     status = serializers.CharField()
     lawful_basis = serializers.CharField()

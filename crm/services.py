@@ -22,6 +22,7 @@ from mos.audit import audit, diff, snapshot
 from mos.models import Membership, Workspace
 from mos.roles import role_has_perm
 
+from . import erasure
 from .lifecycle import default_stages
 from .models import (
     Account,
@@ -131,6 +132,7 @@ def contact_create(*, actor: Actor, **fields) -> Contact:
         contact.stage_changed_at = fields.get("stage_changed_at") or contact.created_at
     contact.full_clean(validate_constraints=False)
     _check_contact_unique(ws, contact)
+    erasure.check_not_erased(ws.id, email=contact.email, phone=contact.phone)
     contact.save()
     if stage:
         StageChange.objects.create(workspace=ws, contact=contact, from_stage="",

@@ -26,6 +26,8 @@ urlpatterns = [
     path("contacts/<uuid:contact_code>/stage/", c.contact_stage, name="contact_stage"),
     path("contacts/<uuid:contact_code>/consent/", c.contact_consent,
          name="contact_consent"),
+    path("contacts/<uuid:contact_code>/erase/", corrections.contact_erase,
+         name="contact_erase"),
     path("leads/", leads.my_leads, name="my_leads"),
     path("leads/<uuid:contact_code>/feedback/", leads.lead_feedback, name="lead_feedback"),
     path("segments/", segments.segments, name="segments"),
