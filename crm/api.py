@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from mos.api import ServiceWritesMixin, WorkspaceModelViewSet, WorkspaceViewSet
@@ -179,7 +180,6 @@ class ContactViewSet(ServiceModelViewSet):
     model = Contact
     serializer_class = ContactSerializer
     pagination_class = ContactCursorPagination
-    action_perms = {"erase": "crm.erase"}
     object_arg = "contact"
     create_service = services.contact_create
     update_service = services.contact_update
@@ -243,7 +243,7 @@ class ContactViewSet(ServiceModelViewSet):
 
     @extend_schema(tags=["contacts"], responses={200: ConsentSerializer(many=True)},
                    examples=_examples("Consent history", response=[CONSENT_OUT]))
-    @action(detail=True, methods=["get"], url_path="consent-history",
+    @action(detail=True, methods=["get"], url_path="consent-history", url_name="consent_history",
             pagination_class=None)
     def consent_history(self, request, code=None):
         """The contact's whole consent ledger, newest first: every grant and withdrawal with
@@ -262,7 +262,9 @@ class ContactViewSet(ServiceModelViewSet):
         and stage history stay as anonymous rows, so metrics do not change; the erasure is
         recorded without the data, and the same e-mail or phone is refused by later imports
         unless they carry a new consent."""
-        contact = self.get_object()
+        contact = self.get_object()  # another workspace's contact: 404 before any 403
+        if not request.actor.can("crm.erase"):
+            raise PermissionDenied()
         ser = ErasureInSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         record = erasure.contact_erase(actor=request.actor, contact=contact,
