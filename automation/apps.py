@@ -11,3 +11,4 @@ class AutomationConfig(AppConfig):
         from . import services
 
         extensions.register_erasure_hook(services.contact_erased)
+        extensions.register_retention_hook(services.apply_retention)

@@ -3,6 +3,8 @@ suppression list. Running flows is in engine.py; who enters them in triggers.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -236,3 +238,15 @@ def contact_erased(contact) -> dict:
             state=Enrollment.State.EXITED, exit_reason="erased", finished_at=now, due_at=None),
         "tasks": Task.objects.filter(contact=contact).update(title=_("(erased contact)")),
     }
+
+
+def apply_retention(workspace, policy, now) -> dict:
+    """crm's retention hook: sent messages older than the policy's days lose their address
+    and subject; the ledger row (status, times) stays for counts and lift."""
+    days = policy.message_content_days
+    if not days:
+        return {}
+    return {"message_contents_cleared": Message.objects.filter(
+        workspace=workspace, created_at__lt=now - timedelta(days=days)).exclude(
+        status__in=[Message.Status.QUEUED, Message.Status.CLAIMED]).exclude(
+        to="", subject="").update(to="", subject="")}

@@ -538,6 +538,25 @@ class ErasureRecord(models.Model):
         ordering = ["-at", "-id"]
 
 
+class RetentionPolicy(models.Model):
+    """How long a workspace keeps raw personal data (issue 13). Applied nightly (Celery beat,
+    crm.tasks.apply_retention_all); aggregates (metric values) are kept."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE,
+                                     related_name="retention_policy")
+    raw_events_months = models.PositiveSmallIntegerField(
+        _("delete raw events older than (months)"), null=True, blank=True,
+        help_text=_("Empty: keep them. At least 14 months, so the nightly metrics (which "
+                    "recompute the last 400 days) never lose a row they still read."))
+    message_content_days = models.PositiveSmallIntegerField(
+        _("delete sent messages' address and subject after (days)"), null=True, blank=True,
+        help_text=_("Empty: keep them. The message ledger row stays, so counts and lift do "
+                    "not change."))
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run = models.JSONField(default=dict, blank=True)  # rows removed per kind
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
 class ContactMerge(models.Model):
     """A record that one contact was merged into another (identity resolution)."""
 

@@ -4,7 +4,7 @@ from django.urls import path
 
 from .views import contacts as c
 from .channels import views as ch
-from .views import corrections, leads, lifecycle, personas, segments
+from .views import corrections, leads, lifecycle, personas, privacy, segments
 
 urlpatterns = [
     path("contacts/", c.contacts, name="contacts"),
@@ -28,6 +28,7 @@ urlpatterns = [
          name="contact_consent"),
     path("contacts/<uuid:contact_code>/erase/", corrections.contact_erase,
          name="contact_erase"),
+    path("privacy/", privacy.privacy, name="privacy"),
     path("leads/", leads.my_leads, name="my_leads"),
     path("leads/<uuid:contact_code>/feedback/", leads.lead_feedback, name="lead_feedback"),
     path("segments/", segments.segments, name="segments"),
