@@ -62,8 +62,8 @@ def _setup(n_contacts: int):
                         [ws.id, NOW - timedelta(hours=2), ws.id])
             cur.execute("""
                 INSERT INTO crm_consent (workspace_id, contact_id, channel, status, source, at,
-                    recorded_at)
-                SELECT %s, id, 'email', 'granted', '', %s, %s FROM crm_contact
+                    recorded_at, lawful_basis)
+                SELECT %s, id, 'email', 'granted', '', %s, %s, 'consent' FROM crm_contact
                 WHERE workspace_id = %s AND stage = 'lead'""",
                         [ws.id, NOW - timedelta(days=3), NOW - timedelta(days=3), ws.id])
             cur.execute("ANALYZE")
