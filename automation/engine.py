@@ -96,6 +96,43 @@ def blocked_reason(flow: Flow, contact: Contact, channel: str, now: datetime) ->
     return ""
 
 
+class BatchGate:
+    """The same gate as blocked_reason() for a batch of enrollments, read in three set-based
+    queries per workspace (current consent, suppressed addresses, messages sent in the last 7
+    days) instead of three per message. The sender checks again before the backend."""
+
+    def __init__(self, enrollments, now: datetime):
+        self.now = now
+        self.data: dict[int, tuple] = {}
+        by_ws: dict[int, list[Contact]] = {}
+        for e in enrollments:
+            by_ws.setdefault(e.workspace_id, []).append(e.contact)
+        for ws_id, contacts in by_ws.items():
+            ids = {c.pk for c in contacts}
+            addresses = {a.lower() for c in contacts for a in (c.email, c.phone) if a}
+            suppressed = set(Suppression.objects.filter(workspace_id=ws_id).annotate(
+                a=Lower("address")).filter(a__in=addresses).values_list("a", flat=True))
+            recent = dict(Message.objects.filter(
+                contact_id__in=ids, status=Message.Status.SENT,
+                sent_at__gte=now - timedelta(days=7)).values("contact_id").annotate(
+                n=Count("id")).values_list("contact_id", "n"))
+            self.data[ws_id] = (consent_state_for(ws_id, ids), suppressed, recent)
+
+    def blocked(self, flow: Flow, contact: Contact, channel: str, now: datetime) -> str:
+        consent, suppressed, recent = self.data[contact.workspace_id]
+        to = address_for(contact, channel)
+        if not to:
+            return Message.Status.NO_ADDRESS
+        row = consent.get(contact.pk, {}).get(channel)
+        if row is None or row.status != Consent.Status.GRANTED:
+            return Message.Status.NO_CONSENT
+        if to.lower() in suppressed:
+            return Message.Status.SUPPRESSED
+        if recent.get(contact.pk, 0) >= flow.frequency_cap:
+            return Message.Status.CAPPED
+        return ""
+
+
 # --- conversion -----------------------------------------------------------------------------
 
 def goal_met(flow: Flow, contact: Contact, since: datetime) -> bool:
@@ -204,7 +241,8 @@ def _finish(enrollment: Enrollment, state: str, reason: str, now: datetime) -> N
     enrollment.due_at = None
 
 
-def _advance(enrollment: Enrollment, now: datetime, steps: list[Step]) -> list[int]:
+def _advance(enrollment: Enrollment, now: datetime, steps: list[Step],
+             gate: BatchGate | None = None) -> list[int]:
     """Run one locked, due enrollment until it waits or ends; the ids of queued messages."""
     flow, contact = enrollment.flow, enrollment.contact
     queued: list[int] = []
@@ -237,7 +275,8 @@ def _advance(enrollment: Enrollment, now: datetime, steps: list[Step]) -> list[i
             continue
         if step.kind in CHANNEL_OF:
             channel = CHANNEL_OF[step.kind]
-            reason = blocked_reason(flow, contact, channel, now)
+            reason = (gate.blocked(flow, contact, channel, now) if gate is not None
+                      else blocked_reason(flow, contact, channel, now))
             if not reason:
                 resume = quiet_until(flow, contact, now)
                 if resume is not None:  # quiet hours: defer, the step runs when they end
@@ -305,11 +344,13 @@ def advance_due(*, now: datetime | None = None, limit: int = 5000,
     for i in range(0, len(ids), batch):
         with transaction.atomic():
             queued: list[int] = []
-            for enrollment in _locked_due(ids[i:i + batch], now):
+            enrollments = list(_locked_due(ids[i:i + batch], now))
+            gate = BatchGate(enrollments, now) if len(enrollments) > 1 else None
+            for enrollment in enrollments:
                 if enrollment.flow_id not in steps_of:
                     steps_of[enrollment.flow_id] = list(
                         enrollment.flow.steps.order_by("position", "id"))
-                queued += _advance(enrollment, now, steps_of[enrollment.flow_id])
+                queued += _advance(enrollment, now, steps_of[enrollment.flow_id], gate)
                 done += 1
             _send_after_commit(queued)
     return done
