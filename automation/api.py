@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (OpenApiExample, OpenApiParameter, extend_schema,
                                    extend_schema_view, inline_serializer)
 from rest_framework import mixins, serializers
@@ -19,6 +20,7 @@ from mos.api import WorkspaceModelViewSet, WorkspaceViewSet
 from mos.codes import as_code
 
 from . import selectors, services
+from .forms import DidForm
 from .models import Enrollment, Flow, Message, Step
 
 FLOW_CODE = "5d2c1b0a-9e8f-4a7b-8c6d-5e4f3a2b1c0d"
@@ -205,7 +207,84 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspace
         return qs
 
 
+class DidEstimateSerializer(serializers.Serializer):
+    effect = serializers.FloatField(help_text="Effect per day: (T after − T before) − "
+                                              "(C after − C before).")
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+    se = serializers.FloatField()
+    df = serializers.FloatField()
+    alpha = serializers.FloatField()
+    significant = serializers.BooleanField()
+    relative = serializers.FloatField(allow_null=True)
+    treated_before = serializers.FloatField()
+    treated_after = serializers.FloatField()
+    control_before = serializers.FloatField()
+    control_after = serializers.FloatField()
+    days_before = serializers.IntegerField()
+    days_after = serializers.IntegerField()
+
+
+class DidSeriesSerializer(serializers.Serializer):
+    treated_before = serializers.ListField(child=serializers.FloatField())
+    control_before = serializers.ListField(child=serializers.FloatField())
+    treated_after = serializers.ListField(child=serializers.FloatField())
+    control_after = serializers.ListField(child=serializers.FloatField())
+
+
+class DidSerializer(serializers.Serializer):
+    estimate = DidEstimateSerializer(allow_null=True)
+    series = DidSeriesSerializer()
+
+
+DID_PARAMS = [
+    OpenApiParameter("metric", str, required=True,
+                     enum=["revenue", "orders", "new_contacts", "events"]),
+    OpenApiParameter("event_name", str, description="For metric=events; empty: all events."),
+    OpenApiParameter("group_by", str, required=True, enum=["country", "channel", "campaign"]),
+    OpenApiParameter("treated", str, required=True,
+                     description="Comma-separated country codes, channel keys or campaign "
+                                 "codes where the campaign ran."),
+    OpenApiParameter("control", str, required=True, description="The comparison group."),
+    OpenApiParameter("before_start", OpenApiTypes.DATE, required=True),
+    OpenApiParameter("before_end", OpenApiTypes.DATE, required=True),
+    OpenApiParameter("after_start", OpenApiTypes.DATE, required=True),
+    OpenApiParameter("after_end", OpenApiTypes.DATE, required=True),
+]
+
+
+class DidViewSet(WorkspaceViewSet):
+    """Difference in differences for a campaign without a holdout (read only): a treated
+    vs a control group (countries, channels or campaigns), before vs after, per day."""
+
+    model = Flow  # unused: the analysis reads crm rows of the request's workspace only
+    serializer_class = DidSerializer
+    http_method_names = ["get", "head", "options"]
+    read_perm = "automation.view"
+    write_perm = "automation.edit"
+    pagination_class = None
+
+    @extend_schema(tags=["automation"], parameters=DID_PARAMS, responses={200: DidSerializer},
+                   examples=[OpenApiExample("Geo test", response_only=True, value={
+                       "estimate": {"effect": 12.5, "low": 3.1, "high": 21.9, "se": 4.6,
+                                    "df": 26.0, "alpha": 0.05, "significant": True,
+                                    "relative": 0.18, "treated_before": 60.0,
+                                    "treated_after": 82.5, "control_before": 40.0,
+                                    "control_after": 50.0, "days_before": 14,
+                                    "days_after": 14},
+                       "series": {"treated_before": [60.0], "control_before": [40.0],
+                                  "treated_after": [82.5], "control_after": [50.0]}})])
+    def list(self, request):
+        form = DidForm(request.query_params, workspace=request.workspace)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {f: [str(e) for e in errs] for f, errs in form.errors.items()})
+        result = selectors.did_analysis(request.workspace, **form.analysis_args())
+        return Response(DidSerializer(result).data)
+
+
 def register(router):
+    router.register("difference-in-differences", DidViewSet, basename="did")
     router.register("flows", FlowViewSet, basename="flow")
     router.register("enrollments", EnrollmentViewSet, basename="enrollment")
     router.register("messages", MessageViewSet, basename="message")

@@ -11,3 +11,8 @@ class AutomationConfig(AppConfig):
         from .merge import move_automation_rows
 
         extensions.register_merge_mover(move_automation_rows)
+
+        from . import services
+
+        extensions.register_erasure_hook(services.contact_erased)
+        extensions.register_retention_hook(services.apply_retention)

@@ -18,13 +18,16 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.db.models.functions import Lower
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -33,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm_services
 from crm.models import Consent, Contact, Event, Order
-from crm.selectors import has_consent
+from crm.selectors import consent_state_for, has_consent
 from mos.actors import Actor
 from mos.codes import as_code
 from mos.models import Membership
@@ -91,6 +94,43 @@ def blocked_reason(flow: Flow, contact: Contact, channel: str, now: datetime) ->
     if recent >= flow.frequency_cap:
         return Message.Status.CAPPED
     return ""
+
+
+class BatchGate:
+    """The same gate as blocked_reason() for a batch of enrollments, read in three set-based
+    queries per workspace (current consent, suppressed addresses, messages sent in the last 7
+    days) instead of three per message. The sender checks again before the backend."""
+
+    def __init__(self, enrollments, now: datetime):
+        self.now = now
+        self.data: dict[int, tuple] = {}
+        by_ws: dict[int, list[Contact]] = {}
+        for e in enrollments:
+            by_ws.setdefault(e.workspace_id, []).append(e.contact)
+        for ws_id, contacts in by_ws.items():
+            ids = {c.pk for c in contacts}
+            addresses = {a.lower() for c in contacts for a in (c.email, c.phone) if a}
+            suppressed = set(Suppression.objects.filter(workspace_id=ws_id).annotate(
+                a=Lower("address")).filter(a__in=addresses).values_list("a", flat=True))
+            recent = dict(Message.objects.filter(
+                contact_id__in=ids, status=Message.Status.SENT,
+                sent_at__gte=now - timedelta(days=7)).values("contact_id").annotate(
+                n=Count("id")).values_list("contact_id", "n"))
+            self.data[ws_id] = (consent_state_for(ws_id, ids), suppressed, recent)
+
+    def blocked(self, flow: Flow, contact: Contact, channel: str, now: datetime) -> str:
+        consent, suppressed, recent = self.data[contact.workspace_id]
+        to = address_for(contact, channel)
+        if not to:
+            return Message.Status.NO_ADDRESS
+        row = consent.get(contact.pk, {}).get(channel)
+        if row is None or row.status != Consent.Status.GRANTED:
+            return Message.Status.NO_CONSENT
+        if to.lower() in suppressed:
+            return Message.Status.SUPPRESSED
+        if recent.get(contact.pk, 0) >= flow.frequency_cap:
+            return Message.Status.CAPPED
+        return ""
 
 
 # --- conversion -----------------------------------------------------------------------------
@@ -204,19 +244,10 @@ def _finish(enrollment: Enrollment, state: str, reason: str, now: datetime) -> N
     enrollment.due_at = None
 
 
-@transaction.atomic
-def advance_enrollment(enrollment_id: int, *, now: datetime | None = None) -> list[int]:
-    """Run one due enrollment until it waits or ends; returns the ids of queued messages
-    (sent after the commit). A row another worker holds is skipped (skip_locked)."""
-    now = now or timezone.now()
-    locked = Enrollment.objects.select_for_update(
-        skip_locked=connection.features.has_select_for_update_skip_locked)
-    enrollment = locked.select_related("flow", "flow__workspace", "contact").filter(
-        pk=enrollment_id, state=Enrollment.State.ACTIVE, due_at__lte=now).first()
-    if enrollment is None:
-        return []  # done by someone else meanwhile, not due, or locked by another worker
+def _advance(enrollment: Enrollment, now: datetime, steps: list[Step],
+             gate: BatchGate | None = None) -> list[int]:
+    """Run one locked, due enrollment until it waits or ends; the ids of queued messages."""
     flow, contact = enrollment.flow, enrollment.contact
-    steps = list(flow.steps.order_by("position", "id"))
     queued: list[int] = []
     if flow.status != Flow.Status.ACTIVE:
         enrollment.due_at = now + timedelta(hours=1)  # paused: look again later
@@ -247,7 +278,8 @@ def advance_enrollment(enrollment_id: int, *, now: datetime | None = None) -> li
             continue
         if step.kind in CHANNEL_OF:
             channel = CHANNEL_OF[step.kind]
-            reason = blocked_reason(flow, contact, channel, now)
+            reason = (gate.blocked(flow, contact, channel, now) if gate is not None
+                      else blocked_reason(flow, contact, channel, now))
             if not reason:
                 resume = quiet_until(flow, contact, now)
                 if resume is not None:  # quiet hours: defer, the step runs when they end
@@ -263,9 +295,32 @@ def advance_enrollment(enrollment_id: int, *, now: datetime | None = None) -> li
         enrollment.step_index += 1
     enrollment.save(update_fields=["state", "step_index", "due_at", "finished_at",
                                    "exit_reason", "converted_at"])
-    if queued:
-        ids = list(queued)
-        transaction.on_commit(lambda: [deliver(i) for i in ids])
+    return queued
+
+
+def _locked_due(ids, now):
+    locked = Enrollment.objects.select_for_update(
+        skip_locked=connection.features.has_select_for_update_skip_locked, of=("self",)
+        if connection.features.has_select_for_update_of else ())
+    return locked.select_related("flow", "flow__workspace", "contact").filter(
+        pk__in=ids, state=Enrollment.State.ACTIVE, due_at__lte=now).order_by("pk")
+
+
+def _send_after_commit(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(lambda: deliver_batch(ids))
+
+
+@transaction.atomic
+def advance_enrollment(enrollment_id: int, *, now: datetime | None = None) -> list[int]:
+    """Run one due enrollment until it waits or ends; returns the ids of queued messages
+    (sent after the commit). A row another worker holds is skipped (skip_locked)."""
+    now = now or timezone.now()
+    enrollment = _locked_due([enrollment_id], now).first()
+    if enrollment is None:
+        return []  # done by someone else meanwhile, not due, or locked by another worker
+    queued = _advance(enrollment, now, list(enrollment.flow.steps.order_by("position", "id")))
+    _send_after_commit(queued)
     return queued
 
 
@@ -278,14 +333,29 @@ def due_enrollment_ids(*, now: datetime | None = None, limit: int = 5000,
     return list(qs.order_by("due_at", "id").values_list("pk", flat=True)[:limit])
 
 
+ADVANCE_BATCH = 200  # enrollments per transaction (one commit, one send batch after it)
+
+
 def advance_due(*, now: datetime | None = None, limit: int = 5000,
-                workspace_id: int | None = None) -> int:
-    """Advance every due enrollment (each in its own transaction and row lock)."""
+                workspace_id: int | None = None, batch: int = ADVANCE_BATCH) -> int:
+    """Advance every due enrollment, `batch` of them per transaction (row locks, skip
+    locked); each batch's queued messages go out together once it commits."""
     now = now or timezone.now()
     done = 0
-    for pk in due_enrollment_ids(now=now, limit=limit, workspace_id=workspace_id):
-        advance_enrollment(pk, now=now)
-        done += 1
+    ids = due_enrollment_ids(now=now, limit=limit, workspace_id=workspace_id)
+    steps_of: dict[int, list[Step]] = {}
+    for i in range(0, len(ids), batch):
+        with transaction.atomic():
+            queued: list[int] = []
+            enrollments = list(_locked_due(ids[i:i + batch], now))
+            gate = BatchGate(enrollments, now) if len(enrollments) > 1 else None
+            for enrollment in enrollments:
+                if enrollment.flow_id not in steps_of:
+                    steps_of[enrollment.flow_id] = list(
+                        enrollment.flow.steps.order_by("position", "id"))
+                queued += _advance(enrollment, now, steps_of[enrollment.flow_id], gate)
+                done += 1
+            _send_after_commit(queued)
     return done
 
 
@@ -314,19 +384,7 @@ def message_for_token(token: str) -> Message | None:
 
 def render_message(message: Message) -> tuple[str, str]:
     """(subject, body) in the contact's language, with their name and the unsubscribe link."""
-    cfg = message.step.config or {}
-    lang = message.language or "en"
-    subject = cfg.get(f"subject_{lang}") or cfg.get("subject_en", "")
-    body = cfg.get(f"body_{lang}") or cfg.get("body_en", "")
-    ctx = Context({"name": message.contact.name or "", "workspace": message.flow.workspace.name},
-                  autoescape=False)
-    with translation.override(lang):
-        text = Template(body).render(ctx)
-        if message.channel == "email":
-            text += "\n\n-- \n" + _("Unsubscribe: %(url)s") % {"url": unsubscribe_url(message)}
-        else:
-            text += " " + _("Reply STOP to opt out.")
-    return Template(subject).render(ctx), text
+    return _Renderer()(message)
 
 
 def sms_backend():
@@ -334,50 +392,206 @@ def sms_backend():
                                  "automation.providers.OutboxSms"))()
 
 
-def deliver(message_id: int) -> bool:
-    """Claim a queued message and send it; False when someone else has it or it may no
-    longer go (consent withdrawn, suppressed since it was queued)."""
-    claimed = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
-        status=Message.Status.SENDING)
-    if claimed != 1:
-        return False
-    msg = Message.objects.select_related("contact", "flow", "flow__workspace", "step").get(
-        pk=message_id)
+CLAIM_BATCH = 500  # messages one sender claims in one statement
+SEND_CHUNK = 100  # messages handed to the backend between two ledger commits
+CLAIM_LEASE = timedelta(minutes=10)  # a claim older than this belongs to a dead sender
+
+
+def claim_messages(*, ids=None, limit: int = CLAIM_BATCH, created_before=None,
+                   now: datetime | None = None) -> uuid.UUID:
+    """Claim up to `limit` queued messages (queued → claimed) in one UPDATE; on PostgreSQL
+    the rows are picked FOR UPDATE SKIP LOCKED, so concurrent senders take disjoint batches.
+    Returns the claim token the claimed rows carry."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    table = Message._meta.db_table
+    where, params = ["status = %s"], [Message.Status.QUEUED]
+    if ids is not None:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return token
+        where.append("id IN (%s)" % ", ".join(["%s"] * len(ids)))
+        params += ids
+    if created_before is not None:
+        where.append("created_at <= %s")
+        params.append(Message._meta.get_field("created_at").get_db_prep_value(
+            created_before, connection))
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    sql = (f"UPDATE {table} SET status = %s, claim = %s, claimed_at = %s WHERE status = %s "
+           f"AND id IN (SELECT id FROM {table} WHERE {' AND '.join(where)} "
+           f"ORDER BY id LIMIT %s{lock})")
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql, [Message.Status.CLAIMED,
+                          Message._meta.get_field("claim").get_db_prep_value(token, connection),
+                          Message._meta.get_field("claimed_at").get_db_prep_value(
+                              now, connection),
+                          Message.Status.QUEUED, *params, limit])
+    return token
+
+
+def _gate_batch(messages: list[Message], now: datetime) -> dict[int, str]:
+    """{message id: blocking status} for a claimed batch, in a few set-based queries per
+    workspace: current consent per contact and channel, the suppression list, the frequency
+    cap (sent in the last 7 days, counting the batch's own earlier messages)."""
+    blocked: dict[int, str] = {}
+    by_ws: dict[int, list[Message]] = {}
+    for m in messages:
+        by_ws.setdefault(m.workspace_id, []).append(m)
+    for ws_id, msgs in by_ws.items():
+        contact_ids = {m.contact_id for m in msgs}
+        consent = consent_state_for(ws_id, contact_ids)
+        addresses = {m.to.lower() for m in msgs if m.to}
+        suppressed = set(Suppression.objects.filter(workspace_id=ws_id).annotate(
+            a=Lower("address")).filter(a__in=addresses).values_list("a", flat=True))
+        recent = dict(Message.objects.filter(
+            contact_id__in=contact_ids, status=Message.Status.SENT,
+            sent_at__gte=now - timedelta(days=7)).values("contact_id").annotate(
+            n=Count("id")).values_list("contact_id", "n"))
+        for m in sorted(msgs, key=lambda m: m.pk):
+            row = consent.get(m.contact_id, {}).get(m.channel)
+            if not m.to:
+                blocked[m.pk] = Message.Status.NO_ADDRESS
+            elif row is None or row.status != Consent.Status.GRANTED:
+                blocked[m.pk] = Message.Status.NO_CONSENT
+            elif m.to.lower() in suppressed:
+                blocked[m.pk] = Message.Status.SUPPRESSED
+            elif recent.get(m.contact_id, 0) >= m.flow.frequency_cap:
+                blocked[m.pk] = Message.Status.CAPPED
+            else:
+                recent[m.contact_id] = recent.get(m.contact_id, 0) + 1
+    return blocked
+
+
+class _Renderer:
+    """Compiles each step's subject and body once per batch."""
+
+    def __init__(self):
+        self.cache: dict[tuple, tuple[Template, Template]] = {}
+
+    def __call__(self, message: Message) -> tuple[str, str]:
+        cfg = message.step.config or {}
+        lang = message.language or "en"
+        key = (message.step_id, lang)
+        if key not in self.cache:
+            self.cache[key] = (
+                Template(cfg.get(f"subject_{lang}") or cfg.get("subject_en", "")),
+                Template(cfg.get(f"body_{lang}") or cfg.get("body_en", "")))
+        subject_t, body_t = self.cache[key]
+        ctx = Context({"name": message.contact.name or "",
+                       "workspace": message.flow.workspace.name}, autoescape=False)
+        with translation.override(lang):
+            text = body_t.render(ctx)
+            if message.channel == "email":
+                text += "\n\n-- \n" + _("Unsubscribe: %(url)s") % {
+                    "url": unsubscribe_url(message)}
+            else:
+                text += " " + _("Reply STOP to opt out.")
+        return subject_t.render(ctx), text
+
+
+def _email(message: Message, subject: str, body: str, connection_) -> EmailMultiAlternatives:
+    url = unsubscribe_url(message)
+    return EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [message.to],
+                                  connection=connection_,
+                                  headers={"List-Unsubscribe": f"<{url}>",
+                                           "List-Unsubscribe-Post":
+                                               "List-Unsubscribe=One-Click"})
+
+
+def send_claimed(token: uuid.UUID) -> int:
+    """Send the messages claimed under `token`: one gate for the batch, one SMTP connection,
+    the ledger marked in bulk per chunk (claimed → sending before a chunk leaves, → sent
+    after). A sender killed mid-batch leaves 'claimed' rows (never handed over: the sweeper
+    re-queues them after CLAIM_LEASE) and at most one chunk of 'sending' rows (perhaps
+    delivered: never sent again)."""
+    messages = list(Message.objects.filter(claim=token, status=Message.Status.CLAIMED)
+                    .select_related("contact", "flow", "flow__workspace", "step")
+                    .order_by("pk"))
+    if not messages:
+        return 0
     now = timezone.now()
-    if not has_consent(msg.contact, msg.channel):
-        msg.status = Message.Status.NO_CONSENT
-    elif Suppression.objects.filter(workspace_id=msg.workspace_id,
-                                    address__iexact=msg.to).exists():
-        msg.status = Message.Status.SUPPRESSED
-    if msg.status != Message.Status.SENDING:
-        msg.save(update_fields=["status"])
-        return False
-    subject, body = render_message(msg)
+    blocked = _gate_batch(messages, now)
+    with transaction.atomic():
+        by_status: dict[str, list[int]] = {}
+        for pk, status in blocked.items():
+            by_status.setdefault(status, []).append(pk)
+        for status, pks in by_status.items():
+            Message.objects.filter(pk__in=pks, claim=token).update(status=status)
+    todo = [m for m in messages if m.pk not in blocked]
+    render = _Renderer()
+    sent_total = 0
+    mail_connection = get_connection() if any(m.channel == "email" for m in todo) else None
     try:
-        if msg.channel == "email":
-            url = unsubscribe_url(msg)
-            email = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [msg.to],
-                                           headers={"List-Unsubscribe": f"<{url}>",
-                                                    "List-Unsubscribe-Post":
-                                                        "List-Unsubscribe=One-Click"})
-            email.send()
-        else:
-            sms_backend().send(msg.to, body)
-    except Exception as e:  # noqa: BLE001 — the provider failed; the row says so, no resend
-        msg.status, msg.error = Message.Status.FAILED, str(e)[:300]
-        msg.save(update_fields=["status", "error"])
-        return False
-    msg.status, msg.sent_at = Message.Status.SENT, now
-    msg.save(update_fields=["status", "sent_at"])
-    return True
+        if mail_connection is not None:
+            # opened here, so send_messages() keeps it open for the whole batch
+            mail_connection.open()
+        for i in range(0, len(todo), SEND_CHUNK):
+            chunk = todo[i:i + SEND_CHUNK]
+            pks = [m.pk for m in chunk]
+            moved = Message.objects.filter(pk__in=pks, claim=token,
+                                           status=Message.Status.CLAIMED).update(
+                status=Message.Status.SENDING)
+            if moved != len(pks):  # a lease ran out and the sweeper took some back
+                mine = set(Message.objects.filter(pk__in=pks, claim=token,
+                                                  status=Message.Status.SENDING)
+                           .values_list("pk", flat=True))
+                chunk = [m for m in chunk if m.pk in mine]
+            sent, failed = [], {}
+            for m in chunk:
+                try:
+                    subject, body = render(m)
+                    if m.channel == "email":
+                        mail_connection.send_messages([_email(m, subject, body,
+                                                              mail_connection)])
+                    else:
+                        sms_backend().send(m.to, body)
+                    sent.append(m.pk)
+                except Exception as e:  # noqa: BLE001 — the row says so, no resend
+                    failed[m.pk] = str(e)[:300]
+                    if m.channel == "email":
+                        try:  # a broken connection is reopened for the next message
+                            mail_connection.close()
+                            mail_connection.open()
+                        except Exception:  # noqa: BLE001, S110
+                            pass
+            with transaction.atomic():
+                Message.objects.filter(pk__in=sent).update(status=Message.Status.SENT,
+                                                           sent_at=now)
+                for pk, err in failed.items():
+                    Message.objects.filter(pk=pk).update(status=Message.Status.FAILED,
+                                                         error=err)
+            sent_total += len(sent)
+    finally:
+        if mail_connection is not None:
+            mail_connection.close()
+    return sent_total
+
+
+def deliver_batch(ids=None, *, limit: int = CLAIM_BATCH, created_before=None) -> int:
+    """Claim queued messages (these ids, or any) and send them; how many were sent."""
+    return send_claimed(claim_messages(ids=ids, limit=limit, created_before=created_before))
+
+
+def deliver(message_id: int) -> bool:
+    """Claim one queued message and send it; False when someone else has it or it may no
+    longer go (consent withdrawn, suppressed since it was queued)."""
+    return deliver_batch([message_id]) == 1
 
 
 def deliver_queued(*, older_than_seconds: int = 60) -> int:
-    """Send messages queued but never claimed (the worker died between commit and send)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = Message.objects.filter(status=Message.Status.QUEUED, created_at__lte=cutoff
-                                 ).values_list("pk", flat=True)[:5000]
-    return sum(deliver(i) for i in list(ids))
+    """Send messages queued but never sent: those a dead worker queued and never claimed,
+    and those a dead sender claimed but never handed over (lease expired)."""
+    now = timezone.now()
+    Message.objects.filter(status=Message.Status.CLAIMED, claimed_at__lt=now - CLAIM_LEASE
+                           ).update(status=Message.Status.QUEUED, claim=None, claimed_at=None)
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    total = 0
+    for _i in range(1000):  # bounded: each pass claims a new batch
+        token = claim_messages(created_before=cutoff)
+        if not Message.objects.filter(claim=token).exists():
+            break
+        total += send_claimed(token)
+    return total
 
 
 @transaction.atomic

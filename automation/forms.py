@@ -137,3 +137,67 @@ class StepForm(forms.Form):
         if kind == Step.Kind.ADD_TO_SEGMENT:
             return {"tag": d["tag"]}
         return {"url": d["url"]}
+
+
+class DidForm(forms.Form):
+    """Difference in differences: the page's form and the API's query (one validation)."""
+
+    metric = forms.ChoiceField(label=_("Metric"), choices=[
+        ("revenue", _("Revenue (orders, no refunds)")), ("orders", _("Orders")),
+        ("new_contacts", _("New contacts")), ("events", _("Events"))])
+    event_name = forms.CharField(label=_("Event name (for Events; empty: all)"),
+                                 max_length=100, required=False)
+    group_by = forms.ChoiceField(label=_("Compare by"), choices=[
+        ("country", _("Country")), ("channel", _("Source channel")),
+        ("campaign", _("Source campaign"))])
+    treated = forms.CharField(label=_("Treated group"), max_length=1000,
+                              help_text=_("Where the campaign ran: country codes, channel "
+                                          "keys or campaign codes, separated by commas."))
+    control = forms.CharField(label=_("Control group"), max_length=1000,
+                              help_text=_("Comparable places where it did not run."))
+    before_start = forms.DateField(label=_("Before: from"))
+    before_end = forms.DateField(label=_("Before: to"))
+    after_start = forms.DateField(label=_("After: from"))
+    after_end = forms.DateField(label=_("After: to"))
+
+    def __init__(self, *args, workspace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        for name in ("before_start", "before_end", "after_start", "after_end"):
+            self.fields[name].widget = forms.DateInput(attrs={"type": "date", "dir": "ltr"})
+
+    @staticmethod
+    def _values(text: str) -> list[str]:
+        return [v.strip() for v in (text or "").split(",") if v.strip()][:200]
+
+    def clean(self):
+        data = super().clean()
+        group = data.get("group_by")
+        for side in ("treated", "control"):
+            if side in data:
+                vals = self._values(data[side])
+                if group == "country":
+                    vals = [v.upper() for v in vals]
+                if not vals:
+                    self.add_error(side, _("Name at least one value."))
+                data[side] = vals
+        if data.get("treated") and data.get("control") and set(data["treated"]) & set(
+                data["control"]):
+            self.add_error("control", _("A value cannot be in both groups."))
+        bs, be = data.get("before_start"), data.get("before_end")
+        a_s, ae = data.get("after_start"), data.get("after_end")
+        for lo, hi, field in ((bs, be, "before_end"), (a_s, ae, "after_end")):
+            if lo and hi:
+                if (hi - lo).days < 1:
+                    self.add_error(field, _("A period needs at least two days."))
+                elif (hi - lo).days > 365:
+                    self.add_error(field, _("A period is at most a year."))
+        if be and a_s and a_s <= be:
+            self.add_error("after_start", _("The after period starts after the before "
+                                            "period ends."))
+        return data
+
+    def analysis_args(self) -> dict:
+        d = self.cleaned_data
+        return {k: d[k] for k in ("metric", "group_by", "treated", "control", "before_start",
+                                  "before_end", "after_start", "after_end", "event_name")}

@@ -145,6 +145,7 @@ class Message(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        CLAIMED = "claimed", _("Claimed by a sender")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
@@ -168,13 +169,17 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # a sender's batch: claimed rows carry its token (queued → claimed → sending → sent)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["flow", "contact", "step", "occurrence"],
                                                name="message_once_per_step_occurrence")]
         indexes = [models.Index(fields=["contact", "sent_at"], name="message_contact_sent"),
-                   models.Index(fields=["status", "created_at"], name="message_status")]
+                   models.Index(fields=["status", "created_at"], name="message_status"),
+                   models.Index(fields=["claim"], name="message_claim")]
 
 
 class Suppression(models.Model):

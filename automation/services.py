@@ -3,6 +3,8 @@ suppression list. Running flows is in engine.py; who enters them in triggers.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +14,7 @@ from crm.models import Segment, Stage
 from mos.actors import Actor
 from mos.audit import audit
 
-from .models import Flow, Step, Suppression
+from .models import Enrollment, Flow, Message, Step, Suppression, Task
 from .templates_seed import TEMPLATES
 
 FLOW_FIELDS = ["name", "description", "trigger", "trigger_config", "goal", "goal_value",
@@ -223,3 +225,28 @@ def suppression_add(*, actor: Actor, address: str, reason: str = "") -> Suppress
                                                       address=address,
                                                       defaults={"reason": reason[:100]})
     return row
+
+
+def contact_erased(contact) -> dict:
+    """crm's erasure hook: the ledger keeps each message (so counts and lift stay) without
+    the address or subject, and the person leaves every flow they are in."""
+    now = timezone.now()
+    return {
+        "message_addresses": Message.objects.filter(contact=contact).update(to="", subject=""),
+        "flows_left": Enrollment.objects.filter(
+            contact=contact, state=Enrollment.State.ACTIVE).update(
+            state=Enrollment.State.EXITED, exit_reason="erased", finished_at=now, due_at=None),
+        "tasks": Task.objects.filter(contact=contact).update(title=_("(erased contact)")),
+    }
+
+
+def apply_retention(workspace, policy, now) -> dict:
+    """crm's retention hook: sent messages older than the policy's days lose their address
+    and subject; the ledger row (status, times) stays for counts and lift."""
+    days = policy.message_content_days
+    if not days:
+        return {}
+    return {"message_contents_cleared": Message.objects.filter(
+        workspace=workspace, created_at__lt=now - timedelta(days=days)).exclude(
+        status__in=[Message.Status.QUEUED, Message.Status.CLAIMED]).exclude(
+        to="", subject="").update(to="", subject="")}

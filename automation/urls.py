@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("flows/", views.flow_list, name="flows"),
     path("flows/new/", views.flow_create, name="flow_create"),
+    path("flows/difference-in-differences/", views.did_analysis, name="did_analysis"),
     path("flows/from-template/", views.flow_from_template, name="flow_from_template"),
     path("flows/<uuid:flow_code>/", views.flow_detail, name="flow_detail"),
     path("flows/<uuid:flow_code>/edit/", views.flow_builder, name="flow_builder"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from mos.tenancy import workspace_view
 
 from . import engine, selectors, services
-from .forms import FlowForm, StepForm, flow_initial
+from .forms import DidForm, FlowForm, StepForm, flow_initial
 from .templates_seed import TEMPLATES
 
 
@@ -156,3 +156,20 @@ def unsubscribe(request, token):
             "done": done or message.unsubscribed_at is not None, "token": token,
             "workspace_name": message.flow.workspace.name,
             "channel": message.channel, "lang": with_lang})
+
+
+@workspace_view("automation.view")
+def did_analysis(request):
+    """Difference in differences for a campaign without a holdout (GET form, read only)."""
+    ws = request.workspace
+    form = DidForm(request.GET or None, workspace=ws)
+    result = None
+    if request.GET and form.is_valid():
+        result = selectors.did_analysis(ws, **form.analysis_args())
+    est = result and result["estimate"]
+    return render(request, "automation/did.html", {
+        "form": form, "result": result, "est": est,
+        "treated_change": est and est["treated_after"] - est["treated_before"],
+        "control_change": est and est["control_after"] - est["control_before"],
+        "relative_pct": est and est["relative"] is not None and est["relative"] * 100,
+        "choices": selectors.did_group_choices(ws)})

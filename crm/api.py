@@ -13,13 +13,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from mos.api import ServiceWritesMixin, WorkspaceModelViewSet, WorkspaceViewSet
 from mos.api_base import CodeCursorPagination
 from mos.codes import as_code
 
-from . import extensions, selectors, services
+from . import erasure, extensions, selectors, services
 from .models import Account, Contact, LeadFeedback, LifecycleStage, Persona, Segment
 from .serializers import (
     AccountSerializer,
@@ -27,6 +28,8 @@ from .serializers import (
     ContactDetailSerializer,
     ContactFilterSerializer,
     ContactSerializer,
+    ErasureInSerializer,
+    ErasureSerializer,
     LeadFeedbackSerializer,
     LeadSerializer,
     LifecycleStageSerializer,
@@ -93,8 +96,11 @@ CONTACT_DETAIL = {**CONTACT_OUT,
                                      "status": "paid",
                                      "amount": "120.00", "currency": "SAR", "margin": None,
                                      "occurred_at": AT}]}
-CONSENT_IN = {"channel": "email", "status": "granted", "source": "signup form", "at": AT}
+CONSENT_IN = {"channel": "email", "status": "granted", "lawful_basis": "consent",
+              "source": "signup form", "at": AT}
 CONSENT_OUT = {"contact": CODE, **CONSENT_IN, "recorded_at": AT}
+ERASURE_OUT = {"code": CODE, "contact": CODE, "at": AT, "reason": "Asked by e-mail",
+               "kept": {"orders": 3, "events": 12, "stage_changes": 2}}
 ACCOUNT_IN = {"name": "Haddad Trading", "domain": "haddad.example", "industry": "Retail",
               "size": "51-200", "plan": "pro", "external_id": "crm-8812"}
 ACCOUNT_OUT = {"code": ACCOUNT_CODE, **ACCOUNT_IN, "created_at": AT}
@@ -184,8 +190,10 @@ class ContactViewSet(ServiceModelViewSet):
             return ContactDetailSerializer
         if self.action == "stage":
             return StageChangeInSerializer
-        if self.action == "consent":
+        if self.action in ("consent", "consent_history"):
             return ConsentSerializer
+        if self.action == "erase":
+            return ErasureInSerializer
         return ContactSerializer
 
     def scope_queryset(self, qs):
@@ -232,6 +240,36 @@ class ContactViewSet(ServiceModelViewSet):
         row = services.consent_record(actor=request.actor, contact=contact,
                                       **ser.validated_data)
         return Response(ConsentSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(tags=["contacts"], responses={200: ConsentSerializer(many=True)},
+                   examples=_examples("Consent history", response=[CONSENT_OUT]))
+    @action(detail=True, methods=["get"], url_path="consent-history", url_name="consent_history",
+            pagination_class=None)
+    def consent_history(self, request, code=None):
+        """The contact's whole consent ledger, newest first: every grant and withdrawal with
+        its channel, lawful basis, source and time."""
+        contact = self.get_object()
+        rows = selectors.consent_history(contact)
+        return Response(ConsentSerializer(rows, many=True).data)
+
+    @extend_schema(tags=["contacts"], request=ErasureInSerializer,
+                   responses={200: ErasureSerializer},
+                   examples=[*_examples("Erase", request={"reason": "Asked by e-mail"},
+                                        response=ERASURE_OUT), ERROR_EXAMPLE])
+    @action(detail=True, methods=["post"], url_path="erase")
+    def erase(self, request, code=None):
+        """Erase the contact's personal data (admins only; cannot be undone). Orders, events
+        and stage history stay as anonymous rows, so metrics do not change; the erasure is
+        recorded without the data, and the same e-mail or phone is refused by later imports
+        unless they carry a new consent."""
+        contact = self.get_object()  # another workspace's contact: 404 before any 403
+        if not request.actor.can("crm.erase"):
+            raise PermissionDenied()
+        ser = ErasureInSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        record = erasure.contact_erase(actor=request.actor, contact=contact,
+                                       reason=ser.validated_data.get("reason", ""))
+        return Response(ErasureSerializer(record).data)
 
 
 # --- accounts, personas, segments --------------------------------------------------------------

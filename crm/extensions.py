@@ -69,3 +69,37 @@ def move_merged_rows(survivor, merged) -> dict:
     for fn in MERGE_MOVERS:
         moved.update(fn(survivor, merged) or {})
     return moved
+
+
+# fn(contact) -> {kind: rows changed}: a higher app removes the personal data it holds about a
+# contact being erased (automation: message addresses and subjects), in the same transaction
+ERASURE_HOOKS: list[Callable] = []
+
+
+def register_erasure_hook(fn: Callable) -> None:
+    if fn not in ERASURE_HOOKS:
+        ERASURE_HOOKS.append(fn)
+
+
+def run_erasure_hooks(contact) -> dict:
+    out: dict = {}
+    for fn in ERASURE_HOOKS:
+        out.update(fn(contact) or {})
+    return out
+
+
+# fn(workspace, policy, now) -> {kind: rows changed}: a higher app applies the workspace's
+# retention policy to what it holds (automation: sent messages' address and subject)
+RETENTION_HOOKS: list[Callable] = []
+
+
+def register_retention_hook(fn: Callable) -> None:
+    if fn not in RETENTION_HOOKS:
+        RETENTION_HOOKS.append(fn)
+
+
+def run_retention_hooks(workspace, policy, now) -> dict:
+    out: dict = {}
+    for fn in RETENTION_HOOKS:
+        out.update(fn(workspace, policy, now) or {})
+    return out

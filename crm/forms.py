@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Campaign, Channel
 from mos.models import User
 
-from .models import (Account, Consent, ConsentChannel, Contact, CustomerType, LeadFeedback,
-                     Persona, Segment)
+from .models import (Account, Consent, ConsentChannel, Contact, CustomerType, LawfulBasis,
+                     LeadFeedback, Persona, Segment)
 
 SORTS = [
     ("-created_at", _("Newest first")),
@@ -208,6 +208,7 @@ class StageMoveForm(forms.Form):
 class ConsentForm(forms.Form):
     channel = forms.ChoiceField(choices=ConsentChannel.choices)
     status = forms.ChoiceField(choices=Consent.Status.choices)
+    lawful_basis = forms.ChoiceField(choices=LawfulBasis.choices, required=False)
 
 
 # --- my leads: one-tap feedback -----------------------------------------------------------

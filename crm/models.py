@@ -257,6 +257,9 @@ class Contact(models.Model):
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # set when the person's data was erased at their request: the row stays, anonymous, so
+    # orders, events and stage history (and every metric) stay as they were
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -451,8 +454,19 @@ class ConsentChannel(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
+class LawfulBasis(models.TextChoices):
+    """Why MOS may process a person's data (GDPR art. 6 (1); PDPL art. 6 reads alike)."""
+    CONSENT = "consent", _("Consent")
+    CONTRACT = "contract", _("Contract")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests")
+    PUBLIC_TASK = "public_task", _("Public task")
+
+
 class Consent(models.Model):
-    """Append-only ledger: the current state per channel is the latest row."""
+    """Append-only ledger: the current state per channel is the latest row; each row says on
+    which lawful basis and from which source (form, import, unsubscribe link…) it came."""
 
     class Status(models.TextChoices):
         GRANTED = "granted", _("Granted")
@@ -462,6 +476,8 @@ class Consent(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(_("channel"), max_length=8, choices=ConsentChannel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    lawful_basis = models.CharField(_("lawful basis"), max_length=20,
+                                    choices=LawfulBasis.choices, default=LawfulBasis.CONSENT)
     source = models.CharField(_("source"), max_length=100, blank=True)
     at = models.DateTimeField(_("when"), default=timezone.now)
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -515,6 +531,47 @@ class Segment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ErasureRecord(models.Model):
+    """The erasure ledger: that a contact was erased, when and by whom — never the personal
+    data. Keyed hashes (HMAC-SHA256 under the site's secret) of the normalised e-mail and phone
+    let a later import recognise the same person and refuse to re-create them until they give
+    consent again (then `lifted_at` is set)."""
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact_code = models.UUIDField()
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                           blank=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    kept = models.JSONField(default=dict, blank=True)  # rows kept anonymous, per kind
+    at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class RetentionPolicy(models.Model):
+    """How long a workspace keeps raw personal data (issue 13). Applied nightly (Celery beat,
+    crm.tasks.apply_retention_all); aggregates (metric values) are kept."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE,
+                                     related_name="retention_policy")
+    raw_events_months = models.PositiveSmallIntegerField(
+        _("delete raw events older than (months)"), null=True, blank=True,
+        help_text=_("Empty: keep them. At least 14 months, so the nightly metrics (which "
+                    "recompute the last 400 days) never lose a row they still read."))
+    message_content_days = models.PositiveSmallIntegerField(
+        _("delete sent messages' address and subject after (days)"), null=True, blank=True,
+        help_text=_("Empty: keep them. The message ledger row stays, so counts and lift do "
+                    "not change."))
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run = models.JSONField(default=dict, blank=True)  # rows removed per kind
+    updated_at = models.DateTimeField(default=timezone.now)
 
 
 class ContactMerge(models.Model):

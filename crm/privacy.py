@@ -51,7 +51,7 @@ def contact_data(contact: Contact) -> dict:
                        ["code", "external_id", "kind", "amount", "currency", "occurred_at",
                         "properties"]),
         "consent": rows(Consent.objects.filter(contact=contact).order_by("at", "id"),
-                        ["channel", "status", "source", "at"]),
+                        ["channel", "status", "lawful_basis", "source", "at"]),
         "lead_feedback": rows(LeadFeedback.objects.filter(contact=contact).order_by("at", "id"),
                               ["quality", "outcome", "reason", "note", "at"]),
         "subscriptions": rows(Subscription.objects.filter(contact=contact).order_by("id"),

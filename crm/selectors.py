@@ -430,6 +430,12 @@ def consent_state_for(workspace: Workspace, contact_ids) -> dict[int, dict[str, 
     return state
 
 
+def consent_history(contact: Contact) -> QuerySet:
+    """Every consent row of the contact, newest first (the ledger is append-only)."""
+    return (Consent.objects.filter(workspace_id=contact.workspace_id, contact=contact)
+            .select_related("contact").order_by("-at", "-id"))
+
+
 def has_consent(contact: Contact, channel: str) -> bool:
     """True when the contact's current consent for `channel` is granted."""
     row = current_consent(contact).get(channel)

@@ -154,13 +154,27 @@ class ConsentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Consent
-        fields = ["contact", "channel", "status", "source", "at", "recorded_at"]
+        fields = ["contact", "channel", "status", "lawful_basis", "source", "at",
+                  "recorded_at"]
         read_only_fields = ["contact", "recorded_at"]
         extra_kwargs = {"at": {"required": False}}
 
 
+class ErasureInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ErasureSerializer(serializers.Serializer):
+    code = serializers.UUIDField()
+    contact = serializers.UUIDField(source="contact_code")
+    at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    kept = serializers.DictField(child=serializers.IntegerField())
+
+
 class ConsentStateSerializer(serializers.Serializer):
     status = serializers.CharField()
+    lawful_basis = serializers.CharField()
     source = serializers.CharField()
     at = serializers.DateTimeField()
 

@@ -22,6 +22,7 @@ from mos.audit import audit, diff, snapshot
 from mos.models import Membership, Workspace
 from mos.roles import role_has_perm
 
+from . import erasure
 from .lifecycle import default_stages
 from .models import (
     Account,
@@ -134,6 +135,7 @@ def contact_create(*, actor: Actor, **fields) -> Contact:
         contact.stage_changed_at = fields.get("stage_changed_at") or contact.created_at
     contact.full_clean(validate_constraints=False)
     _check_contact_unique(ws, contact)
+    erasure.check_not_erased(ws.id, email=contact.email, phone=contact.phone)
     contact.save()
     if stage:
         StageChange.objects.create(workspace=ws, contact=contact, from_stage="",
@@ -221,15 +223,17 @@ def contact_delete(*, actor: Actor, contact: Contact) -> None:
 
 @transaction.atomic
 def consent_record(*, actor: Actor, contact: Contact, channel: str, status: str,
-                   source: str = "", at: datetime | None = None) -> Consent:
+                   source: str = "", at: datetime | None = None,
+                   lawful_basis: str = "consent") -> Consent:
     """Append a consent row; the latest row per channel is the contact's current consent."""
     consent = Consent(workspace=contact.workspace, contact=contact, channel=channel,
                       status=status, source=source or "", at=at or timezone.now(),
-                      recorded_at=timezone.now())
+                      recorded_at=timezone.now(), lawful_basis=lawful_basis or "consent")
     consent.full_clean()
     consent.save()
     audit(actor, "consent.record", contact,
-          changes={"channel": channel, "status": status, "source": source, "at": consent.at})
+          changes={"channel": channel, "status": status, "lawful_basis": consent.lawful_basis,
+                   "source": source, "at": consent.at})
     return consent
 
 

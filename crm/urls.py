@@ -7,7 +7,7 @@ from .channels import views as ch
 from .activities import views as act
 from .scoring import views as sc
 from .views import (accounts, bulk, corrections, duplicates, leads, lifecycle, personas,
-                    saved_views, segments)
+                    privacy, saved_views, segments)
 
 urlpatterns = [
     path("contacts/", c.contacts, name="contacts"),
@@ -58,6 +58,9 @@ urlpatterns = [
          name="scoring_rule_delete"),
     path("duplicates/", duplicates.duplicates, name="duplicates"),
     path("duplicates/merge/", duplicates.duplicates_merge, name="duplicates_merge"),
+    path("contacts/<uuid:contact_code>/erase/", corrections.contact_erase,
+         name="contact_erase"),
+    path("privacy/", privacy.privacy, name="privacy"),
     path("leads/", leads.my_leads, name="my_leads"),
     path("leads/<uuid:contact_code>/feedback/", leads.lead_feedback, name="lead_feedback"),
     path("segments/", segments.segments, name="segments"),

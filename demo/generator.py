@@ -31,7 +31,8 @@ from . import config as C
 from . import sim as S
 from .write import NULL_ID, is_postgres, new_uuids, reserve_ids, write_rows
 from crm.models import (
-    Account, Consent, Contact, Event, LeadFeedback, LifecycleStage, Order, Persona, Segment, Stage,
+    Account, Consent, Contact, Event, LeadFeedback, LifecycleStage, Order, Persona,
+    RetentionPolicy, Segment, Stage,
     StageChange, TrackedEvent,
 )
 
@@ -240,6 +241,9 @@ def _write_chunk(rng, ctx: S.Context, n: int, first_index: int, counts, seconds,
     timed("consents", Consent, dict(
         workspace_id=np.full(m, ws_id), contact_id=ids[consent["contact"]],
         channel=consent["channel"], status=consent["status"], source=consent["source"],
+        # sales calls rest on legitimate interest (B2B); every other channel on consent
+        lawful_basis=np.where(consent["channel"] == "phone", "legitimate_interest",
+                              "consent").astype(object),
         at=consent["at"], recorded_at=consent["at"]))
     m = len(fb["at"])
     timed("lead_feedback", LeadFeedback, dict(
@@ -397,6 +401,9 @@ def build_demo_data(ws, *, seed: int = 42, contacts: int = 6000, months: int = 1
                           Spend):
                 cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         seconds["analyze"] = time.monotonic() - t
+    # a retention policy to show in Data & privacy (the nightly task applies it)
+    RetentionPolicy.objects.update_or_create(workspace=ws, defaults={
+        "raw_events_months": 24, "message_content_days": 180})
     stats = {"counts": dict(counts), "seconds": {k: round(v, 2) for k, v in seconds.items()},
              "total_seconds": round(time.monotonic() - t_start, 2),
              "start": start_dt.date().isoformat(), "end": end_dt.date().isoformat(),

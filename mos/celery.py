@@ -42,6 +42,12 @@ app.conf.beat_schedule = {
         "task": "experiments.tasks.compute_all_experiment_results",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Each workspace's retention policy: old raw events and sent messages' content go
+    # (crm.tasks; aggregates stay). After the metrics, which read the raw rows.
+    "apply-retention-nightly": {
+        "task": "crm.tasks.apply_retention_all",
+        "schedule": crontab(hour=4, minute=30),
+    },
     # Lifecycle flows: enroll by trigger, advance due enrollments (row locks), send queued
     # messages (automation.tasks). The database holds every flow's state, so a restart loses
     # nothing and a missed minute is caught up by the next.

@@ -19,6 +19,7 @@ NAV = [
     ("campaigns", _("Campaigns"), "crm.view", "✺"),
     ("imports", _("Imports"), "crm.import", "⇪"),
     ("data_quality", _("Data quality"), "crm.view", "✓"),
+    ("privacy", _("Data & privacy"), "crm.view", "⚖"),
     ("kpis", _("KPIs & targets"), "metrics.view", "◎"),
     ("engines", _("Growth engines"), "metrics.view", "⚙"),
     ("insights", _("Insights"), "experiments.view", "✎"),

@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "crm.view": frozenset({A, G, M, N, V}),
     "crm.edit": frozenset({A, G, M}),
     "crm.import": frozenset({A, G, M}),
+    # erasing a person's data cannot be undone: admins only (issue 13)
+    "crm.erase": frozenset({A}),
     # the lifecycle stages' names and definitions (the unified lead / MQL / SQL definitions):
     # they define the funnel metrics, so those who configure metrics write them — page and API
     "lifecycle.define": frozenset({A, G, N}),

@@ -27,6 +27,7 @@ EXPECTED = {
     "crm.view": {A, G, M, N, V},
     "crm.edit": {A, G, M},
     "crm.import": {A, G, M},
+    "crm.erase": {A},
     "lifecycle.define": {A, G, N},
     "leads.view_assigned": {A, G, M, S},
     "leads.feedback": {A, G, S},

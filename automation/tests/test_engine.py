@@ -24,9 +24,11 @@ pytestmark = pytest.mark.django_db
 class Inbox:
     def __init__(self):
         self.messages = []
+        self.peers = []  # the client's (host, port) per message: one port per SMTP connection
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content))
+        self.peers.append(session.peer)
         return "250 OK"
 
     def to(self, address):
@@ -335,3 +337,33 @@ def test_lift_interval_by_hand():
     assert r["low"] == pytest.approx(-0.0426876, abs=1e-6)
     assert r["high"] == pytest.approx(0.2426876, abs=1e-6)
     assert lift_interval(1, 0, 1, 1) is None
+
+
+def test_batch_sender_uses_one_connection_and_a_sender_killed_mid_batch_sends_once(
+        smtp, workspace, owner_actor):
+    people = [_contact(workspace, f"b{i}@example.test") for i in range(6)]
+    flow = _flow(owner_actor)
+    for c in people:
+        _to_lead(owner_actor, c)
+    triggers.evaluate_flow(flow, now=NOON)
+    engine.advance_due(now=NOON)  # six queued; the after-commit send never ran ("killed")
+    assert Message.objects.filter(status="queued").count() == 6
+
+    # a sender claims three in one statement, hands one over, then dies
+    token = engine.claim_messages(limit=3)
+    claimed = list(Message.objects.filter(claim=token).order_by("pk"))
+    assert [m.status for m in claimed] == ["claimed"] * 3
+    Message.objects.filter(pk=claimed[0].pk).update(status="sending")
+    # a second sender meanwhile takes only the three unclaimed rows, over one connection
+    assert engine.deliver_queued(older_than_seconds=0) == 3
+    assert len(smtp.messages) == 3 and len(set(smtp.peers)) == 1
+    # the dead sender's claimed-but-unsent rows come back once its lease ran out …
+    assert engine.deliver_queued(older_than_seconds=0) == 0
+    Message.objects.filter(claim=token).update(claimed_at=NOON - timedelta(hours=1))
+    assert engine.deliver_queued(older_than_seconds=0) == 2
+    assert engine.deliver_queued(older_than_seconds=0) == 0
+    # … and the row it had handed over is never sent again
+    assert Message.objects.get(pk=claimed[0].pk).status == "sending"
+    assert sorted(m["To"] for m in smtp.messages) == sorted(
+        c.email for c in people if c.pk != claimed[0].contact_id)
+    assert Message.objects.filter(status="sent").count() == 5

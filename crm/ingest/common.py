@@ -47,6 +47,8 @@ class M:
     UNKNOWN_PERSONA = _("Unknown persona.")
     NOT_MEMBER = _("Not a member of this workspace.")
     NO_IDENTITY = _("Give external_id, email or phone.")
+    CONSENT = _("Give consent as {\"channel\": \"granted\" or \"withdrawn\"} for email, sms, "
+                "push or phone.")
     CONTACT_OR_ANON = _("Give contact or anonymous_id.")
     CURRENCY = _("An ISO 4217 currency code is required (e.g. USD, SAR, EUR).")
     COUNTRY = _("Country must be a 2-letter code like SA, or a country name MOS knows.")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import Consent, ConsentChannel
+from crm.models import Consent, ConsentChannel, LawfulBasis
 from mos.actors import Actor
 
 from .common import (
@@ -38,6 +38,7 @@ def consent_bulk(*, actor: Actor, rows: list) -> BulkResult:
         contact_field(errs, d, row, contacts)
         parse_field(errs, d, row, "channel", parse_choice, ConsentChannel.values, required=True)
         parse_field(errs, d, row, "status", parse_choice, Consent.Status.values, required=True)
+        parse_field(errs, d, row, "lawful_basis", parse_choice, LawfulBasis.values)
         parse_field(errs, d, row, "source", parse_text, 100)
         parse_field(errs, d, row, "at", parse_datetime, tz)
         if d.get("at") and d["at"] > horizon:
@@ -48,7 +49,9 @@ def consent_bulk(*, actor: Actor, rows: list) -> BulkResult:
     with transaction.atomic():
         Consent.objects.bulk_create(
             [Consent(workspace=ws, contact_id=d["contact_id"], channel=d["channel"],
-                     status=d["status"], source=d.get("source", ""), at=d.get("at") or now,
+                     status=d["status"], source=d.get("source", ""),
+                     lawful_basis=d.get("lawful_basis") or LawfulBasis.CONSENT,
+                     at=d.get("at") or now,
                      recorded_at=now) for _i, d in valid], batch_size=1000)
         for i, _d in valid:
             result.ok(i, "created")

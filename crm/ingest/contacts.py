@@ -9,11 +9,16 @@ from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from crm import erasure
 from crm.models import (
     BuyingRole,
     Channel,
+    Consent,
+    ConsentChannel,
     Contact,
     CustomerType,
+    ErasureRecord,
+    LawfulBasis,
     Event,
     Persona,
     Stage,
@@ -97,6 +102,8 @@ def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
         for f in ("owner", "persona", "source_channel"):
             if row.get(f) is not None:
                 d[f] = ref_text(row[f])
+        if row.get("consent") is not None:
+            _consent_field(errs, d, row["consent"])
         if not (d.get("external_id") or d.get("email") or d.get("phone")) and not (
                 {"external_id", "email", "phone"} & set(errs)):
             errs.add("non_field_errors", "required", M.NO_IDENTITY)
@@ -126,7 +133,7 @@ def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
             result.reject(i, errs)
         else:
             still_valid.append((i, d))
-    valid = still_valid
+    valid = _refuse_erased(ws, valid, result)
 
     with transaction.atomic():
         index = _ContactIndex(ws, valid)
@@ -171,6 +178,7 @@ def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
             Contact.objects.bulk_update(list(changed.values()), CONTACT_UPDATABLE,
                                         batch_size=500)
         StageChange.objects.bulk_create(stage_changes, batch_size=1000)
+        _record_row_consent(ws, valid, index, now)
         linked = _link_anonymous_events(ws, {a: c.pk for a, c in anon_links.items()})
         result.finish()
         s = result.summary
@@ -180,6 +188,58 @@ def contacts_bulk(*, actor: Actor, rows: list) -> BulkResult:
                        stage_changes=len(stage_changes), events_linked=linked,
                        rejected=s["rejected"])
     return result
+
+
+def _consent_field(errs, d, value) -> None:
+    """"consent": {"email": "granted", "sms": "withdrawn"} — appended to the ledger (lawful
+    basis: consent, source: import) once the row is stored."""
+    if not isinstance(value, dict) or not value or any(
+            k not in ConsentChannel.values or v not in Consent.Status.values
+            for k, v in value.items()):
+        errs.add("consent", "invalid", M.CONSENT)
+        return
+    d["consent"] = dict(value)
+
+
+def _refuse_erased(ws, valid, result) -> list:
+    """Rows naming a person erased at their request are refused (code 'erased') unless they
+    grant consent again; then the erasure stops blocking them (crm.erasure)."""
+    found = erasure.blocked_identities(ws.id, emails=[d.get("email") for _i, d in valid],
+                                       phones=[d.get("phone") for _i, d in valid])
+    if not found:
+        return valid
+    kept = []
+    for i, d in valid:
+        recs = [found.get(f"{k}:{d.get(k)}") for k in ("email", "phone") if d.get(k)]
+        recs = [r for r in recs if r is not None]
+        if recs and Consent.Status.GRANTED not in (d.get("consent") or {}).values():
+            errs = RowErrors()
+            errs.add("email" if d.get("email") and f"email:{d['email']}" in found else "phone",
+                     "erased", erasure.erased_message(recs[0]))
+            result.reject(i, errs)
+            continue
+        if recs:
+            d["lift_erasure"] = [r.pk for r in recs]
+        kept.append((i, d))
+    return kept
+
+
+def _record_row_consent(ws, valid, index, now) -> None:
+    rows, lifted = [], []
+    for _i, d in valid:
+        if not d.get("consent"):
+            continue
+        c, errs = index.match(d)
+        if c is None or errs or c.pk is None:
+            continue
+        for channel, status in d["consent"].items():
+            rows.append(Consent(workspace=ws, contact_id=c.pk, channel=channel, status=status,
+                                lawful_basis=LawfulBasis.CONSENT, source="import", at=now,
+                                recorded_at=now))
+        lifted += d.get("lift_erasure") or []
+    Consent.objects.bulk_create(rows, batch_size=1000)
+    if lifted:
+        ErasureRecord.objects.filter(pk__in=lifted).update(lifted_at=now)
 
 
 def _contact_state(c: Contact) -> tuple:

@@ -21,7 +21,7 @@ from ..forms import (
     ContactForm,
     StageMoveForm,
 )
-from ..models import ConsentChannel, Stage
+from ..models import ConsentChannel, LawfulBasis, Stage
 from ..activities.forms import ActivityForm
 from .common import is_htmx
 
@@ -92,6 +92,8 @@ def _contact_context(request, contact, **extra) -> dict:
         "stage_names": stage_names,
         "timeline": selectors.contact_timeline(contact),
         "consent": _consent_rows(contact),
+        "consent_history": list(selectors.consent_history(contact)[:100]),
+        "lawful_bases": LawfulBasis.choices,
         "orders": selectors.contact_orders_summary(contact),
         "recent_orders": contact.orders.filter(workspace=request.workspace).order_by(
             "-occurred_at", "-id")[:10],
@@ -196,7 +198,8 @@ def contact_consent(request, contact_code):
         try:
             services.consent_record(actor=request.actor, contact=contact,
                                     channel=form.cleaned_data["channel"],
-                                    status=form.cleaned_data["status"], source="mos:profile")
+                                    status=form.cleaned_data["status"], source="mos:profile",
+                                    lawful_basis=form.cleaned_data["lawful_basis"] or "consent")
         except ValidationError as e:
             error = " ".join(e.messages)
     else:

@@ -110,3 +110,21 @@ def contact_export_csv(request, contact_code):
                         contact_data_rows(data))
     resp["Cache-Control"] = "no-store"
     return resp
+
+
+@workspace_view("crm.erase")
+@require_POST
+def contact_erase(request, contact_code):
+    """Erase the contact's personal data (the profile's Erase… → Yes, erase); admins only."""
+    from ..erasure import contact_erase as erase
+
+    contact = selectors.get_contact(request.workspace, contact_code)
+    try:
+        erase(actor=request.actor, contact=contact,
+              reason=(request.POST.get("reason") or "")[:200])
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, _("The contact's personal data was erased. Their orders and "
+                                    "events stay, anonymous, so the metrics do not change."))
+    return redirect("contact_detail", slug=request.workspace.slug, contact_code=contact.code)
