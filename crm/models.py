@@ -652,3 +652,7 @@ class ExchangeRate(models.Model):
 
     def __str__(self):
         return f"{self.currency} {self.date}: {self.rate}"
+
+
+# customer service (seed 003): complaints, surveys, answers — their own module
+from crm.service.models import Complaint, Survey, SurveyAnswer  # noqa: E402,F401

@@ -11,7 +11,7 @@ app = Celery("mos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # <app>.tasks of every installed app
 # Task modules that live in a feature package rather than at an app's top level.
-app.autodiscover_tasks(["crm.importing", "engines.metrics"])
+app.autodiscover_tasks(["crm.importing", "crm.service", "engines.metrics"])
 
 app.conf.beat_schedule = {
     # The nightly metrics pipeline fans out one task per workspace (engines/metrics/tasks.py;

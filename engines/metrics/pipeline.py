@@ -216,6 +216,17 @@ def step_subscriptions(ctx, grain):
                                                segments=segments)
 
 
+def step_service(ctx, grain):
+    """NPS, CSAT and complaint handling (crm.service), loaded once per run."""
+    from . import service
+
+    if "service" not in ctx.shared:
+        ctx.shared["service"] = service.load_service(ctx.workspace.pk, ctx.window)
+    f = ctx.shared["service"]
+    return service.compute_service(f["survey_answers"], f["complaints"], grain=grain,
+                                   as_of=ctx.as_of)
+
+
 MAX_SEGMENTS = 50  # segments measured per run (the newest), so a run stays bounded
 
 
@@ -250,6 +261,7 @@ STEPS = [
     Step("clv", step_clv, ("month",)),
     Step("subscriptions", step_subscriptions, ("month",)),
     Step("models", step_models, ("month",)),
+    Step("service", step_service),
 ]
 
 
