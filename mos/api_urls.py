@@ -32,6 +32,7 @@ API_MODULES = [
     "automation.api",
     "reports.api",
     "engines.api_models",
+    "planning.content.api",
 ]
 
 

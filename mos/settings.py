@@ -285,6 +285,10 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "crm.models.Order.Status",
         "FlowStatusEnum": "automation.models.Flow.Status",
         "MessageStatusEnum": "automation.models.Message.Status",
+        "ContentItemStatusEnum": "planning.content.models.ContentItem.Status",
+        "ComplaintStatusEnum": "crm.service.models.Complaint.Status",
+        "ComplaintKindEnum": "crm.service.models.Complaint.Kind",
+        "SurveyKindEnum": "crm.service.models.Survey.Kind",
     },
 }
 

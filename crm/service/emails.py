@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Contact
 from .models import Survey
-from .services import answer_token
+from .tokens import answer_token
 
 
 def answer_url(survey: Survey, contact: Contact) -> str:

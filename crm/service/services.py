@@ -3,7 +3,6 @@ close) and the public answer a contact gives through their signed link."""
 
 from __future__ import annotations
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,11 +14,11 @@ from mos.writes import audited_create, audited_update
 
 from crm.models import Contact
 from .models import Complaint, Survey, SurveyAnswer
+from .tokens import answer_token, read_token  # noqa: F401 (the answer page reads them here)
 
 COMPLAINT_FIELDS = ["contact", "kind", "via", "subject", "body", "status", "owner",
                     "received_at", "resolved_at", "handling_minutes", "resolution"]
 SURVEY_FIELDS = ["kind", "name", "question", "segment"]
-TOKEN_SALT = "crm.survey.answer"
 
 
 def _check_complaint(complaint: Complaint) -> None:
@@ -82,25 +81,6 @@ def survey_update(*, actor: Actor, survey: Survey, **fields) -> Survey:
         raise ValidationError({"kind": [_("A survey that was sent keeps its scale.")]})
     return audited_update(actor, survey, SURVEY_FIELDS, "survey.update", dict(fields),
                           validate=_check_survey)
-
-
-def answer_token(survey: Survey, contact: Contact) -> str:
-    """The contact's own signed link token for the survey (no expiry: an old e-mail works)."""
-    return signing.Signer(salt=TOKEN_SALT).sign(f"{survey.code}.{contact.code}")
-
-
-def read_token(token: str) -> tuple[Survey, Contact] | None:
-    """The (survey, contact) a token names, or None for a forged, damaged or stale token."""
-    try:
-        value = signing.Signer(salt=TOKEN_SALT).unsign(token)
-        survey_code, contact_code = value.split(".")
-    except (signing.BadSignature, ValueError):
-        return None
-    survey = Survey.objects.select_related("workspace").filter(code=survey_code).first()
-    if survey is None:
-        return None
-    contact = Contact.objects.filter(workspace=survey.workspace, code=contact_code).first()
-    return (survey, contact) if contact else None
 
 
 def survey_recipients(survey: Survey):
