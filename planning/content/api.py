@@ -310,7 +310,9 @@ class SurveyAnswerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Work
 
     model = SurveyAnswer
     serializer_class = SurveyAnswerSerializer
+    http_method_names = ["get", "head", "options"]
     read_perm = "service.view"
+    write_perm = "service.edit"  # no writes here (405), but a write key is not refused first
 
     def scope_queryset(self, qs):
         qs = qs.select_related("survey", "contact")

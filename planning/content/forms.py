@@ -44,12 +44,15 @@ class _WorkspaceForm(forms.ModelForm):
 
 
 class ContentItemForm(_WorkspaceForm):
+    url = forms.URLField(label=_("link"), required=False, max_length=500, assume_scheme="https",
+                         help_text=_("Where it is published (or the draft)."),
+                         widget=forms.URLInput(attrs={"dir": "ltr"}))
+
     class Meta:
         model = ContentItem
         fields = ["title", "channel", "status", "publish_on", "publish_time", "owner", "persona",
                   "segment", "campaign", "brief", "url"]
         widgets = {"publish_on": DATE, "publish_time": TIME,
-                   "url": forms.URLInput(attrs={"dir": "ltr"}),
                    "brief": forms.Textarea(attrs={"rows": 3})}
 
 
