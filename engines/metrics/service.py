@@ -25,14 +25,16 @@ def survey_values(answers: pd.DataFrame, *, grain: str, as_of) -> pd.DataFrame:
     if len(nps):
         p = period_start(nps["answered_at"], grain)
         net = ((nps["score"] >= 9).astype("int64") - (nps["score"] <= 6).astype("int64"))
-        parts += [to_values(nps["score"].groupby(p).size(), "nps_responses", grain),
-                  to_values(net.groupby(p).sum(), "nps_net", grain)]
+        n, net = nps["score"].groupby(p).size(), net.groupby(p).sum()
+        parts += [to_values(n, "nps_responses", grain), to_values(net, "nps_net", grain),
+                  to_values(net / n * 100.0, "nps", grain)]
     csat = a[a["kind"] == "csat"]
     if len(csat):
         p = period_start(csat["answered_at"], grain)
-        parts += [to_values(csat["score"].groupby(p).size(), "csat_responses", grain),
-                  to_values((csat["score"] >= 4).astype("int64").groupby(p).sum(),
-                            "csat_satisfied", grain)]
+        n = csat["score"].groupby(p).size()
+        ok = (csat["score"] >= 4).astype("int64").groupby(p).sum()
+        parts += [to_values(n, "csat_responses", grain), to_values(ok, "csat_satisfied", grain),
+                  to_values(ok / n, "csat", grain)]
     return combine(parts)
 
 
@@ -49,10 +51,11 @@ def complaint_values(complaints: pd.DataFrame, *, grain: str, as_of) -> pd.DataF
         timed = c[c["handling_minutes"].notna()]
         if len(timed):
             tp = period_start(timed["received_at"], grain)
-            parts += [to_values(timed["handling_minutes"].groupby(tp).sum(),
-                                "handling_minutes_total", grain),
-                      to_values(timed["handling_minutes"].groupby(tp).size(),
-                                "handled_contacts", grain)]
+            total = timed["handling_minutes"].groupby(tp).sum()
+            n = timed["handling_minutes"].groupby(tp).size()
+            parts += [to_values(total, "handling_minutes_total", grain),
+                      to_values(n, "handled_contacts", grain),
+                      to_values(total / n, "handling_minutes_avg", grain)]
     r = c[(c["kind"] == "complaint") & c["resolved_at"].notna() & (c["resolved_at"] < end)]
     if len(r):
         p = period_start(r["resolved_at"], grain)

@@ -126,6 +126,8 @@ class ComplaintForm(_WorkspaceForm):
         if c and not self.is_bound:
             self.initial["contact"] = c.email or c.phone
         self.fields["received_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["received_at"].required = False
+        self.fields["received_at"].help_text = _("Empty: now.")
 
 
 class SurveyForm(_WorkspaceForm):

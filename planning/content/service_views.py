@@ -39,7 +39,7 @@ def _complaint_form_view(request, complaint=None):
     form = ComplaintForm(request.POST or None, instance=complaint, workspace=ws)
     if request.method == "POST" and form.is_valid():
         values = form.values()
-        if complaint is None and not values.get("received_at"):
+        if not values.get("received_at"):
             values.pop("received_at")
         try:
             if complaint is None:
