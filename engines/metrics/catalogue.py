@@ -204,8 +204,8 @@ register("nps_net", label=_("Promoters minus detractors"), unit="count", directi
          family="service", additive=True)
 register("nps", label=_("Net Promoter Score (NPS)"), unit="score", direction="up",
          family="service", ratio=Ratio("nps_net", "nps_responses", scale=100.0),
-         description=_("% of answers scoring 9–10 minus % scoring 0–6, from −100 to 100, over "
-                       "the NPS answers given in the period."))
+         description=_("Share of answers scoring 9–10 minus share scoring 0–6, × 100 "
+                       "(−100 to 100), over the NPS answers given in the period."))
 register("csat_responses", label=_("CSAT answers"), unit="count", direction="up",
          family="service", additive=True)
 register("csat_satisfied", label=_("Satisfied answers (4–5)"), unit="count", direction="up",
