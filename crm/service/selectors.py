@@ -12,7 +12,13 @@ from .models import Complaint, Survey, SurveyAnswer
 
 
 def complaint_list(workspace: Workspace, *, status: str = "", kind: str = "") -> QuerySet:
-    qs = Complaint.objects.filter(workspace=workspace).select_related("contact", "owner")
+    """Unresolved first (the work to do), then the newest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    qs = (Complaint.objects.filter(workspace=workspace).select_related("contact", "owner")
+          .annotate(done=Case(When(status=Complaint.Status.RESOLVED, then=Value(1)),
+                              default=Value(0), output_field=IntegerField()))
+          .order_by("done", "-received_at", "-id"))
     if status in Complaint.Status.values:
         qs = qs.filter(status=status)
     if kind in Complaint.Kind.values:

@@ -53,7 +53,7 @@ class ContentItemForm(_WorkspaceForm):
         fields = ["title", "channel", "status", "publish_on", "publish_time", "owner", "persona",
                   "segment", "campaign", "brief", "url"]
         widgets = {"publish_on": DATE, "publish_time": TIME,
-                   "brief": forms.Textarea(attrs={"rows": 3})}
+                   "brief": forms.Textarea(attrs={"rows": 3, "dir": "auto"})}
 
 
 class CampaignPlanForm(_WorkspaceForm):
@@ -61,7 +61,7 @@ class CampaignPlanForm(_WorkspaceForm):
         model = CampaignPlan
         fields = ["campaign", "market", "segment", "persona", "message", "target_leads",
                   "target_customers", "target_revenue", "owner"]
-        widgets = {"message": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"message": forms.Textarea(attrs={"rows": 2, "dir": "auto"})}
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, workspace=workspace, **kwargs)
@@ -79,7 +79,7 @@ class ReviewForm(forms.ModelForm):
     class Meta:
         model = CampaignPlan
         fields = ["expected", "happened", "why", "next_steps"]
-        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
+        widgets = {f: forms.Textarea(attrs={"rows": 3, "dir": "auto"}) for f in fields}
 
     def _post_clean(self):
         pass
@@ -113,8 +113,8 @@ class ComplaintForm(_WorkspaceForm):
         model = Complaint
         fields = ["kind", "via", "subject", "body", "contact", "received_at", "status", "owner",
                   "handling_minutes", "resolution"]
-        widgets = {"received_at": DATETIME, "body": forms.Textarea(attrs={"rows": 3}),
-                   "resolution": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"received_at": DATETIME, "body": forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+                   "resolution": forms.Textarea(attrs={"rows": 2, "dir": "auto"})}
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, workspace=workspace, **kwargs)
@@ -140,4 +140,4 @@ class AnswerForm(forms.Form):
     score = forms.IntegerField(label=_("Score"))
     comment = forms.CharField(label=_("Anything you want to tell us? (optional)"),
                               required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+                              widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}))

@@ -19,6 +19,9 @@ from crm.service import selectors, services
 from .forms import AnswerForm, ComplaintForm, SurveyForm
 
 
+LIST_SIZE = 30
+
+
 @workspace_view("service.view")
 def service_home(request):
     """Complaints and suggestions (filter by status and kind), the KPIs, and the surveys."""
@@ -27,8 +30,9 @@ def service_home(request):
     surveys = list(selectors.survey_list(ws))
     for s in surveys:
         s.results = selectors.survey_results(s)
+    complaints = selectors.complaint_list(ws, status=status, kind=kind)
     return render(request, "planning/service/index.html", {
-        "complaints": selectors.complaint_list(ws, status=status, kind=kind)[:200],
+        "complaints": complaints[:LIST_SIZE], "n_complaints": complaints.count(),
         "status": status, "kind": kind, "statuses": Complaint.Status.choices,
         "kinds": Complaint.Kind.choices, "summary": selectors.service_summary(ws),
         "surveys": surveys})

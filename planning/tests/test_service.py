@@ -191,7 +191,8 @@ def test_pipeline_computes_nps_and_the_dashboard_shows_it(owner_client, workspac
         workspace=workspace, grain="month", period=month, dimension="")}
     assert v["nps_responses"] == 4 and v["nps_net"] == 2  # 3 promoters − 1 detractor
     assert v["nps"] == 50
-    page = owner_client.get(f"/w/{workspace.slug}/?period=month&month={month:%Y-%m}").content.decode()
+    page = owner_client.get(f"/w/{workspace.slug}/?period=month&month={month:%Y-%m}")
+    page = page.content.decode()
     assert "Net Promoter Score (NPS)" in page and "50" in page  # 2 / 4 × 100
 
 
