@@ -43,12 +43,6 @@ FRAMES: dict[str, dict[str, str]] = {
     "subscriptions": {"subscription_id": "int64", "customer_id": "int64", "plan": "object",
                       "mrr": "float64", "started_at": "datetime64[ns]",
                       "trial_end": "datetime64[ns]", "ended_at": "datetime64[ns]"},
-    # customer service (crm.service): survey answers (kind nps 0–10, csat 1–5) and complaints
-    # or suggestions with their handling (NaT / NaN when not resolved / not recorded)
-    "survey_answers": {"contact_id": "int64", "kind": "object", "score": "int64",
-                       "answered_at": "datetime64[ns]"},
-    "complaints": {"kind": "object", "received_at": "datetime64[ns]",
-                   "resolved_at": "datetime64[ns]", "handling_minutes": "float64"},
 }
 
 ORDER_KINDS = ("new", "renewal", "expansion", "refund")

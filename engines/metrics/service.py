@@ -14,7 +14,49 @@ from __future__ import annotations
 import pandas as pd
 
 from .acquisition import check_grain, combine, cutoff, period_start, to_values
-from .frames import empty_frame
+
+# this family's own input frames (read by its step only, so not in the run's frames.FRAMES):
+# survey answers (kind nps 0–10, csat 1–5) and complaints or suggestions with their handling
+# (NaT / NaN when not resolved / not recorded); times tz-naive local, as frames.py says
+SERVICE_FRAMES: dict[str, dict[str, str]] = {
+    "survey_answers": {"contact_id": "int64", "kind": "object", "score": "int64",
+                       "answered_at": "datetime64[ns]"},
+    "complaints": {"kind": "object", "received_at": "datetime64[ns]",
+                   "resolved_at": "datetime64[ns]", "handling_minutes": "float64"},
+}
+
+
+def empty_frame(name: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SERVICE_FRAMES[name].items()})
+
+
+def make_frame(name: str, rows: list[tuple]) -> pd.DataFrame:
+    """A frame of this family's input from tuples in column order (for tests)."""
+    cols = SERVICE_FRAMES[name]
+    df = pd.DataFrame(rows, columns=list(cols))
+    if df.empty:
+        return empty_frame(name)
+    for c, t in cols.items():
+        df[c] = pd.to_datetime(df[c]) if t.startswith("datetime") else df[c].astype(t)
+    return df
+
+
+def _typed(df: pd.DataFrame, name: str, tz: str) -> pd.DataFrame:
+    from .loaders import _times
+
+    if df.empty:
+        return empty_frame(name)
+    out = {}
+    for c, t in SERVICE_FRAMES[name].items():
+        if t.startswith("datetime"):  # resolved_at may be NULL: convert the rest
+            s, known = df[c], df[c].notna()
+            out[c] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+            if known.any():
+                out[c][known] = _times(s[known], tz)
+        else:
+            out[c] = pd.to_numeric(df[c], errors="coerce").astype(t) if t != "object" \
+                else df[c].astype(str)
+    return pd.DataFrame(out)
 
 
 def survey_values(answers: pd.DataFrame, *, grain: str, as_of) -> pd.DataFrame:
@@ -75,7 +117,7 @@ def compute_service(answers: pd.DataFrame | None, complaints: pd.DataFrame | Non
 
 def load_service(workspace_id: int, window) -> dict[str, pd.DataFrame]:
     """The window's survey answers and complaints (two queries)."""
-    from .loaders import _typed, epoch, read_rows
+    from .loaders import epoch, read_rows
 
     answers = read_rows(
         f"SELECT a.contact_id, s.kind, a.score, {epoch('a.answered_at')} "

@@ -15,7 +15,6 @@ from crm.models import Complaint, Consent, Contact, Segment, Survey, SurveyAnswe
 from crm.service import services
 from crm.service.tokens import answer_token
 from engines.metrics import service as service_metrics
-from engines.metrics.frames import make_frame
 from experiments.models import Insight
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +41,8 @@ def test_nps_and_csat_values_by_hand():
     rows = [(1, "nps", s, f"2026-03-0{i + 1} 10:00") for i, s in enumerate([10, 9, 8, 6, 0])]
     rows += [(2, "nps", s, "2026-04-02 09:00") for s in (10, 10, 7)]
     rows += [(3, "csat", s, "2026-03-15 12:00") for s in (5, 4, 2)]
-    v = service_metrics.survey_values(make_frame("survey_answers", rows), grain="month",
-                                      as_of=dt.date(2026, 4, 30))
+    answers = service_metrics.make_frame("survey_answers", rows)
+    v = service_metrics.survey_values(answers, grain="month", as_of=dt.date(2026, 4, 30))
     got = {(r.key, str(r.period)): r.value for r in v.itertuples()}
     assert got[("nps_responses", "2026-03-01")] == 5 and got[("nps_net", "2026-03-01")] == 0
     assert got[("nps_responses", "2026-04-01")] == 3 and got[("nps_net", "2026-04-01")] == 2
@@ -64,7 +63,7 @@ def test_complaint_values_by_hand():
     rows = [("complaint", "2026-03-01 08:00", "2026-03-02 20:00", 10.0),
             ("complaint", "2026-03-05 08:00", "2026-03-05 20:00", 30.0),
             ("suggestion", "2026-03-06 08:00", None, None)]
-    df = make_frame("complaints", rows)
+    df = service_metrics.make_frame("complaints", rows)
     v = service_metrics.complaint_values(df, grain="month", as_of=dt.date(2026, 3, 31))
     got = {r.key: r.value for r in v.itertuples()}
     assert got["complaints"] == 2 and got["suggestions"] == 1
@@ -212,3 +211,23 @@ def test_api_surveys_and_complaints(api, workspace, segment):
     r = api.post("/api/v1/complaints/", {"subject": "Rude driver",
                                          "contact": "gil@example.test"}, format="json")
     assert r.status_code == 201 and r.json()["status"] == "open"
+
+
+def test_loader_reads_unresolved_complaints_and_answers(workspace):
+    from engines.metrics.loaders import Window
+
+    survey = Survey.objects.create(workspace=workspace, name="NPS", kind="nps")
+    c = _contact(workspace, "h@example.test")
+    now = timezone.now()
+    SurveyAnswer.objects.create(workspace=workspace, survey=survey, contact=c, score=9,
+                                answered_at=now)
+    Complaint.objects.create(workspace=workspace, subject="Open one", received_at=now)
+    Complaint.objects.create(workspace=workspace, subject="Done", received_at=now,
+                             resolved_at=now + dt.timedelta(hours=6), status="resolved",
+                             handling_minutes=7)
+    f = service_metrics.load_service(workspace.pk, Window.trailing(as_of=now.date()))
+    assert list(f["survey_answers"]["score"]) == [9]
+    comp = f["complaints"].sort_values("resolved_at")
+    assert comp["resolved_at"].isna().sum() == 1
+    assert str(comp["resolved_at"].dtype) == "datetime64[ns]"
+    assert sorted(comp["handling_minutes"].fillna(0)) == [0, 7]
