@@ -31,7 +31,10 @@ def contacts(request):
     stage_names = selectors.stage_names(ws)
     form = ContactFilterForm(request.GET or None, workspace=ws, stage_names=stage_names)
     filters = form.filters() if form.is_bound else ContactFilterForm.filters_default()
-    page = KeysetPage(selectors.contact_list(ws, **filters), request.GET)
+    # a search counts its matches up to SEARCH_COUNT_CAP ("1–50 of 1,000+"): a common word
+    # would otherwise visit ten thousand rows to print a number nobody pages through
+    page = KeysetPage(selectors.contact_list(ws, **filters), request.GET,
+                      cap=selectors.SEARCH_COUNT_CAP if (filters.get("q") or "").strip() else None)
     ctx = {"form": form, "page": page, "filters": filters, "stage_names": stage_names,
            "sort": filters["sort"],
            "filtered": any(v for k, v in filters.items() if k != "sort"),
