@@ -331,7 +331,7 @@ def segment_members(segment: Segment) -> QuerySet:
 
 def contact_timeline(contact: Contact, limit: int = 200) -> list[dict]:
     """Everything that happened to a contact, newest first: stage changes, events, orders,
-    consent, feedback and merges (one query per kind)."""
+    consent, feedback, activities (notes, calls, tasks…) and merges (one query per kind)."""
     items: list[dict] = []
     for sc in (StageChange.objects.filter(contact=contact).select_related("by")
                .order_by("-at", "-id")[:limit]):
@@ -363,6 +363,11 @@ def contact_timeline(contact: Contact, limit: int = 200) -> list[dict]:
                                else None)
         if end:
             items.append({"kind": "subscription_end", "at": end, "obj": sub})
+    from .models import Activity
+
+    for a in (Activity.objects.filter(contact=contact).select_related("owner")
+              .order_by("-at", "-id")[:limit]):
+        items.append({"kind": "activity", "at": a.at, "obj": a})
     for m in ContactMerge.objects.filter(survivor=contact).order_by("-at")[:limit]:
         items.append({"kind": "merge", "at": m.at, "merged_code": m.merged_code,
                       "matched_on": m.matched_on, "moved": m.moved,

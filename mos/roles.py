@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "lifecycle.define": frozenset({A, G, N}),
     "leads.view_assigned": frozenset({A, G, M, S}),
     "leads.feedback": frozenset({A, G, S}),
+    # activities (notes, calls, tasks…): everyone reads what they may see (a rep: the
+    # activities of their own leads); those who work leads log them (a rep: on their own)
+    "activities.view": EVERYONE,
+    "activities.log": frozenset({A, G, M, S}),
+    # the lead-scoring rules and thresholds (they decide MQL / SQL proposals)
+    "scoring.configure": frozenset({A, G}),
     # metrics, KPIs, dashboards
     "metrics.view": frozenset({A, G, M, N, V}),
     "metrics.configure": frozenset({A, G, N}),

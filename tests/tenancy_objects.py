@@ -373,6 +373,35 @@ PUBLIC_ROUTES = {
 }
 
 
+def _activity(ws):
+    """A task on the workspace's admin-owned lead, owned by the admin (everyone may read it;
+    a rep of the workspace sees it only when it is on their lead)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.models import Activity, Contact
+
+    a = Activity.objects.filter(workspace=ws).first()
+    if a is None:
+        contact = Contact.objects.get(workspace=ws, code=_lead(ws))
+        a = Activity.objects.create(workspace=ws, kind="task", contact=contact,
+                                    owner=contact.owner, subject="Tenancy task",
+                                    due_at=timezone.now() + timedelta(days=1))
+    return a.code
+
+
+def _scoring_rule(ws):
+    from crm.models import ScoringRule
+
+    r = ScoringRule.objects.filter(workspace=ws).first() or ScoringRule.objects.create(
+        workspace=ws, kind="property", field="country", values=["SA"], points=10)
+    return r.code
+
+
+KWARG_FACTORIES.update({"account_code": _account, "activity_code": _activity,
+                        "rule_code": _scoring_rule})
+API_FACTORIES.update({"activity": _activity, "scoring-rule": _scoring_rule})
 # --- content calendar, campaign plans, customer service (planning.content, crm.service)
 
 def _content_item(ws):

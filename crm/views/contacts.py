@@ -21,6 +21,7 @@ from ..forms import (
     StageMoveForm,
 )
 from ..models import ConsentChannel, Stage
+from ..activities.forms import ActivityForm
 from .common import is_htmx
 
 
@@ -59,6 +60,7 @@ def _contact_context(request, contact, **extra) -> dict:
             "-occurred_at", "-id")[:10],
         "stage_form": StageMoveForm(stage_names=stage_names, current=contact.stage),
         "panels": extensions.profile_panels(contact),
+        "activity_form": ActivityForm(workspace=request.workspace),
     }
     ctx.update(extra)
     return ctx
@@ -73,6 +75,7 @@ def _consent_rows(contact) -> list[dict]:
 @workspace_view("crm.view")
 def contact_detail(request, contact_code):
     contact = selectors.get_contact(request.workspace, contact_code)
+    contact.score = contact.score  # one query now, not one per {{ contact.score }}
     return render(request, "crm/contact_detail.html", _contact_context(request, contact))
 
 

@@ -346,6 +346,17 @@ def load_lead_feedback(workspace_id: int, window: Window, channels: dict) -> pd.
     return _typed(df, "lead_feedback", window.tz)
 
 
+def load_calls(workspace_id: int, window: Window) -> pd.DataFrame:
+    """Calls logged with a duration (crm activities): call handling time."""
+    df = read_rows(
+        f"SELECT COALESCE(a.contact_id, 0), a.duration_seconds, {epoch('a.at')} "
+        "FROM crm_activity a WHERE a.workspace_id = %s AND a.kind = 'call' "
+        "AND a.duration_seconds IS NOT NULL AND a.at >= %s AND a.at < %s",
+        [workspace_id, window.utc(window.start), window.end_utc],
+        ["contact_id", "duration_seconds", "at"])
+    return _typed(df, "calls", window.tz)
+
+
 def load_subscriptions(workspace_id: int, window: Window) -> pd.DataFrame:
     """Every subscription of the workspace that started by the as-of day (MRR movements need
     each customer's whole history: a return after years is a reactivation, not new business).
@@ -466,7 +477,7 @@ def consistent_snapshot():
 
 
 def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
-    """Every input frame of a run (with the whole purchase history the CLV fits read): eleven
+    """Every input frame of a run (with the whole purchase history the CLV fits read): twelve
     queries, whatever the size of the workspace, all reading one snapshot of the database
     (consistent_snapshot)."""
     with consistent_snapshot() as snapshot:
@@ -486,6 +497,7 @@ def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
         "lead_feedback": f["lead_feedback"],
         "subscriptions": f["subscriptions"],
         "order_history": f["order_history"],
+        "calls": f["calls"],
     }
 
 
@@ -501,4 +513,5 @@ def _load_all(workspace_id, window, channels, campaigns, snapshot) -> dict:
         "spend": (load_spend, (workspace_id, window, channels, campaigns)),
         "lead_feedback": (load_lead_feedback, (workspace_id, window, channels)),
         "subscriptions": (load_subscriptions, (workspace_id, window)),
+        "calls": (load_calls, (workspace_id, window)),
     }, snapshot)

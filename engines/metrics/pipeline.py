@@ -129,7 +129,7 @@ def step_retention(ctx, grain):
 def step_crm(ctx, grain):
     f = ctx.frames
     return crm.compute_crm(f["orders"], f["lead_feedback"], f["events"], grain=grain,
-                           as_of=ctx.as_of)
+                           as_of=ctx.as_of, calls=f.get("calls"))
 
 
 def step_clv(ctx, grain):
@@ -217,15 +217,21 @@ def step_subscriptions(ctx, grain):
                                                segments=segments)
 
 
+def service_frames(ctx) -> None:
+    """The service family's own two frames (crm.service), read once per run into ctx.frames."""
+    if "survey_answers" not in ctx.frames:
+        from . import service
+
+        ctx.frames.update(service.load_service(ctx.workspace.pk, ctx.window))
+
+
 def step_service(ctx, grain):
-    """NPS, CSAT and complaint handling (crm.service), loaded once per run."""
+    """NPS, CSAT and complaint handling (crm.service)."""
     from . import service
 
-    if "service" not in ctx.shared:
-        ctx.shared["service"] = service.load_service(ctx.workspace.pk, ctx.window)
-    f = ctx.shared["service"]
-    return service.compute_service(f["survey_answers"], f["complaints"], grain=grain,
-                                   as_of=ctx.as_of)
+    service_frames(ctx)
+    return service.compute_service(ctx.frames["survey_answers"], ctx.frames["complaints"],
+                                   grain=grain, as_of=ctx.as_of)
 
 
 def segment_frame(ctx) -> pd.DataFrame:
@@ -277,13 +283,13 @@ STEPS = [
     Step("attribution", step_attribution, inputs=ATTRIBUTED),
     Step("economics", step_economics, inputs=("orders", "stage_changes", "spend", *ATTRIBUTED)),
     Step("retention", step_retention, inputs=("orders", "events", "stage_changes")),
-    Step("crm", step_crm, inputs=("orders", "lead_feedback", "events")),
+    Step("crm", step_crm, inputs=("orders", "lead_feedback", "events", "calls")),
     Step("clv", step_clv, ("month",), inputs=("order_history",)),
     Step("subscriptions", step_subscriptions, ("month",),
          inputs=("subscriptions", "segment_members")),
     Step("models", step_models, ("month",), inputs=("order_history", *ATTRIBUTED)),
-    # loads its own two frames (crm.service), so it declares none: always computed
-    Step("service", step_service),
+    # its two frames are read by service_frames, not load_frames (like segment_members)
+    Step("service", step_service, inputs=("survey_answers", "complaints")),
 ]
 
 
@@ -492,6 +498,7 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
         if until is None:  # a backfill chunk is never compared (its windows are its own)
             t0 = time.perf_counter()
             segment_frame(ctx)
+            service_frames(ctx)
             run.fingerprint = fingerprints(ctx.frames, ws, window, steps)
             skip = unchanged_families(run, window, run.fingerprint) if incremental else set()
             _add_timing(run, "fingerprint", t0)

@@ -220,6 +220,23 @@ def test_an_incremental_run_gives_the_numbers_of_a_full_recompute(tiny):
     assert value(tiny, "new_customers") == 3 and value(tiny, "revenue") == pytest.approx(340)
 
 
+def test_a_logged_call_recomputes_the_crm_family(tiny):
+    """Calls feed call handling time (the crm family): a call logged after a run must not be
+    skipped by the next incremental run."""
+    from crm.models import Activity
+
+    run_for(tiny)
+    contact = Contact.objects.filter(workspace=tiny).first()
+    Activity.objects.create(workspace=tiny, contact=contact, kind="call", at=at(30, 10),
+                            duration_seconds=240, call_outcome="connected")
+    run = run_for(tiny)
+    assert "crm" in run.timings and "funnel" not in run.timings
+    assert value(tiny, "call_handling_time") == pytest.approx(4.0)  # one call of 240 s
+    incremental = all_values(tiny)
+    assert run_for(tiny, force=True).rows_written == 0
+    assert all_values(tiny) == incremental
+
+
 def test_a_run_over_another_window_is_not_compared(tiny):
     """Values written by a run over another window (another as-of day, a backfill) are not
     the ones a same-window digest vouches for: the next run computes everything."""
@@ -270,7 +287,7 @@ def test_loader_query_count_does_not_grow_with_contacts(tiny, django_assert_max_
     with django_assert_max_num_queries(len(small)):
         frames = loaders.load_frames(tiny.pk, window)
     assert len(frames["contacts"]) == 63 and len(frames["orders"]) == 62
-    assert len(small) <= 11  # with the purchase history the CLV fits read
+    assert len(small) <= 12  # one query per input frame (with the purchase history and calls)
 
 
 def test_loaders_give_the_frames_contract(tiny):

@@ -69,6 +69,10 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Engines and experiments: "
                           f"{build_demo_experiments(ws, seed=opts['seed'], end=opts['end'])}")
+        from ...workday import build_demo_workday
+
+        self.stdout.write(f"Workday (scores, activities, tasks): "
+                          f"{build_demo_workday(ws, seed=opts['seed'], end=opts['end'])}")
         from ...automation import build_demo_flows
 
         self.stdout.write(f"Lifecycle flows: "
