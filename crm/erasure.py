@@ -26,8 +26,8 @@ from mos.audit import audit
 from mos.models import AuditEntry
 
 from . import extensions
-from .models import (Activity, Consent, Contact, ContactMerge, ErasureRecord, Event,
-                     LeadFeedback, Order, StageChange)
+from .models import (Activity, Complaint, Consent, Contact, ContactMerge, ErasureRecord,
+                     Event, LeadFeedback, Order, StageChange, SurveyAnswer)
 
 HASH_SALT = "mos.crm.erasure"
 
@@ -139,6 +139,12 @@ def contact_erase(*, actor: Actor, contact: Contact, reason: str = "") -> Erasur
         # (call handling time is an aggregate)
         "activities": Activity.objects.filter(contact=contact).update(
             subject="", body="", external_id=""),
+        # complaints and survey answers: counts, scores and resolution times stay (NPS, CSAT
+        # and time to resolve are aggregates); the customer's words go
+        "complaints": Complaint.objects.filter(contact=contact).update(
+            subject="—", body="", resolution=""),
+        "survey_comments": SurveyAnswer.objects.filter(contact=contact).exclude(
+            comment="").update(comment=""),
     }
     changed.update(extensions.run_erasure_hooks(contact))
     Contact.objects.filter(pk=contact.pk).update(

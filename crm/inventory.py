@@ -83,6 +83,14 @@ PURPOSES: dict[str, Purpose] = {
                            "legitimate_interest", UNTIL_ERASED),
     "crm.activity.external_id": P(_("Matching activities logged in another system (cleared on "
                                     "erasure)"), "legitimate_interest", UNTIL_ERASED),
+    "crm.complaint.subject": P(_("Handling a complaint or suggestion (cleared on erasure)"),
+                               "legitimate_interest", UNTIL_ERASED),
+    "crm.complaint.body": P(_("What the customer said, to handle it (cleared on erasure)"),
+                            "legitimate_interest", UNTIL_ERASED),
+    "crm.complaint.resolution": P(_("How it was resolved (cleared on erasure)"),
+                                  "legitimate_interest", UNTIL_ERASED),
+    "crm.surveyanswer.comment": P(_("The customer's own words in a CSAT/NPS answer (cleared "
+                                    "on erasure)"), "consent", UNTIL_ERASED),
     "crm.leadfeedback.note": P(_("Sales follow-up notes"), "legitimate_interest",
                                _("Cleared on erasure")),
     "crm.contactmerge.merged_snapshot": P(_("Undoing a wrong identity merge"),

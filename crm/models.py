@@ -867,3 +867,5 @@ class ScoringSettings(models.Model):
 
 from .worklist_models import (  # noqa: E402,F401  (bulk actions, saved views: issue 15)
     BulkAction, BulkActionItem, SavedView, SavedViewDefault, SegmentMember)
+# customer service (seed 003): complaints, surveys, answers — their own module
+from crm.service.models import Complaint, Survey, SurveyAnswer  # noqa: E402,F401

@@ -162,19 +162,25 @@ def _load(workspace: Workspace, start: date, end: date) -> pd.DataFrame:
     return df
 
 
+# shown only when the workspace measures them (customer-service surveys, seed 003)
+HEADLINE_IF_MEASURED = {"nps"}
+
+
 def headline(workspace: Workspace, cur_v: dict, prev_v: dict,
              elapsed_share: float = 1.0) -> list[dict]:
     """The key numbers of the period (workspace-level `lookup`s) with the change against the
     previous period. For a period still running, a sum is compared with the previous period's
     sum pro-rated to the same share of its last month (`elapsed_share`), never with the whole."""
     keys = ["revenue", "new_customers", "leads", "spend", "cac", ltv_key(workspace), "ltv_cac",
-            "cac_payback_months", "churn", "nrr_monthly"]
+            "cac_payback_months", "churn", "nrr_monthly", "nps"]
     out = []
     for key in keys:
         if key not in REGISTRY:
             continue
         d = REGISTRY[key]
         now, before = cur_v.get((key, "")), prev_v.get((key, ""))
+        if key in HEADLINE_IF_MEASURED and now is None and before is None:
+            continue  # a workspace that runs no NPS survey sees no empty NPS card
         if d.additive and before is not None and elapsed_share < 1.0:
             before = before * elapsed_share
         change = None

@@ -38,6 +38,7 @@ API_MODULES = [
     "engines.api_models",
     "planning.api_plans",
     "mos.api_notifications",
+    "planning.content.api",
 ]
 
 

@@ -11,7 +11,8 @@ app = Celery("mos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # <app>.tasks of every installed app
 # Task modules that live in a feature package rather than at an app's top level.
-app.autodiscover_tasks(["crm.importing", "crm.bulk", "engines.metrics", "crm.scoring"])
+app.autodiscover_tasks(["crm.importing", "crm.bulk", "crm.service", "engines.metrics",
+                        "crm.scoring"])
 
 app.conf.beat_schedule = {
     # Lead scores: event points decay with time, so every contact is rescored nightly (new

@@ -71,6 +71,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "planning.view": frozenset({A, G, M, N, V}),
     "planning.edit": frozenset({A, G, M}),
     "planning.decide": frozenset({A, G}),
+    # content calendar and campaign plans (planning); the calendar's feed secret is a setting
+    "content.view": frozenset({A, G, M, N, V}),
+    "content.edit": frozenset({A, G, M}),
+    # customer service: anyone who talks to customers logs a complaint or suggestion; the team
+    # handles them and runs the CSAT/NPS surveys
+    "service.view": frozenset({A, G, M, N, V}),
+    "service.log": frozenset({A, G, M, S}),
+    "service.edit": frozenset({A, G, M}),
 }
 
 # An API key is an integration, not a person: its scope maps onto a role's permissions.

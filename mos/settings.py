@@ -289,6 +289,10 @@ SPECTACULAR_SETTINGS = {
         "BetScoreEnum": "planning.models_plans.QuarterlyBet.Score",
         "NotificationKindEnum": "mos.models.NotificationKind",
         "BulkActionKindEnum": "crm.models.BulkAction.Kind",
+        "ContentItemStatusEnum": "planning.content.models.ContentItem.Status",
+        "ComplaintStatusEnum": "crm.service.models.Complaint.Status",
+        "ComplaintKindEnum": "crm.service.models.Complaint.Kind",
+        "SurveyKindEnum": "crm.service.models.Survey.Kind",
     },
 }
 

@@ -48,6 +48,8 @@ urlpatterns = [
     path("w/<slug:slug>/", include([path("", include(m)) for m in PAGE_URL_MODULES])),
     # a message's unsubscribe link works without logging in (signed token; automation app)
     path("unsubscribe/", include("automation.urls_public")),
+    # the content calendar's iCal feed and survey answer pages: secret/signed URL, no login
+    path("p/", include("planning.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("mos.api_urls")),

@@ -4,3 +4,4 @@ so Django finds them."""
 from .models_plans import (  # noqa: E402,F401  plans, bets, checklists, budget (plan14)
     BudgetPlan, Checklist, ChecklistItem, PlanAction, PlanObjective, PlanVersion,
     QuarterlyBet, SostacPlan)
+from planning.content.models import CalendarFeed, CampaignPlan, ContentItem  # noqa: E402,F401

@@ -3,4 +3,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("planning.urls_plans")),  # SOSTAC, bets, checklists, budget, rhythm, cycle
+    path("", include("planning.urls_content")),  # content calendar, campaign plans, service
 ]

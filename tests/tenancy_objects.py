@@ -530,3 +530,71 @@ def _saved_view(ws):
 
 KWARG_FACTORIES.update({"action_code": _bulk_action, "view_code": _saved_view})
 API_FACTORIES.update({"bulk-action": _bulk_action, "saved-view": _saved_view})
+
+
+# --- content calendar, campaign plans, customer service (planning.content, crm.service)
+
+def _content_item(ws):
+    from planning.content.models import ContentItem
+
+    item = ContentItem.objects.filter(workspace=ws).first()
+    if item is None:
+        from crm.models import Channel
+
+        channel = Channel.objects.get(workspace=ws, code=_channel(ws))
+        item = ContentItem.objects.create(workspace=ws, title="Tenancy post", channel=channel,
+                                          publish_on="2026-01-15")
+    return item.code
+
+
+def _campaign_plan(ws):
+    from crm.models import Campaign
+    from planning.content.models import CampaignPlan
+
+    plan = CampaignPlan.objects.filter(workspace=ws).first()
+    if plan is None:
+        campaign = Campaign.objects.get(workspace=ws, code=_campaign(ws))
+        plan = CampaignPlan.objects.create(workspace=ws, campaign=campaign, market="Tenancy")
+    return plan.code
+
+
+def _complaint(ws):
+    from crm.models import Complaint
+
+    c = Complaint.objects.filter(workspace=ws).first() or Complaint.objects.create(
+        workspace=ws, subject="Tenancy complaint")
+    return c.code
+
+
+def _survey(ws):
+    from crm.models import Survey
+
+    s = Survey.objects.filter(workspace=ws).first() or Survey.objects.create(
+        workspace=ws, name="Tenancy survey")
+    return s.code
+
+
+def _survey_answer(ws):
+    from crm.models import Contact, Survey, SurveyAnswer
+
+    a = SurveyAnswer.objects.filter(workspace=ws).first()
+    if a is None:
+        survey = Survey.objects.get(workspace=ws, code=_survey(ws))
+        contact = Contact.objects.get(workspace=ws, code=_contact(ws))
+        a = SurveyAnswer.objects.create(workspace=ws, survey=survey, contact=contact, score=3,
+                                        comment="Tenancy answer")
+    return a.code
+
+
+KWARG_FACTORIES.update({"item_code": _content_item, "campaign_plan_code": _campaign_plan,
+                        "complaint_code": _complaint, "survey_code": _survey,
+                        "answer_code": _survey_answer})
+API_FACTORIES.update({"content-item": _content_item, "campaign-plan": _campaign_plan,
+                      "complaint": _complaint, "survey": _survey,
+                      "survey-answer": _survey_answer})
+PUBLIC_ROUTES.update({
+    "content_ical": "secret token in URL (the workspace's calendar feed, regenerable by an "
+                    "admin); a wrong token is 404",
+    "survey_answer": "signed per-contact token in URL (a survey's answer page works without "
+                     "logging in); a wrong token is 404",
+})

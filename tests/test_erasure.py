@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from automation import services as automation_services
 from automation.models import Message
-from crm.models import (Activity, Consent, Contact, ContactMerge, ErasureRecord, Event, LeadFeedback,
+from crm.models import (Activity, Complaint, Consent, Contact, ContactMerge, ErasureRecord, Event, LeadFeedback,
                         Order, StageChange)
 from engines.models import MetricValue
 from engines.services import metric_run_start
@@ -47,6 +47,8 @@ def people(workspace, owner_actor):
                                 subject=f"Call with {who}", body=f"{who} is moving house",
                                 call_outcome="connected", duration_seconds=300,
                                 external_id=f"call-{who}")
+        Complaint.objects.create(workspace=ws, contact=c, subject=f"{who} got a broken cup",
+                                 body=f"{who} wants a refund", resolution=f"refunded {who}")
         made[who] = c
     ContactMerge.objects.create(workspace=ws, survivor=made["amal"], merged_code=made["omar"].code,
                                 merged_snapshot={"email": "amal.old@example.com"},
@@ -95,6 +97,8 @@ def test_erasure_keeps_every_metric_and_removes_the_personal_data(
     call = Activity.objects.get(contact=amal)  # the call stays (handling time), its words go
     assert (call.subject, call.body, call.external_id) == ("", "", "")
     assert (call.kind, call.duration_seconds) == ("call", 300)
+    complaint = Complaint.objects.get(contact=amal)  # counted in the service metrics still
+    assert (complaint.body, complaint.resolution) == ("", "")
     assert ContactMerge.objects.get(survivor=amal).merged_snapshot == {}
     assert Message.objects.get(contact=amal).to == ""
     latest = Consent.objects.filter(contact=amal).order_by("-at", "-id").first()
@@ -107,9 +111,10 @@ def test_erasure_keeps_every_metric_and_removes_the_personal_data(
         list(ErasureRecord.objects.values()),
         list(Message.objects.filter(contact=amal).values("to", "subject")),
         list(Activity.objects.filter(contact=amal).values()),
+        list(Complaint.objects.filter(contact=amal).values()),
     ], default=str)
     for secret in ("amal@example.com", "Amal", "123 000", "tea", "x-amal", "anon-amal",
-                   "call amal", "amal.old", "moving house", "call-amal"):
+                   "call amal", "amal.old", "moving house", "call-amal", "broken cup", "refunded amal"):
         assert secret not in everywhere, secret
     rec = ErasureRecord.objects.get()
     assert rec.email_hash and rec.kept["orders"] == 1 and rec.reason == "asked by e-mail"

@@ -53,6 +53,13 @@ EXPECTED = {
     "planning.view": {A, G, M, N, V},
     "planning.edit": {A, G, M},
     "planning.decide": {A, G},
+    # content calendar and campaign plans; customer service (anyone who talks to customers,
+    # sales reps included, logs a complaint; the marketing team handles them and runs surveys)
+    "content.view": {A, G, M, N, V},
+    "content.edit": {A, G, M},
+    "service.view": {A, G, M, N, V},
+    "service.log": {A, G, M, S},
+    "service.edit": {A, G, M},
 }
 
 

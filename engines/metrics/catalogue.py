@@ -201,3 +201,39 @@ register("markov_conversions_global", label=_("Markov conversions (global formul
          unit="count", direction="up", family="models",
          description=_("All conversions of the window split in proportion to the channels' "
                        "removal effects (ChannelAttribution's formula)."))
+
+# --- customer service (engines/metrics/service.py; seed 003): NPS, CSAT, complaints
+register("nps_responses", label=_("NPS answers"), unit="count", direction="up",
+         family="service", additive=True)
+register("nps_net", label=_("Promoters minus detractors"), unit="count", direction="up",
+         family="service", additive=True)
+register("nps", label=_("Net Promoter Score (NPS)"), unit="score", direction="up",
+         family="service", ratio=Ratio("nps_net", "nps_responses", scale=100.0),
+         description=_("Share of answers scoring 9–10 minus share scoring 0–6, × 100 "
+                       "(−100 to 100), over the NPS answers given in the period."))
+register("csat_responses", label=_("CSAT answers"), unit="count", direction="up",
+         family="service", additive=True)
+register("csat_satisfied", label=_("Satisfied answers (4–5)"), unit="count", direction="up",
+         family="service", additive=True)
+register("csat", label=_("Customer satisfaction (CSAT)"), unit="ratio", direction="up",
+         family="service", ratio=Ratio("csat_satisfied", "csat_responses"),
+         description=_("Share of CSAT answers of 4 or 5 (out of 5) given in the period."))
+register("complaints", label=_("Complaints received"), unit="count", direction="down",
+         family="service", additive=True)
+register("suggestions", label=_("Suggestions received"), unit="count", direction="up",
+         family="service", additive=True)
+register("complaints_resolved", label=_("Complaints resolved"), unit="count", direction="up",
+         family="service", additive=True)
+register("resolution_days_median", label=_("Median days to resolve a complaint"),
+         unit="days", direction="down", family="service",
+         description=_("Of the complaints resolved in the period: median time from received "
+                       "to resolved."))
+register("handling_minutes_total", label=_("Handling minutes"), unit="count",
+         direction="neutral", family="service", additive=True)
+register("handled_contacts", label=_("Complaints with a handling time"), unit="count",
+         direction="neutral", family="service", additive=True)
+register("handling_minutes_avg", label=_("Average handling time (minutes)"), unit="score",
+         direction="down", family="service",
+         ratio=Ratio("handling_minutes_total", "handled_contacts"),
+         description=_("Minutes spent per complaint or call, over those with a time recorded "
+                       "in the period they were received."))

@@ -217,6 +217,23 @@ def step_subscriptions(ctx, grain):
                                                segments=segments)
 
 
+def service_frames(ctx) -> None:
+    """The service family's own two frames (crm.service), read once per run into ctx.frames."""
+    if "survey_answers" not in ctx.frames:
+        from . import service
+
+        ctx.frames.update(service.load_service(ctx.workspace.pk, ctx.window))
+
+
+def step_service(ctx, grain):
+    """NPS, CSAT and complaint handling (crm.service)."""
+    from . import service
+
+    service_frames(ctx)
+    return service.compute_service(ctx.frames["survey_answers"], ctx.frames["complaints"],
+                                   grain=grain, as_of=ctx.as_of)
+
+
 def segment_frame(ctx) -> pd.DataFrame:
     """(segment, contact_id) of every measured segment's members now; none read when the
     workspace has no subscriptions (nothing to measure per segment)."""
@@ -271,6 +288,8 @@ STEPS = [
     Step("subscriptions", step_subscriptions, ("month",),
          inputs=("subscriptions", "segment_members")),
     Step("models", step_models, ("month",), inputs=("order_history", *ATTRIBUTED)),
+    # its two frames are read by service_frames, not load_frames (like segment_members)
+    Step("service", step_service, inputs=("survey_answers", "complaints")),
 ]
 
 
@@ -479,6 +498,7 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
         if until is None:  # a backfill chunk is never compared (its windows are its own)
             t0 = time.perf_counter()
             segment_frame(ctx)
+            service_frames(ctx)
             run.fingerprint = fingerprints(ctx.frames, ws, window, steps)
             skip = unchanged_families(run, window, run.fingerprint) if incremental else set()
             _add_timing(run, "fingerprint", t0)

@@ -77,6 +77,10 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Lifecycle flows: "
                           f"{build_demo_flows(ws, seed=opts['seed'], end=opts['end'])}")
+        from ...planning_content import build_demo_content  # NPS is a metric: before the run
+
+        self.stdout.write(f"Content, plans, service: "
+                          f"{build_demo_content(ws, seed=opts['seed'], end=opts['end'])}")
         if not opts["no_metrics"]:
             run = metric_run_start(workspace=ws, trigger="seed")
             if run.status != run.Status.SUCCEEDED:
