@@ -267,10 +267,18 @@ class SegmentForm(forms.Form):
                                               widget=forms.CheckboxSelectMultiple)
     plans = forms.CharField(label=_("Account plans"), required=False, max_length=300,
                             help_text=_("Plan names separated by commas, e.g. Pro, Enterprise."))
+    owner = forms.ChoiceField(label=_("Owner"), required=False,
+                              help_text=_("Only contacts owned by this member."))
 
     def __init__(self, *args, workspace, stage_names: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stages"].choices = list(stage_names.items())
+        emails = list(workspace.memberships.order_by("user__email")
+                      .values_list("user__email", flat=True))
+        current = (self.initial or {}).get("owner")
+        if current and current not in emails:  # a former member still named by the segment
+            emails.append(current)
+        self.fields["owner"].choices = [("", _("Anyone"))] + [(e, e) for e in emails]
         self.fields["personas"].queryset = Persona.objects.filter(workspace=workspace)
         self.fields["channels"].queryset = Channel.objects.filter(workspace=workspace)
         from crm import extensions
@@ -310,6 +318,7 @@ class SegmentForm(forms.Form):
             "country": list(d.get("countries") or []),
             "channel": [c.key for c in d.get("channels") or []],
             "plan": list(d.get("plans") or []),
+            "owner": d.get("owner") or "",
         }
         from crm import extensions
 
@@ -326,6 +335,7 @@ class SegmentForm(forms.Form):
                 "customer_types": f.get("customer_type", []),
                 "countries": ", ".join(f.get("country", [])),
                 "channels": f.get("channel", []), "plans": ", ".join(f.get("plan", [])),
+                "owner": f.get("owner", ""),
                 **{f"{key}__{op}": v for key, rng in f.items() if isinstance(rng, dict)
                    and key != "properties" for op, v in rng.items() if op in ("gte", "lt")}}
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mos.leases import LeasedJob
 from mos.models import Workspace
 
 
@@ -515,8 +516,10 @@ class ContactMerge(models.Model):
         ordering = ["-at"]
 
 
-class ImportJob(models.Model):
+class ImportJob(LeasedJob):
     """A CSV upload: previewed, confirmed, then processed by a task with progress."""
+
+    LEASE_RUNNING, LEASE_READY = "running", "queued"
 
     class Kind(models.TextChoices):
         CONTACTS = "contacts", _("Contacts")
@@ -551,11 +554,8 @@ class ImportJob(models.Model):
                                    null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # the lease (issue 8): the worker renews heartbeat_at after each chunk; a job not heard
-    # from for the lease is taken over and resumes after committed_rows (the last chunk written)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    lease_token = models.UUIDField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    # the lease (mos.leases.LeasedJob): the worker renews heartbeat_at after each chunk; a job
+    # taken over resumes after committed_rows (the last chunk written)
     committed_rows = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -565,13 +565,6 @@ class ImportJob(models.Model):
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
-    @property
-    def interrupted(self) -> bool:
-        """Queued or running but not heard from within the lease: its worker died or its
-        task was lost; the sweep (or the retry button) sends it again."""
-        from mos.leases import is_stuck
-
-        return is_stuck(self, self.Status.RUNNING, self.Status.QUEUED)
 
 class Subscription(models.Model):
     """A recurring plan a customer pays for (DESIGN §4). MRR is the monthly recurring revenue in

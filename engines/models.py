@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Channel
+from mos.leases import LeasedJob
 from mos.models import Workspace
 
 
@@ -82,7 +83,9 @@ class KPITarget(models.Model):
                                                name="kpi_target_period_unique")]
 
 
-class MetricRun(models.Model):
+class MetricRun(LeasedJob):
+    LEASE_RUNNING, LEASE_READY = "running", "pending"
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Running")
@@ -113,11 +116,8 @@ class MetricRun(models.Model):
     timings = models.JSONField(default=dict, blank=True)  # seconds per step
     error = models.TextField(blank=True)  # a human message (the dashboard shows it)
     error_detail = models.TextField(blank=True)  # the traceback: log and admins only
-    # the lease (issue 8): a worker holding the run renews heartbeat_at; a run not heard from
-    # for LEASE seconds can be taken over by a redelivered task or replaced by a new request
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    lease_token = models.UUIDField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    # the lease fields come from mos.leases.LeasedJob: a run not heard from can be taken over
+    # by a redelivered task or replaced by a new request
     # what to compute (issue 11): as of a past day, or a backfill of [backfill_from, as_of]
     as_of = models.DateField(null=True, blank=True)
     backfill_from = models.DateField(null=True, blank=True)
@@ -126,14 +126,6 @@ class MetricRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["workspace", "-created_at"])]
-
-    @property
-    def interrupted(self) -> bool:
-        """Pending or running but not heard from within the lease (the worker died, or the
-        task never reached one): the sweep re-sends it; a new request replaces it."""
-        from mos.leases import is_stuck
-
-        return is_stuck(self, self.Status.RUNNING, self.Status.PENDING)
 
     @property
     def duration(self):

@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -58,3 +59,26 @@ def is_stuck(job, running_status: str, ready_status: str | None = None, now=None
     if ready_status and job.status == ready_status:
         return job.created_at < now - lease()
     return False
+
+
+class LeasedJob(models.Model):
+    """The lease fields of a background job, declared once (ImportJob, MetricRun, …). A
+    subclass names its own running and ready statuses in LEASE_RUNNING / LEASE_READY."""
+
+    LEASE_RUNNING = "running"
+    LEASE_READY: str | None = None
+
+    # the worker holding the job renews heartbeat_at; a job not heard from for the lease can
+    # be taken over by a redelivered task or the periodic sweep
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def interrupted(self) -> bool:
+        """Ready or running but not heard from within the lease: its worker died or its task
+        was lost; the sweep (or a retry) sends it again."""
+        return is_stuck(self, self.LEASE_RUNNING, self.LEASE_READY)

@@ -62,7 +62,7 @@ def exchange_rates_bulk(*, actor: Actor, rows: list, source: str = "api") -> Bul
                 new.append(r)
                 result.ok(i, "created")
             elif r.rate == d["rate"]:
-                result.ok(i, "duplicate")
+                result.ok(i, "unchanged")  # re-sent as it is stored
             else:
                 r.rate, r.source = d["rate"], source
                 if r.pk is not None:

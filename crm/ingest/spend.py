@@ -98,7 +98,7 @@ def spend_bulk(*, actor: Actor, rows: list, source: str = "api") -> BulkResult:
                 status = "updated"
                 if (s.pk is not None and s.pk not in changed
                         and _values(s) == _values_of(d, source)):
-                    result.ok(i, "duplicate")  # re-sent as it is stored: unchanged
+                    result.ok(i, "unchanged")  # re-sent as it is stored
                     continue
                 if s.pk is not None:
                     changed[s.pk] = s

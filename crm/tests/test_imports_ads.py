@@ -117,7 +117,10 @@ def test_rates_api_bulk_and_list(api, workspace):
         "currency": ["This is the workspace currency; it needs no rate."]}
     again = api.post("/api/v1/exchange-rates/bulk", {"rows": [
         {"date": "2026-11-02", "currency": "EUR", "rate": "1.1550"}]}, format="json")
-    assert again.json()["summary"]["duplicates"] == 1
+    # an upsert re-sent as stored is "unchanged", as for orders and contacts ("duplicate" is
+    # kept for events, which are append-only and recognised by their sender id)
+    assert again.json()["results"][0]["status"] == "unchanged"
+    assert again.json()["summary"]["unchanged"] == 1
     listed = api.get("/api/v1/exchange-rates?currency=EUR").json()["results"]
     assert listed == [{"date": "2026-11-02", "currency": "EUR", "rate": "1.1550000000",
                        "source": "api"}]

@@ -78,6 +78,34 @@ def test_edit_segment(owner_client, owner_actor, workspace, people):
     assert seg.filters == {"stage": ["customer"], "customer_type": ["loyal"]}
 
 
+def test_editing_a_segment_keeps_its_owner_and_property_filters(
+        owner_client, owner_actor, owner, workspace, people):
+    """The form used to rebuild the filters from its own fields only, so saving a segment made
+    through the API silently dropped its owner and property filters (and its members grew)."""
+    seg = services.segment_create(actor=owner_actor, name="Mine", filters={
+        "stage": ["lead"], "owner": owner.email, "properties": {"tier": "gold"}})
+    r = owner_client.get(seg_url(workspace, seg.code, "edit"))
+    assert r.context["form"].initial["owner"] == owner.email
+    assert "tier = gold" in r.content.decode()
+    r = owner_client.post(seg_url(workspace, seg.code, "edit"), {
+        "name": "Mine, renamed", "stages": ["lead"], "owner": owner.email})
+    assert r.status_code == 302
+    seg.refresh_from_db()
+    assert seg.filters == {"stage": ["lead"], "owner": owner.email,
+                           "properties": {"tier": "gold"}}
+    # choosing "Anyone" removes the owner filter; the property filter stays
+    owner_client.post(seg_url(workspace, seg.code, "edit"), {"name": "Mine", "stages": ["lead"],
+                                                             "owner": ""})
+    seg.refresh_from_db()
+    assert seg.filters == {"stage": ["lead"], "properties": {"tier": "gold"}}
+
+
+def test_segment_owner_must_be_a_member(owner_client, workspace, people):
+    r = owner_client.post(seg_url(workspace, "new"), {"name": "X", "owner": "stranger@x.test"})
+    assert r.status_code == 200 and "owner" in r.context["form"].errors
+    assert not Segment.objects.exists()
+
+
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.ANALYST])
 def test_readers_cannot_create_or_edit_segments(role, add_member, client_for, workspace,
                                                 owner_actor):

@@ -29,9 +29,13 @@ def _segment_form_view(request, segment=None):
     form = SegmentForm(request.POST or None, workspace=ws, stage_names=stage_names,
                        initial=initial)
     if request.method == "POST" and form.is_valid():
+        filters = form.filters()
+        # property filters are set through the API and have no form field: keep them
+        if segment is not None and (segment.filters or {}).get("properties"):
+            filters["properties"] = segment.filters["properties"]
         fields = {"name": form.cleaned_data["name"],
                   "description": form.cleaned_data["description"],
-                  "filters": form.filters()}
+                  "filters": filters}
         try:
             if segment is None:
                 segment = services.segment_create(actor=request.actor, **fields)
@@ -43,7 +47,10 @@ def _segment_form_view(request, segment=None):
             add_service_errors(form, e)
         else:
             return redirect("segment_detail", slug=ws.slug, segment_code=segment.code)
-    return render(request, "crm/segment_form.html", {"form": form, "segment": segment})
+    kept = (segment.filters or {}).get("properties") if segment else None
+    return render(request, "crm/segment_form.html", {
+        "form": form, "segment": segment,
+        "kept_properties": sorted(kept.items()) if kept else []})
 
 
 @workspace_view("crm.edit")
