@@ -38,7 +38,7 @@ from mos.actors import Actor
 from mos.codes import as_code
 from mos.models import Membership
 
-from .models import Enrollment, Flow, Message, Step, Suppression, Task
+from .models import Enrollment, Flow, Message, Step, Suppression
 
 logger = logging.getLogger(__name__)
 
@@ -147,10 +147,13 @@ def _run_action(step: Step, enrollment: Enrollment, contact: Contact, now: datet
             Contact.objects.filter(pk=contact.pk).update(owner=member.user, updated_at=now)
             contact.owner = member.user
     elif step.kind == Step.Kind.CREATE_TASK:
-        Task.objects.create(workspace_id=contact.workspace_id, contact=contact,
-                            owner_id=contact.owner_id, flow=enrollment.flow,
-                            title=(cfg.get("title") or step.get_kind_display())[:200],
-                            due_on=(now + timedelta(days=int(cfg.get("due_days") or 1))).date())
+        # a CRM task activity, so the rep has one to-do list (My day) for flows and people
+        from crm.activities.services import activity_create
+
+        activity_create(actor=actor, kind="task", contact=contact, owner=contact.owner,
+                        subject=(cfg.get("title") or str(step.get_kind_display()))[:200],
+                        due_at=now + timedelta(days=int(cfg.get("due_days") or 1)),
+                        source=f"flow:{enrollment.flow.code}")
     elif step.kind == Step.Kind.ADD_TO_SEGMENT:
         # a segment is a saved filter: the flow tags the contact, and a segment filtering on
         # that property ({"properties": {"<tag>": true}}) holds them

@@ -78,7 +78,11 @@ def flow_stats(flow: Flow) -> dict:
         m = msg_by_step.get(s.pk, {})
         step_rows.append({"step": s, "past": past, "waiting": reached.get(i, 0) if i else 0,
                           "sent": m.get("sent", 0), "blocked": m.get("blocked", 0)})
-    tasks = Task.objects.filter(flow=flow).count()
+    # the tasks its steps created: CRM task activities (the Task table holds older ones)
+    from crm.models import Activity
+
+    tasks = (Activity.objects.filter(workspace_id=flow.workspace_id, source=f"flow:{flow.code}")
+             .count() + Task.objects.filter(flow=flow).count())
     lift = lift_interval(c_t, n_t, c_h, n_h)
     pct = {k: v * 100 for k, v in lift.items() if k in ("treated", "holdout", "lift", "low",
                                                           "high")} if lift else None

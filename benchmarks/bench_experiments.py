@@ -11,8 +11,11 @@ contacts (a contact may see a test several times), and about 12 % of the exposed
 send the test's goal event afterwards (treatment +10 % on half of the tests). Then it times,
 with time.perf_counter():
 
-- the nightly computation (experiments.compute.compute_workspace_results: SQL grouped load,
-  pandas join, upsert of the daily rows), `--repeat` times;
+- a hand-written SQL anchor (per experiment and variant: contacts first exposed, of them
+  converted), MOS's SQL daily rows (experiments.compute.daily_results_sql: every metric,
+  CUPED sums, local days; checked equal to the anchor's counts and sums), the previous
+  pandas path (load_inputs + daily_results) and the whole nightly computation with its
+  upsert (compute_workspace_results), `--repeat` times, in the same run;
 - the analysis of every running experiment (experiments.analysis.experiment_analysis:
   frequentist, Bayesian, SRM, sequential, gate), all N of them;
 - the experiment page (GET /w/<slug>/experiments/<code>/ through django.test.Client,
@@ -111,7 +114,8 @@ def build(n_exp: int, n_events: int, n_contacts: int, seed: int = 7):
         empty = np.full(total, "", object)
         with transaction.atomic():
             write_rows(Event, dict(
-                workspace_id=np.full(total, ws.pk), contact_id=np.r_[who, who[conv]],
+                code=new_uuids(total), workspace_id=np.full(total, ws.pk),
+                contact_id=np.r_[who, who[conv]],
                 anonymous_id=empty, name=names, channel_id=np.full(total, -1),
                 campaign_id=np.full(total, -1), utm_source=empty, utm_medium=empty,
                 utm_campaign=empty, utm_term=empty, utm_content=empty,
@@ -128,6 +132,36 @@ def build(n_exp: int, n_events: int, n_contacts: int, seed: int = 7):
     return ws
 
 
+def anchor(ws, experiments, now) -> dict:
+    """Hand-written SQL: per experiment and variant, the contacts first exposed (one arm only)
+    and how many of them sent the test's goal event afterwards."""
+    from django.db import connection
+
+    since = min(e.started_at for e in experiments).replace(hour=0, minute=0, second=0,
+                                                          microsecond=0)
+    sql = """
+    WITH f AS (
+      SELECT properties->>'experiment_id' AS exp_key, properties->>'variation_id' AS var_key,
+             contact_id, MIN(occurred_at) AS first_at
+      FROM crm_event
+      WHERE workspace_id = %s AND name = 'experiment_viewed' AND contact_id IS NOT NULL
+        AND occurred_at >= %s AND occurred_at <= %s
+      GROUP BY 1, 2, 3),
+    one AS (
+      SELECT exp_key, contact_id, MIN(var_key) AS var_key, MIN(first_at) AS first_at
+      FROM f GROUP BY 1, 2 HAVING COUNT(*) = 1)
+    SELECT one.exp_key, one.var_key, COUNT(*),
+           SUM(CASE WHEN EXISTS (
+             SELECT 1 FROM crm_event g
+             WHERE g.contact_id = one.contact_id AND g.workspace_id = %s
+               AND g.name = 'goal_' || substr(one.exp_key, 7)
+               AND g.occurred_at >= one.first_at AND g.occurred_at <= %s) THEN 1 ELSE 0 END)
+    FROM one GROUP BY 1, 2"""
+    with connection.cursor() as cur:
+        cur.execute(sql, [ws.pk, since, now, ws.pk, now])
+        return {(k, v): (int(n), float(c)) for k, v, n, c in cur.fetchall()}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--experiments", type=int, default=1000)
@@ -137,6 +171,8 @@ def main():
     ap.add_argument("--page-requests", type=int, default=20)
     ap.add_argument("--database-url", default=DEFAULT_URL)
     ap.add_argument("--keep", action="store_true", help="reuse the workspace if it exists")
+    ap.add_argument("--skip-pandas", action="store_true",
+                    help="do not time the previous pandas path (memory at 10M events)")
     a = ap.parse_args()
     os.environ["DATABASE_URL"] = a.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mos.settings")
@@ -166,13 +202,40 @@ def main():
     if ws is None:
         ws = build(a.experiments, a.events, a.contacts)
 
-    runs = []
+    from django.utils import timezone
+
+    from experiments.compute import daily_results, daily_results_sql, load_inputs
+
+    now = timezone.now()
+    running = [e for e in Experiment.objects.filter(workspace=ws, status="running")]
+    runs, anchors, sqls, olds = [], [], [], []
     for _ in range(a.repeat):
-        out = compute_workspace_results(workspace=ws)
+        t = time.perf_counter()
+        ref = anchor(ws, running, now)
+        anchors.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        df = daily_results_sql(ws, running, now=now)
+        sqls.append(time.perf_counter() - t)
+        if not a.skip_pandas:
+            t = time.perf_counter()
+            inputs = load_inputs(ws, running, now=now)
+            old = daily_results(inputs["exposures"], inputs["events"], inputs["orders"],
+                                inputs["metrics"], tz=ws.timezone or "UTC")
+            olds.append(time.perf_counter() - t)
+        out = compute_workspace_results(workspace=ws, now=now)
         runs.append(out)
-        print(f"  nightly results: {out}", flush=True)
+        print(f"  anchor {anchors[-1]:.2f} s · SQL path {sqls[-1]:.2f} s · pandas path "
+              f"{olds[-1] if olds else float('nan'):.2f} s · nightly {out}", flush=True)
+    # the same per-variant counts and sums, every experiment
+    got = df.groupby(["experiment", "variant"])[["n", "sum"]].sum()
+    assert {k: (int(r["n"]), float(r["sum"])) for k, r in got.iterrows()} == ref, \
+        "anchor differs"
+    if not a.skip_pandas:
+        both = old.groupby(["experiment", "variant"])[["n", "sum"]].sum()
+        assert both.equals(got.astype(both.dtypes.to_dict())), "pandas path differs"
     med = statistics.median(r["seconds"] for r in runs)
     load = statistics.median(r["load_seconds"] for r in runs)
+    a_med, s_med = statistics.median(anchors), statistics.median(sqls)
 
     exps = list(Experiment.objects.filter(workspace=ws, status="running")
                 .prefetch_related("variants"))
@@ -194,7 +257,16 @@ def main():
         assert r.status_code == 200
     print()
     print(f"experiments: {len(exps):,} running · rows written: {runs[-1]['rows']:,}")
-    print(f"nightly results (median of {a.repeat}): {med:.2f} s, of which loading {load:.2f} s")
+    print(f"hand-written SQL anchor (per-variant n and converters, median of {a.repeat}): "
+          f"{a_med:.2f} s")
+    print(f"MOS SQL daily rows (all metrics, CUPED sums, local days): {s_med:.2f} s = "
+          f"{s_med / a_med:.2f}x the anchor; values equal")
+    if olds:
+        o_med = statistics.median(olds)
+        print(f"previous pandas path (load + join in Python): {o_med:.2f} s = "
+              f"{o_med / a_med:.2f}x the anchor")
+    print(f"nightly results incl. upsert (median of {a.repeat}): {med:.2f} s "
+          f"({med / a_med:.2f}x the anchor), of which the query {load:.2f} s")
     print(f"analysis of all {len(exps):,} experiments: {analysis:.2f} s "
           f"({analysis / max(len(exps), 1) * 1000:.1f} ms each)")
     print(f"experiment page server time: median {statistics.median(times):.1f} ms, "

@@ -214,6 +214,13 @@ def main() -> None:
             break
     if sample is None:
         fail("found no contact with a Latin name, an e-mail, a phone and a company")
+    # an Arabic-script name near the middle of the table too
+    arabic = (Contact.objects.filter(workspace=ws, id__gte=mid,
+                                     name__regex=r"^[\u0600-\u06FF ]{6,}$")
+              .order_by("id").values_list("name", flat=True).first())
+    if arabic is None:
+        fail("found no contact with an Arabic name")
+    local, domain = sample.email.split("@", 1)
     # the company's longest word in lower case, or 5 letters inside it if it is long
     word = max(re.findall(r"[A-Za-z]{4,}", sample.company) or [sample.company], key=len)
     company_fragment = (word[1:6] if len(word) > 6 else word).lower()
@@ -262,7 +269,12 @@ def main() -> None:
         ("full name", sample.name),
         ("2-letter prefix", sample.name[:2]),
         ("full e-mail", sample.email),
+        ("partial e-mail", f"{local}@{domain[:3]}"),
+        ("e-mail local part", local[:7]),
         ("phone prefix", phone_prefix),
+        ("full phone", sample.phone),
+        ("Arabic full name", arabic),
+        ("Arabic first name", arabic.split()[0]),
         ("company fragment", company_fragment),
         ("matches nothing", "qzxwvk"),
     ]
@@ -346,6 +358,12 @@ def main() -> None:
         print(f"{r['group']:<10}{r['label']:<{w}}{len(qs):>8}{sum(t for t, _s in qs):>9.1f}"
               f"{slowest[0]:>11.1f}")
 
+    anchor = next(r for r in results if r["group"] == "contacts")
+    print(f"\nsearch p95 as a ratio to the anchor (contacts first page, p95 "
+          f"{anchor['p95']:.1f} ms, same run):")
+    for r in results:
+        if r["group"] == "search":
+            print(f"  {r['label']:<{w}}{r['p95']:>9.1f} ms  {r['p95'] / anchor['p95']:>6.2f}×")
     slow = [r for r in results if r["p95"] > SLOW_MS]
     print(f"\nscenarios with p95 > {SLOW_MS:.0f} ms: "
           + (", ".join(f"{r['group']}: {r['label']}" for r in slow) if slow else "none"))

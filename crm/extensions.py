@@ -51,3 +51,21 @@ def contact_queryset(qs):
 
 def register_segment_range_filter(name: str, label, apply: Callable) -> None:
     SEGMENT_RANGE_FILTERS[name] = (label, apply)
+
+
+# fns(survivor, merged) -> {kind: rows moved}: a higher app moves its own rows that point at a
+# contact (automation enrollments, messages; experiments' insight links) when two contacts are
+# merged, so the merge keeps everything (crm.services.contacts_merge calls them)
+MERGE_MOVERS: list[Callable] = []
+
+
+def register_merge_mover(fn: Callable) -> None:
+    if fn not in MERGE_MOVERS:
+        MERGE_MOVERS.append(fn)
+
+
+def move_merged_rows(survivor, merged) -> dict:
+    moved = {}
+    for fn in MERGE_MOVERS:
+        moved.update(fn(survivor, merged) or {})
+    return moved

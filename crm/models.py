@@ -74,6 +74,8 @@ class BuyingRole(models.TextChoices):
     BUYER = "buyer", _("Buyer")
     INFLUENCER = "influencer", _("Influencer")
     DECISION_MAKER = "decision_maker", _("Decision maker")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+    CHAMPION = "champion", _("Champion")
 
 
 class Account(models.Model):
@@ -282,6 +284,20 @@ class Contact(models.Model):
 
     def __str__(self):
         return self.name or self.email or self.phone or self.external_id or str(self.code)[:8]
+
+    @property
+    def score(self) -> int:
+        """The lead score (ContactScore), or the `score` a queryset annotated (with_score)."""
+        if "_score" in self.__dict__:
+            return self._score
+        try:
+            return self.lead_score.score
+        except ContactScore.DoesNotExist:
+            return 0
+
+    @score.setter
+    def score(self, value) -> None:
+        self._score = value
 
 
 class StageChange(models.Model):
@@ -652,3 +668,141 @@ class ExchangeRate(models.Model):
 
     def __str__(self):
         return f"{self.currency} {self.date}: {self.rate}"
+
+
+class Activity(models.Model):
+    """Work a person did or has to do on a contact or an account: a note, a call (outcome and
+    duration: call handling time), an e-mail logged by hand, a meeting or a task (due date,
+    done). The owner is who did it, or whose to-do it is."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("E-mail")
+        MEETING = "meeting", _("Meeting")
+        TASK = "task", _("Task")
+
+    class CallOutcome(models.TextChoices):
+        CONNECTED = "connected", _("Connected")
+        NO_ANSWER = "no_answer", _("No answer")
+        VOICEMAIL = "voicemail", _("Left a voicemail")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        BUSY = "busy", _("Busy")
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="activities", verbose_name=_("contact"))
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="activities", verbose_name=_("account"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="activities", verbose_name=_("owner"))
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("note"), blank=True)
+    call_outcome = models.CharField(_("call outcome"), max_length=20, blank=True,
+                                    choices=CallOutcome.choices)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True,
+                                                   blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    # when it happened (note, call, e-mail, meeting) or was created (task)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    # who or what created it: "" (a person), "flow:<code>" (an automation step), "api"
+    source = models.CharField(_("source"), max_length=60, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(contact__isnull=False) | Q(account__isnull=False),
+                                   name="activity_has_subject"),
+            models.UniqueConstraint(fields=["workspace", "external_id"],
+                                    condition=~Q(external_id=""),
+                                    name="activity_external_id_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "at"], name="activity_contact_at"),
+            models.Index(fields=["account", "at"], name="activity_account_at"),
+            # My day: a person's open tasks by due date
+            models.Index(fields=["workspace", "owner", "kind", "due_at"],
+                         name="activity_owner_due", condition=Q(done_at__isnull=True)),
+            models.Index(fields=["workspace", "kind", "at"], name="activity_ws_kind_at"),
+        ]
+
+    def __str__(self):
+        return self.subject or self.get_kind_display()
+
+    @property
+    def is_open_task(self) -> bool:
+        return self.kind == self.Kind.TASK and self.done_at is None
+
+
+class ContactScore(models.Model):
+    """A contact's lead score (crm.scoring), 0–100. Its own narrow table: the nightly rescore
+    rewrites many of them, and a row of the contacts table carries twenty indexes."""
+
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="lead_score")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    score = models.PositiveSmallIntegerField(_("lead score"), default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "score"], name="contact_score_ws_score")]
+
+
+class ScoringRule(models.Model):
+    """One line of the workspace's lead-scoring model (crm.scoring): points for a property
+    value, for events (each occurrence worth `points`, halved every `half_life_days`, capped
+    at `max_points`), or for fit (persona, customer type, account size)."""
+
+    class Kind(models.TextChoices):
+        PROPERTY = "property", _("Property")
+        EVENT = "event", _("Event (recency-weighted)")
+        FIT = "fit", _("Fit")
+
+    code = models.UUIDField(default=new_code, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
+                                  related_name="scoring_rules")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # property: country, city, language, buying_role, company, or properties.<key>;
+    # fit: persona, customer_type, account_size, account_industry; event: the event name
+    field = models.CharField(_("field or event"), max_length=100)
+    values = models.JSONField(_("values"), default=list, blank=True,
+                              help_text=_("Matches any of these; empty: any non-blank value."))
+    points = models.SmallIntegerField(_("points"))
+    half_life_days = models.PositiveSmallIntegerField(_("half-life (days)"), null=True,
+                                                      blank=True)
+    max_points = models.PositiveSmallIntegerField(_("at most (points)"), null=True,
+                                                  blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "field", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.field}"
+
+
+class ScoringSettings(models.Model):
+    """The workspace's score thresholds: a lead at or above `mql_threshold` is proposed for
+    MQL, an MQL at or above `sql_threshold` for SQL (a person accepts the move)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE,
+                                     related_name="scoring_settings")
+    mql_threshold = models.PositiveSmallIntegerField(_("MQL threshold"), default=50)
+    sql_threshold = models.PositiveSmallIntegerField(_("SQL threshold"), default=80)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=Q(mql_threshold__lte=100) & Q(sql_threshold__lte=100),
+            name="scoring_thresholds_0_100")]

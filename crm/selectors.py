@@ -1,14 +1,18 @@
 """Reads for the CRM. Every function starts from the workspace; another workspace's object
 answers exactly like a missing one (404).
 
-Contact search (contact_list's `q`) must stay fast at a million contacts. It uses lookups a
-PostgreSQL trigram index can serve: name and company `icontains`, e-mail and phone
-`istartswith` (people type the start of an address or number). Django turns both into
-`UPPER(col::text) LIKE UPPER(…)`, so migration 0003 creates GIN indexes on
-`UPPER(col) gin_trgm_ops` for the four columns (PostgreSQL only; SQLite has no such index and
-scans, which is fine for the embedded demo). A query shorter than three characters yields no
-full trigram, so it is matched by prefix on every field (served by the trigram index's
-word-start trigrams) instead of by substring."""
+Contact search (contact_list's `q`) must stay fast at a million contacts, so each kind of query
+reads only the index that can answer it (contact_search_q):
+- something with an "@" is an e-mail address, whole or its start: `LOWER(email) LIKE 'x%'`, a
+  range scan of the B-tree `(workspace_id, LOWER(email) text_pattern_ops)` (migration 0018);
+- digits with + ( ) - . or spaces is a phone number or its start: `phone LIKE 'x%'`, the B-tree
+  `(workspace_id, phone varchar_pattern_ops)`;
+- anything else is a name or a company (Latin or Arabic): name and company `icontains`, which
+  Django writes as `UPPER(col::text) LIKE UPPER('%x%')`, served by the GIN `UPPER(col)
+  gin_trgm_ops` indexes of migration 0003, or the start of an e-mail address (the B-tree
+  again). A query shorter than three characters yields no full trigram, so names and
+  companies are then matched by prefix (the trigram index's word-start trigrams).
+SQLite has none of these indexes and scans, which is fine for the embedded demo."""
 
 from __future__ import annotations
 
@@ -107,14 +111,31 @@ def _listify(value) -> list:
     return [value]
 
 
+SEARCH_COUNT_CAP = 1_000  # the contacts list counts a search's matches up to this
+PHONE_QUERY = re.compile(r"\+?[\d\s().-]*\d[\d\s().-]*")
+
+
+def _email_starts(prefix: str) -> Q:
+    """LOWER(email) LIKE 'prefix%' (addresses are stored in lower case; LOWER keeps an odd
+    mixed-case row findable): the expression the prefix B-tree indexes."""
+    from django.db.models.functions import Lower
+    from django.db.models.lookups import StartsWith
+
+    return Q(StartsWith(Lower("email"), prefix.lower()))
+
+
 def contact_search_q(q: str) -> Q:
-    """The search condition for `q` (see the module docstring for why these lookups)."""
+    """The search condition for `q`, by kind (see the module docstring): an e-mail address
+    (whole or its start), a phone number (or its start), or a name / company fragment."""
     q = q.strip()
+    if "@" in q:
+        return _email_starts(q)
+    if PHONE_QUERY.fullmatch(q) and sum(ch.isdigit() for ch in q) >= 3:
+        return Q(phone__startswith=q)
     if len(q) < 3:
-        return (Q(name__istartswith=q) | Q(company__istartswith=q) | Q(email__istartswith=q)
-                | Q(phone__istartswith=q))
-    return (Q(name__icontains=q) | Q(company__icontains=q) | Q(email__istartswith=q)
-            | Q(phone__istartswith=q))
+        short = Q(name__istartswith=q) | Q(company__istartswith=q) | _email_starts(q)
+        return short | Q(phone__startswith=q) if q[0] in "+(0123456789" else short
+    return Q(name__icontains=q) | Q(company__icontains=q) | _email_starts(q)
 
 
 def contact_list(workspace: Workspace, *, q: str = "", stage=None, persona=None,
@@ -310,7 +331,7 @@ def segment_members(segment: Segment) -> QuerySet:
 
 def contact_timeline(contact: Contact, limit: int = 200) -> list[dict]:
     """Everything that happened to a contact, newest first: stage changes, events, orders,
-    consent, feedback and merges (one query per kind)."""
+    consent, feedback, activities (notes, calls, tasks…) and merges (one query per kind)."""
     items: list[dict] = []
     for sc in (StageChange.objects.filter(contact=contact).select_related("by")
                .order_by("-at", "-id")[:limit]):
@@ -342,6 +363,11 @@ def contact_timeline(contact: Contact, limit: int = 200) -> list[dict]:
                                else None)
         if end:
             items.append({"kind": "subscription_end", "at": end, "obj": sub})
+    from .models import Activity
+
+    for a in (Activity.objects.filter(contact=contact).select_related("owner")
+              .order_by("-at", "-id")[:limit]):
+        items.append({"kind": "activity", "at": a.at, "obj": a})
     for m in ContactMerge.objects.filter(survivor=contact).order_by("-at")[:limit]:
         items.append({"kind": "merge", "at": m.at, "merged_code": m.merged_code,
                       "matched_on": m.matched_on, "moved": m.moved,

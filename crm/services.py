@@ -25,6 +25,7 @@ from mos.roles import role_has_perm
 from .lifecycle import default_stages
 from .models import (
     Account,
+    Activity,
     Consent,
     Contact,
     ContactMerge,
@@ -36,6 +37,7 @@ from .models import (
     Segment,
     Stage,
     StageChange,
+    Subscription,
 )
 
 # fields a caller may set on a contact (stage only through contact_change_stage)
@@ -293,7 +295,12 @@ def contacts_merge(*, actor: Actor, survivor: Contact, merged: Contact,
         "stage_changes": StageChange.objects.filter(contact=merged).update(contact=survivor),
         "feedback": LeadFeedback.objects.filter(contact=merged).update(contact=survivor),
         "merges": ContactMerge.objects.filter(survivor=merged).update(survivor=survivor),
+        "activities": Activity.objects.filter(contact=merged).update(contact=survivor),
+        "subscriptions": Subscription.objects.filter(contact=merged).update(contact=survivor),
     }
+    from . import extensions
+
+    moved.update(extensions.move_merged_rows(survivor, merged))
     fill = {}
     for f in MERGE_FILL_FIELDS:
         attname = Contact._meta.get_field(f).attname

@@ -4,7 +4,9 @@ from django.urls import path
 
 from .views import contacts as c
 from .channels import views as ch
-from .views import corrections, leads, lifecycle, personas, segments
+from .activities import views as act
+from .scoring import views as sc
+from .views import accounts, corrections, duplicates, leads, lifecycle, personas, segments
 
 urlpatterns = [
     path("contacts/", c.contacts, name="contacts"),
@@ -26,6 +28,21 @@ urlpatterns = [
     path("contacts/<uuid:contact_code>/stage/", c.contact_stage, name="contact_stage"),
     path("contacts/<uuid:contact_code>/consent/", c.contact_consent,
          name="contact_consent"),
+    path("contacts/<uuid:contact_code>/activities/", act.contact_activity_log,
+         name="contact_activity_log"),
+    path("activities/<uuid:activity_code>/done/", act.activity_done, name="activity_done"),
+    path("my-day/", act.my_day, name="my_day"),
+    path("accounts/", accounts.accounts, name="accounts"),
+    path("accounts/<uuid:account_code>/", accounts.account_detail, name="account_detail"),
+    path("accounts/<uuid:account_code>/activities/", act.account_activity_log,
+         name="account_activity_log"),
+    path("scoring/", sc.scoring, name="scoring"),
+    path("scoring/recompute/", sc.scoring_recompute, name="scoring_recompute"),
+    path("scoring/proposals/", sc.scoring_proposals, name="scoring_proposals"),
+    path("scoring/rules/<uuid:rule_code>/delete/", sc.scoring_rule_delete,
+         name="scoring_rule_delete"),
+    path("duplicates/", duplicates.duplicates, name="duplicates"),
+    path("duplicates/merge/", duplicates.duplicates_merge, name="duplicates_merge"),
     path("leads/", leads.my_leads, name="my_leads"),
     path("leads/<uuid:contact_code>/", leads.lead_detail, name="lead_detail"),
     path("leads/<uuid:contact_code>/feedback/", leads.lead_feedback, name="lead_feedback"),

@@ -212,8 +212,6 @@ def _write_chunk(rng, ctx: S.Context, n: int, first_index: int, counts, seconds,
     personal = np.array(["mail.example", "inbox.example", "post.example"], object)[
         rs.integers(0, 3, n)]
     email = p["local"] + "@" + np.where(has, domain[np.maximum(p["acc"], 0)], personal)
-    reached = (p["T"] >= 0).sum(axis=1)
-    score = np.clip(reached * 16 + rs.integers(-8, 12, n), 0, 100)
     timed("contacts", Contact, dict(
         id=ids, code=new_uuids(n), workspace_id=np.full(n, ws_id),
         external_id=np.full(n, "", object), email=email, phone=p["phone"], name=p["name"],
@@ -227,7 +225,7 @@ def _write_chunk(rng, ctx: S.Context, n: int, first_index: int, counts, seconds,
         source_channel_id=ctx.channel_ids[p["ch"]],
         source_campaign_id=np.where(p["camp"] >= 0, ctx.campaign_ids[np.maximum(p["camp"], 0)],
                                     NULL_ID),
-        properties=np.char.mod('{"lead_score": %d}', score).astype(object),
+        properties=np.full(n, "{}", object),  # the lead score: crm.scoring (demo.workday)
         created_at=p["created"], updated_at=hist["stage_at"]))
 
     m = len(hist["contact"])

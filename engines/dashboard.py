@@ -376,6 +376,7 @@ def dashboard_data(workspace: Workspace, params) -> dict:
         "has_data": MetricValue.objects.filter(workspace=workspace).exists(),
         "headline": headline(workspace, totals, prev_totals,
                              _prev_share(period) if period.to_date else 1.0),
+        "orders_count": totals.get(("orders", "")),
         "channels": channels, "channel_total": channel_totals(channels, model, ltv),
         "sort": params.get("sort", "spend:desc"),
         "funnel": funnel(aggregate(df, period.months, "stage")),

@@ -122,6 +122,9 @@ class MetricRun(LeasedJob):
     as_of = models.DateField(null=True, blank=True)
     backfill_from = models.DateField(null=True, blank=True)
     skipped = models.JSONField(default=dict, blank=True)  # rows left out: {table: count}
+    # {family: digest of its inputs}; a later run over the same window skips the families
+    # whose digest did not change (pipeline.py, "incremental runs")
+    fingerprint = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,10 +6,12 @@ from datetime import date
 
 from urllib.parse import urlencode
 
+from django.db.models import Case, Count, F, Sum, When
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from crm.models import Order
 from mos.csvsafe import csv_response
 from mos.periods import workspace_today
 from mos.tenancy import workspace_view
@@ -106,3 +108,77 @@ def models_page(request):
         "effects": [(k, v, conversions * v / total_effect) for k, v in effects],
         "matrix": matrix, "states": markov.details.get("states", []) if markov else [],
         "holdout_error": holdout_error})
+
+
+def _drill_period(request):
+    """The dashboard's period from the query string (the same parser), or 404 on nonsense."""
+    from . import dashboard
+    from .drilldown import period_bounds
+
+    period, errors = dashboard.parse_period(request.GET, workspace_today(request.workspace))
+    if errors:
+        raise Http404
+    lo, hi = period_bounds(request.workspace, period.start, period.last_day)
+    return period, lo, hi, urlencode(
+        {k: v for k, v in request.GET.items() if k in ("period", "month", "quarter", "from",
+                                                          "to")})
+
+
+@workspace_view("metrics.view")
+def order_rows(request):
+    """/w/<slug>/revenue/orders/?period=month&month=YYYY-MM[&only=sales]: the paid orders
+    behind the dashboard's revenue (refunds subtract) or, with only=sales, its order count;
+    &format=csv downloads them."""
+    from .drilldown import period_orders, signed
+
+    ws = request.workspace
+    period, lo, hi, scope = _drill_period(request)
+    sales_only = request.GET.get("only") == "sales"
+    orders = period_orders(ws, lo, hi, sales_only=sales_only)
+    if request.GET.get("format") == "csv":
+        tz = lo.tzinfo
+
+        def lines():
+            for o in orders.iterator(chunk_size=2000):
+                yield [o.contact.name or "", o.contact.email, o.external_id,
+                       o.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                       o.get_kind_display(), o.get_status_display(), signed(o), o.currency,
+                       float(o.original_amount) if o.original_amount is not None else "",
+                       o.original_currency]
+        name = "orders" if sales_only else "revenue"
+        return csv_response(
+            f"{name}-{period.label.replace(' ', '')}.csv",
+            [_("Customer"), _("E-mail"), _("Order"), _("When"), _("Kind"), _("Payment status"),
+             _("Amount"), _("Currency"), _("Original amount"), _("Original currency")], lines())
+    rows = list(orders[:500])
+    totals = orders.order_by().aggregate(n=Count("id"), total=Sum(Case(
+        When(kind=Order.Kind.REFUND, then=-F("amount")), default=F("amount"))))
+    total = float(totals["total"] or 0)
+    return render(request, "engines/drill_orders.html", {
+        "orders": [(o, signed(o)) for o in rows], "count": totals["n"], "total": total,
+        "shown": len(rows), "period": period, "scope": scope, "sales_only": sales_only})
+
+
+@workspace_view("metrics.view")
+def new_customer_rows(request):
+    """/w/<slug>/revenue/new-customers/?period=…: the contacts behind the dashboard's new
+    customers (first customer stage or first purchase in the period); &format=csv."""
+    from .drilldown import new_customers
+
+    ws = request.workspace
+    period, lo, hi, scope = _drill_period(request)
+    rows = new_customers(ws, lo, hi)
+    hows = {"purchase": _("First purchase"), "stage": _("Customer stage")}
+    if request.GET.get("format") == "csv":
+        tz = lo.tzinfo
+        return csv_response(
+            f"new-customers-{period.label.replace(' ', '')}.csv",
+            [_("Customer"), _("E-mail"), _("External id"), _("Became a customer"), _("How")],
+            ([str(r["contact"]), r["contact"].email, r["contact"].external_id,
+              r["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M"), hows[r["how"]]]
+             for r in rows))
+    for r in rows:
+        r["how_label"] = hows[r["how"]]
+    return render(request, "engines/drill_new_customers.html", {
+        "rows": rows[:500], "count": len(rows), "shown": min(len(rows), 500),
+        "period": period, "scope": scope})

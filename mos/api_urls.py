@@ -22,6 +22,8 @@ urlpatterns = [
 API_MODULES = [
     "crm.api",
     "crm.ingest.api",
+    "crm.activities.api",
+    "crm.scoring.api",
     "crm.corrections_api",
     "crm.channels.api",
     "crm.tracking.api",
@@ -32,6 +34,7 @@ API_MODULES = [
     "automation.api",
     "reports.api",
     "engines.api_models",
+    "planning.api_plans",
 ]
 
 

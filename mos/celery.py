@@ -11,9 +11,15 @@ app = Celery("mos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # <app>.tasks of every installed app
 # Task modules that live in a feature package rather than at an app's top level.
-app.autodiscover_tasks(["crm.importing", "engines.metrics"])
+app.autodiscover_tasks(["crm.importing", "engines.metrics", "crm.scoring"])
 
 app.conf.beat_schedule = {
+    # Lead scores: event points decay with time, so every contact is rescored nightly (new
+    # events rescore their contacts at once: crm.scoring.services.enqueue_rescore).
+    "score-all-workspaces-nightly": {
+        "task": "crm.scoring.score_all_workspaces",
+        "schedule": crontab(hour=1, minute=50),
+    },
     # The nightly metrics pipeline fans out one task per workspace (engines/metrics/tasks.py;
     # the task names keep their first module path so queued messages still find them).
     "compute-all-workspaces-nightly": {

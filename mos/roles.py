@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "lifecycle.define": frozenset({A, G, N}),
     "leads.view_assigned": frozenset({A, G, M, S}),
     "leads.feedback": frozenset({A, G, S}),
+    # activities (notes, calls, tasks…): everyone reads what they may see (a rep: the
+    # activities of their own leads); those who work leads log them (a rep: on their own)
+    "activities.view": EVERYONE,
+    "activities.log": frozenset({A, G, M, S}),
+    # the lead-scoring rules and thresholds (they decide MQL / SQL proposals)
+    "scoring.configure": frozenset({A, G}),
     # metrics, KPIs, dashboards
     "metrics.view": frozenset({A, G, M, N, V}),
     "metrics.configure": frozenset({A, G, N}),
@@ -58,6 +64,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.draft": frozenset({A, G, M}),
     "reports.publish": frozenset({A, G}),
     "reports.supersede": frozenset({A, G}),
+    # planning: marketers write plans, bets, checklists; the growth lead publishes a plan
+    # version, scores the bets and accepts the budget split
+    "planning.view": frozenset({A, G, M, N, V}),
+    "planning.edit": frozenset({A, G, M}),
+    "planning.decide": frozenset({A, G}),
 }
 
 # An API key is an integration, not a person: its scope maps onto a role's permissions.

@@ -285,6 +285,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "crm.models.Order.Status",
         "FlowStatusEnum": "automation.models.Flow.Status",
         "MessageStatusEnum": "automation.models.Message.Status",
+        "BudgetPlanStatusEnum": "planning.models_plans.BudgetPlan.Status",
+        "BetScoreEnum": "planning.models_plans.QuarterlyBet.Score",
     },
 }
 

@@ -1,4 +1,6 @@
 """Page routes of the planning app, mounted under /w/<slug>/ by mos.urls."""
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns = []
+urlpatterns = [
+    path("", include("planning.urls_plans")),  # SOSTAC, bets, checklists, budget, rhythm, cycle
+]

@@ -371,3 +371,137 @@ PUBLIC_ROUTES = {
     "lifecycle-stage-detail": "looked up by stage key (mql, sql…) inside the caller's own "
                               "workspace only: every workspace has the same nine keys",
 }
+
+
+def _activity(ws):
+    """A task on the workspace's admin-owned lead, owned by the admin (everyone may read it;
+    a rep of the workspace sees it only when it is on their lead)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.models import Activity, Contact
+
+    a = Activity.objects.filter(workspace=ws).first()
+    if a is None:
+        contact = Contact.objects.get(workspace=ws, code=_lead(ws))
+        a = Activity.objects.create(workspace=ws, kind="task", contact=contact,
+                                    owner=contact.owner, subject="Tenancy task",
+                                    due_at=timezone.now() + timedelta(days=1))
+    return a.code
+
+
+def _scoring_rule(ws):
+    from crm.models import ScoringRule
+
+    r = ScoringRule.objects.filter(workspace=ws).first() or ScoringRule.objects.create(
+        workspace=ws, kind="property", field="country", values=["SA"], points=10)
+    return r.code
+
+
+KWARG_FACTORIES.update({"account_code": _account, "activity_code": _activity,
+                        "rule_code": _scoring_rule})
+API_FACTORIES.update({"activity": _activity, "scoring-rule": _scoring_rule})
+
+
+# --- planning: plans, bets, checklists, budget (plan14) -----------------------------------
+
+def _sostac_plan(ws):
+    import datetime as dt
+
+    from planning.models import SostacPlan
+
+    return SostacPlan.objects.filter(workspace=ws).first() or SostacPlan.objects.create(
+        workspace=ws, title="Tenancy plan", starts=dt.date(2026, 1, 1),
+        ends=dt.date(2026, 12, 31))
+
+
+def _plan_version(ws):
+    from planning.models import PlanVersion
+
+    plan = _sostac_plan(ws)
+    return PlanVersion.objects.filter(plan=plan).first() or PlanVersion.objects.create(
+        workspace=ws, plan=plan, number=1, snapshot={"title": plan.title})
+
+
+def _plan_action(ws):
+    import datetime as dt
+
+    from planning.models import PlanAction
+
+    plan = _sostac_plan(ws)
+    return PlanAction.objects.filter(plan=plan).first() or PlanAction.objects.create(
+        workspace=ws, plan=plan, what="Tenancy action", due=dt.date(2026, 2, 1))
+
+
+def _plan_objective(ws):
+    import datetime as dt
+
+    from engines.models import KPI
+    from planning.models import PlanObjective
+
+    plan = _sostac_plan(ws)
+    kpi = KPI.objects.get(workspace=ws, code=_kpi(ws))
+    return PlanObjective.objects.filter(plan=plan).first() or PlanObjective.objects.create(
+        workspace=ws, plan=plan, kpi=kpi, target=10, due=dt.date(2026, 6, 30))
+
+
+def _bet(ws):
+    import datetime as dt
+
+    from planning.models import QuarterlyBet
+
+    return QuarterlyBet.objects.filter(workspace=ws).first() or QuarterlyBet.objects.create(
+        workspace=ws, quarter=dt.date(2026, 1, 1), title="Tenancy bet")
+
+
+def _checklist(ws):
+    import datetime as dt
+
+    from planning.models import Checklist, ChecklistItem
+
+    cl = Checklist.objects.filter(workspace=ws).first()
+    if cl is None:
+        cl = Checklist.objects.create(workspace=ws, template="mvp14", title="Tenancy list",
+                                      starts=dt.date(2026, 1, 1))
+        ChecklistItem.objects.create(workspace=ws, checklist=cl, item_key="market",
+                                     due=dt.date(2026, 1, 3))
+    return cl
+
+
+def _checklist_item(ws):
+    return _checklist(ws).items.first()
+
+
+def _budget_plan(ws):
+    import datetime as dt
+
+    from planning.models import BudgetPlan
+
+    return BudgetPlan.objects.filter(workspace=ws).first() or BudgetPlan.objects.create(
+        workspace=ws, month=dt.date(2026, 2, 1), basis_month=dt.date(2026, 1, 1), total=100,
+        proposal=[{"channel": "tenancy_channel", "name": "Tenancy channel", "current": 100,
+                   "proposed": 100, "step": 0, "rule": "hold", "judged_by": "", "ratio": None,
+                   "numbers": {}}])
+
+
+KWARG_FACTORIES.update({
+    "plan_code": lambda ws: _sostac_plan(ws).code,
+    "section": lambda ws: "control",
+    "number": lambda ws: _plan_version(ws).number,
+    "row_code": lambda ws: _plan_action(ws).code,
+    "bet_code": lambda ws: _bet(ws).code,
+    "checklist_code": lambda ws: _checklist(ws).code,
+    "item_code": lambda ws: _checklist_item(ws).code,
+    "budget_code": lambda ws: _budget_plan(ws).code,
+})
+API_FACTORIES.update({
+    "sostac-plan": lambda ws: _sostac_plan(ws).code,
+    "plan-version": lambda ws: _plan_version(ws).code,
+    "plan-action": lambda ws: _plan_action(ws).code,
+    "plan-objective": lambda ws: _plan_objective(ws).code,
+    "bet": lambda ws: _bet(ws).code,
+    "checklist": lambda ws: _checklist(ws).code,
+    "checklist-item": lambda ws: _checklist_item(ws).code,
+    "budget-plan": lambda ws: _budget_plan(ws).code,
+})

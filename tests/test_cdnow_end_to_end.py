@@ -1,8 +1,9 @@
 """The CDNOW sample (tests/data) through the public API end to end: contacts and orders posted
 to the bulk endpoints, the pipeline run as of the paper's calibration end (1997-09-30), and the
-stored model fits compared with a reference fitted in this test on the rows MOS accepted and
-with the published parameters (Fader, Hardie & Lee 2005: BG/NBD r 0.243, α 4.414, a 0.793,
-b 2.426, LL −9582.4; Gamma-Gamma p 6.25, q 3.74, v 15.45)."""
+stored model fits compared with a reference fitted in this test on the rows MOS accepted, with
+`lifetimes` (a test-only reference) and with the published parameters (Fader, Hardie & Lee
+2005: BG/NBD r 0.243, α 4.414, a 0.793, b 2.426, LL −9582.4; Gamma-Gamma p 6.25, q 3.74,
+v 15.45)."""
 
 from __future__ import annotations
 
@@ -78,13 +79,29 @@ def test_cdnow_through_the_api_stores_the_reference_fits(api, workspace, cdnow):
     assert bg.loglik == pytest.approx(-9582.4, abs=5)
     assert (bg.history_from, bg.history_to) == (date(1997 + SHIFT, 1, 1), AS_OF)
 
+    # and the independent reference: lifetimes (test-only; unmaintained, never run time)
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    lt = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    assert [bg.params[k] for k in ("r", "alpha", "a", "b")] == pytest.approx(
+        [lt.params_[k] for k in ("r", "alpha", "a", "b")], rel=1e-3)
+    # lifetimes' own likelihood (the mean per customer, in weeks) at its optimum: the same
+    lt_params = np.log([lt.params_[k] for k in ("r", "alpha", "a", "b")])
+    lt_nll = BetaGeoFitter._negative_log_likelihood(
+        lt_params, summary["frequency"].to_numpy(), summary["recency"].to_numpy(),
+        summary["T"].to_numpy(), np.ones(len(summary)), 0.0)
+    assert bg.loglik == pytest.approx(-lt_nll * len(summary), rel=1e-6)
+
     repeat = summary[summary["frequency"] > 0]
+    lt_gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
     gg_ref = clv.fit_gamma_gamma(repeat["frequency"], repeat["monetary_value"])
     gg = fits["gamma_gamma"]
     assert [gg.params[k] for k in ("p", "q", "v")] == pytest.approx(list(gg_ref), rel=1e-6)
     assert [gg.params[k] for k in ("p", "q", "v")] == pytest.approx([6.25, 3.74, 15.45],
                                                                     rel=0.02)
     assert gg.n == len(repeat)
+    assert [gg.params[k] for k in ("p", "q", "v")] == pytest.approx(
+        [lt_gg.params_[k] for k in ("p", "q", "v")], rel=1e-3)
 
     # holdout: fitted to 1997-07-02, predicted vs actual repeat purchase days to 1997-09-30
     cal = clv.rfm_summary(cdnow, calibration_end=date(1997 + SHIFT, 7, 2), time_unit_days=7)

@@ -30,6 +30,9 @@ EXPECTED = {
     "lifecycle.define": {A, G, N},
     "leads.view_assigned": {A, G, M, S},
     "leads.feedback": {A, G, S},
+    "activities.view": {A, G, M, N, S, V},
+    "activities.log": {A, G, M, S},
+    "scoring.configure": {A, G},
     "metrics.view": {A, G, M, N, V},
     "metrics.configure": {A, G, N},
     "metrics.recompute": {A, G, N},
@@ -46,6 +49,9 @@ EXPECTED = {
     "reports.draft": {A, G, M},
     "reports.publish": {A, G},
     "reports.supersede": {A, G},
+    "planning.view": {A, G, M, N, V},
+    "planning.edit": {A, G, M},
+    "planning.decide": {A, G},
 }
 
 

@@ -318,7 +318,9 @@ def test_actions_move_stage_task_tag_and_condition_exit(workspace, owner_actor, 
     engine.advance_due(now=NOON)
     c.refresh_from_db()
     assert c.stage == "mql" and c.properties["nurtured"] is True
-    assert c.tasks.get().owner == owner
+    task = c.activities.get()  # a CRM task activity: the rep's one to-do list
+    assert (task.kind, task.owner, task.subject, task.done_at) == ("task", owner, "Call them", None)
+    assert task.due_at is not None
     assert StageChange.objects.filter(contact=c, to_stage="mql").exists()
     e = Enrollment.objects.get(contact=d)
     assert e.state == "exited" and e.exit_reason == "condition"

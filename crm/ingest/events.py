@@ -125,6 +125,10 @@ def events_bulk(*, actor: Actor, rows: list, now=None) -> BulkResult:
             s = result.summary
             audit_many(actor, "event.bulk_ingest", "crm.event", len(stored),
                        rejected=s["rejected"], duplicates=s["duplicates"])
+            # the lead score counts events: rescore their contacts once committed
+            from crm.scoring.services import enqueue_rescore
+
+            enqueue_rescore(ws.pk, {row[2] for row in out if row[2]})
     return result
 
 

@@ -32,3 +32,17 @@ def lookup(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def minutes_text(seconds) -> str:
+    """A call or meeting's duration: "7 min", "1.5 min", "45 s" under a minute."""
+    from django.utils.translation import gettext as _
+
+    if seconds in (None, ""):
+        return ""
+    seconds = int(seconds)
+    if seconds < 60:
+        return _("%(s)s s") % {"s": seconds}
+    minutes = round(seconds / 60, 1)
+    return _("%(m)s min") % {"m": f"{minutes:g}"}

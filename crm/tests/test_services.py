@@ -201,7 +201,9 @@ def test_merge_keeps_every_related_row_and_records_it(actor, workspace, add_memb
     assert StageChange.objects.filter(contact=survivor).count() == 3
     assert LeadFeedback.objects.filter(contact=survivor).count() == 1
     assert record.moved == {"events": 2, "orders": 1, "consents": 1, "stage_changes": 2,
-                            "feedback": 1, "merges": 0}
+                            "feedback": 1, "merges": 0, "activities": 0, "subscriptions": 0,
+                            "enrollments": 0, "messages": 0, "automation_tasks": 0,
+                            "insights": 0}
     assert record.merged_code == merged_code and record.matched_on == "phone"
     assert record.merged_snapshot["phone"] == "+966500000001"
     survivor.refresh_from_db()

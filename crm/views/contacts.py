@@ -21,6 +21,7 @@ from ..forms import (
     StageMoveForm,
 )
 from ..models import ConsentChannel, Stage
+from ..activities.forms import ActivityForm
 from .common import is_htmx
 
 
@@ -31,7 +32,10 @@ def contacts(request):
     stage_names = selectors.stage_names(ws)
     form = ContactFilterForm(request.GET or None, workspace=ws, stage_names=stage_names)
     filters = form.filters() if form.is_bound else ContactFilterForm.filters_default()
-    page = KeysetPage(selectors.contact_list(ws, **filters), request.GET)
+    # a search counts its matches up to SEARCH_COUNT_CAP ("1–50 of 1,000+"): a common word
+    # would otherwise visit ten thousand rows to print a number nobody pages through
+    page = KeysetPage(selectors.contact_list(ws, **filters), request.GET,
+                      cap=selectors.SEARCH_COUNT_CAP if (filters.get("q") or "").strip() else None)
     ctx = {"form": form, "page": page, "filters": filters, "stage_names": stage_names,
            "sort": filters["sort"],
            "filtered": any(v for k, v in filters.items() if k != "sort"),
@@ -56,6 +60,7 @@ def _contact_context(request, contact, **extra) -> dict:
             "-occurred_at", "-id")[:10],
         "stage_form": StageMoveForm(stage_names=stage_names, current=contact.stage),
         "panels": extensions.profile_panels(contact),
+        "activity_form": ActivityForm(workspace=request.workspace),
     }
     ctx.update(extra)
     return ctx
@@ -70,6 +75,7 @@ def _consent_rows(contact) -> list[dict]:
 @workspace_view("crm.view")
 def contact_detail(request, contact_code):
     contact = selectors.get_contact(request.workspace, contact_code)
+    contact.score = contact.score  # one query now, not one per {{ contact.score }}
     return render(request, "crm/contact_detail.html", _contact_context(request, contact))
 
 

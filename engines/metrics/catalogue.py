@@ -103,6 +103,11 @@ register("lead_acceptance_rate", label=_("Leads accepted by sales"), unit="ratio
          direction="up", family="crm")
 register("lead_quality", label=_("Average lead quality (1–5)"), unit="score", direction="up",
          family="crm", description="mean sales feedback score, 1 (poor) to 5 (excellent)")
+register("calls_logged", label=_("Calls logged"), unit="count", direction="neutral",
+         family="crm", additive=True, description="calls logged with a duration")
+register("call_handling_time", label=_("Average call handling time"), unit="minutes",
+         direction="neutral", family="crm",
+         description="seed 003: mean duration of the calls logged in the period")
 register("campaign_recipients", label=_("Campaign recipients"), unit="count", direction="up",
          family="crm", additive=True)
 register("campaign_response_rate", label=_("Campaign response rate"), unit="ratio",

@@ -85,11 +85,21 @@ def response_rates(responses: pd.DataFrame, *, grain: str, by_campaign: bool) ->
     return pd.DataFrame({"recipients": g.size().astype("float64"), "rate": g.mean()})
 
 
+def call_handling(calls: pd.DataFrame, *, grain: str, as_of) -> pd.DataFrame:
+    """Seed 003's average call handling time: per period, the calls logged with a duration
+    and their mean duration in minutes."""
+    c = calls[calls["at"] < cutoff(as_of)]
+    g = (c["duration_seconds"] / 60.0).groupby(period_start(c["at"], grain))
+    return pd.DataFrame({"calls": g.size().astype("float64"), "minutes": g.mean()})
+
+
 def compute_crm(orders: pd.DataFrame | None, lead_feedback: pd.DataFrame | None = None,
                 events: pd.DataFrame | None = None, *, grain: str = "month", as_of,
                 send_events=SEND_EVENTS, response_events=RESPONSE_EVENTS,
-                response_window_days: int = RESPONSE_WINDOW_DAYS) -> pd.DataFrame:
-    """Every CRM KPI: new/repeat customer share, lead quality per channel, campaign responses."""
+                response_window_days: int = RESPONSE_WINDOW_DAYS,
+                calls: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every CRM KPI: new/repeat customer share, lead quality per channel, campaign responses,
+    call handling time."""
     check_grain(grain)
     orders = frame_or_empty(orders, "orders")
     lead_feedback = frame_or_empty(lead_feedback, "lead_feedback")
@@ -111,4 +121,7 @@ def compute_crm(orders: pd.DataFrame | None, lead_feedback: pd.DataFrame | None 
         rates = response_rates(responses, grain=grain, by_campaign=by_campaign)
         parts += [to_values(rates["recipients"], "campaign_recipients", grain, dimension),
                   to_values(rates["rate"], "campaign_response_rate", grain, dimension)]
+    handling = call_handling(frame_or_empty(calls, "calls"), grain=grain, as_of=as_of)
+    parts += [to_values(handling["calls"], "calls_logged", grain),
+              to_values(handling["minutes"], "call_handling_time", grain)]
     return combine(parts)

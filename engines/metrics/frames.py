@@ -38,6 +38,8 @@ FRAMES: dict[str, dict[str, str]] = {
     # sales reps' feedback on leads; channel is the lead's source channel
     "lead_feedback": {"contact_id": "int64", "channel": "object", "quality": "int64",
                       "outcome": "object", "at": "datetime64[ns]"},
+    # calls logged as CRM activities (crm.Activity kind "call") that carry a duration
+    "calls": {"contact_id": "int64", "duration_seconds": "float64", "at": "datetime64[ns]"},
     # subscriptions: customer_id is the contact's id, or minus the account's id for an
     # account-only subscription; mrr is monthly, in the workspace currency; NaT = none
     "subscriptions": {"subscription_id": "int64", "customer_id": "int64", "plan": "object",

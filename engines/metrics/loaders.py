@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import io
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from .frames import FRAMES, empty_frame
 
@@ -345,6 +346,17 @@ def load_lead_feedback(workspace_id: int, window: Window, channels: dict) -> pd.
     return _typed(df, "lead_feedback", window.tz)
 
 
+def load_calls(workspace_id: int, window: Window) -> pd.DataFrame:
+    """Calls logged with a duration (crm activities): call handling time."""
+    df = read_rows(
+        f"SELECT COALESCE(a.contact_id, 0), a.duration_seconds, {epoch('a.at')} "
+        "FROM crm_activity a WHERE a.workspace_id = %s AND a.kind = 'call' "
+        "AND a.duration_seconds IS NOT NULL AND a.at >= %s AND a.at < %s",
+        [workspace_id, window.utc(window.start), window.end_utc],
+        ["contact_id", "duration_seconds", "at"])
+    return _typed(df, "calls", window.tz)
+
+
 def load_subscriptions(workspace_id: int, window: Window) -> pd.DataFrame:
     """Every subscription of the workspace that started by the as-of day (MRR movements need
     each customer's whole history: a return after years is a reactivation, not new business).
@@ -417,12 +429,14 @@ def _sorted_stage_changes(workspace_id: int, window: Window) -> pd.DataFrame:
     return sort_stage_changes(load_stage_changes(workspace_id, window))
 
 
-def _run_all(jobs: dict) -> dict:
+def _run_all(jobs: dict, snapshot: str | None = None) -> dict:
     """Run the loaders {name: (function, args)}; on PostgreSQL outside a transaction, two at a
     time on their own connections (each COPY's query runs on one core; the frames are parsed
-    while the next query runs). Inside a transaction (tests, or a caller's atomic block) another
-    connection would not see uncommitted rows, so they run one after the other."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block or len(jobs) < 2:
+    while the next query runs), each importing `snapshot` (pg_export_snapshot of the caller's
+    REPEATABLE READ transaction), so every frame reads the same state of the database. Inside
+    a caller's transaction (tests, or a caller's atomic block) another connection would not
+    see uncommitted rows, so they run one after the other on it."""
+    if snapshot is None or len(jobs) < 2:
         return {name: fn(*args) for name, (fn, args) in jobs.items()}
     from concurrent.futures import ThreadPoolExecutor
 
@@ -430,9 +444,12 @@ def _run_all(jobs: dict) -> dict:
 
     def run(fn, args):
         try:
-            with connection.cursor() as cur:  # this thread's private, short-lived connection:
-                cur.execute("SET work_mem = '64MB'")  # let the groupings hash in memory
-            return fn(*args)
+            with transaction.atomic():  # this thread's private, short-lived connection
+                with connection.cursor() as cur:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                    cur.execute("SET LOCAL work_mem = '64MB'")  # let the groupings hash in memory
+                return fn(*args)
         finally:
             connections.close_all()  # this worker thread's own connection
 
@@ -441,21 +458,32 @@ def _run_all(jobs: dict) -> dict:
         return {name: f.result() for name, f in futures.items()}
 
 
+@contextmanager
+def consistent_snapshot():
+    """One state of the database for every read of a run: on PostgreSQL outside a transaction,
+    a REPEATABLE READ, read-only transaction whose snapshot is exported (yields its id, which
+    the parallel loaders import), so rows committed while the run loads never mix into its
+    frames. Elsewhere (SQLite, or inside a caller's transaction) yields None: the reads run on
+    the one connection, in the caller's transaction if any."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield None
+        return
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cur.execute("SELECT pg_export_snapshot()")
+            snapshot = cur.fetchone()[0]
+        yield snapshot
+
+
 def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
-    """Every input frame of a run: ten queries, whatever the size of the workspace."""
-    channels = channel_keys(workspace_id)
-    campaigns = campaign_codes(workspace_id)
-    # the slowest first, so the two lanes finish together
-    f = _run_all({
-        "touchpoints": (load_touchpoints, (workspace_id, window, channels)),
-        "events": (load_events, (workspace_id, window, channels, campaigns)),
-        "stage_changes": (_sorted_stage_changes, (workspace_id, window)),
-        "orders": (_sorted_orders, (workspace_id, window)),
-        "contacts": (load_contacts, (workspace_id, window, channels, campaigns)),
-        "spend": (load_spend, (workspace_id, window, channels, campaigns)),
-        "lead_feedback": (load_lead_feedback, (workspace_id, window, channels)),
-        "subscriptions": (load_subscriptions, (workspace_id, window)),
-    })
+    """Every input frame of a run (with the whole purchase history the CLV fits read): twelve
+    queries, whatever the size of the workspace, all reading one snapshot of the database
+    (consistent_snapshot)."""
+    with consistent_snapshot() as snapshot:
+        channels = channel_keys(workspace_id)
+        campaigns = campaign_codes(workspace_id)
+        f = _load_all(workspace_id, window, channels, campaigns, snapshot)
     orders, stage_changes = f["orders"], f["stage_changes"]
     return {
         "spend": f["spend"],
@@ -468,4 +496,22 @@ def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
                                         since=window.start),
         "lead_feedback": f["lead_feedback"],
         "subscriptions": f["subscriptions"],
+        "order_history": f["order_history"],
+        "calls": f["calls"],
     }
+
+
+def _load_all(workspace_id, window, channels, campaigns, snapshot) -> dict:
+    # the slowest first, so the two lanes finish together
+    return _run_all({
+        "touchpoints": (load_touchpoints, (workspace_id, window, channels)),
+        "events": (load_events, (workspace_id, window, channels, campaigns)),
+        "stage_changes": (_sorted_stage_changes, (workspace_id, window)),
+        "orders": (_sorted_orders, (workspace_id, window)),
+        "order_history": (load_order_history, (workspace_id, window)),
+        "contacts": (load_contacts, (workspace_id, window, channels, campaigns)),
+        "spend": (load_spend, (workspace_id, window, channels, campaigns)),
+        "lead_feedback": (load_lead_feedback, (workspace_id, window, channels)),
+        "subscriptions": (load_subscriptions, (workspace_id, window)),
+        "calls": (load_calls, (workspace_id, window)),
+    }, snapshot)

@@ -129,7 +129,7 @@ def step_retention(ctx, grain):
 def step_crm(ctx, grain):
     f = ctx.frames
     return crm.compute_crm(f["orders"], f["lead_feedback"], f["events"], grain=grain,
-                           as_of=ctx.as_of)
+                           as_of=ctx.as_of, calls=f.get("calls"))
 
 
 def step_clv(ctx, grain):
@@ -211,9 +211,23 @@ def step_subscriptions(ctx, grain):
     """MRR movements over every subscription's whole history (the window only selects which
     months are written)."""
     subs = ctx.frames["subscriptions"]
-    segments = segment_members(ctx.workspace) if len(subs) else {}
+    members = segment_frame(ctx)
+    segments = {code: list(g) for code, g in members.groupby("segment", sort=False)["contact_id"]}
     return subscriptions.compute_subscriptions(subs, as_of=ctx.as_of, margin=ctx.margin,
                                                segments=segments)
+
+
+def segment_frame(ctx) -> pd.DataFrame:
+    """(segment, contact_id) of every measured segment's members now; none read when the
+    workspace has no subscriptions (nothing to measure per segment)."""
+    if "segment_members" not in ctx.frames:
+        rows = [(code, int(cid)) for code, ids in (segment_members(ctx.workspace).items()
+                                                   if len(ctx.frames["subscriptions"]) else ())
+                for cid in ids]
+        ctx.frames["segment_members"] = pd.DataFrame(
+            rows, columns=["segment", "contact_id"]).astype({"segment": object,
+                                                             "contact_id": "int64"})
+    return ctx.frames["segment_members"]
 
 
 MAX_SEGMENTS = 50  # segments measured per run (the newest), so a run stays bounded
@@ -237,20 +251,91 @@ class Step:
     name: str  # the metric family (registry family names)
     compute: object  # (RunContext, grain) -> VALUE_COLUMNS frame
     grains: tuple = ("week", "month")
+    # the input frames the family reads (besides the workspace settings and the window): a run
+    # over the same window skips it when none of them changed (None: always computed).
+    # "segment_members" is not loaded with the others: segment_frame reads it when needed.
+    inputs: tuple | None = None
 
+
+ATTRIBUTED = ("touchpoints", "conversions")
 
 # Every family the pipeline runs, in order. Wiring a new family = one line here.
 STEPS = [
-    Step("acquisition", step_acquisition),
-    Step("funnel", step_funnel),
-    Step("attribution", step_attribution),
-    Step("economics", step_economics),
-    Step("retention", step_retention),
-    Step("crm", step_crm),
-    Step("clv", step_clv, ("month",)),
-    Step("subscriptions", step_subscriptions, ("month",)),
-    Step("models", step_models, ("month",)),
+    Step("acquisition", step_acquisition, inputs=("spend", "stage_changes", "contacts")),
+    Step("funnel", step_funnel, inputs=("stage_changes",)),
+    Step("attribution", step_attribution, inputs=ATTRIBUTED),
+    Step("economics", step_economics, inputs=("orders", "stage_changes", "spend", *ATTRIBUTED)),
+    Step("retention", step_retention, inputs=("orders", "events", "stage_changes")),
+    Step("crm", step_crm, inputs=("orders", "lead_feedback", "events", "calls")),
+    Step("clv", step_clv, ("month",), inputs=("order_history",)),
+    Step("subscriptions", step_subscriptions, ("month",),
+         inputs=("subscriptions", "segment_members")),
+    Step("models", step_models, ("month",), inputs=("order_history", *ATTRIBUTED)),
 ]
+
+
+# --- incremental runs ------------------------------------------------------------------------
+# A family's values are a pure function of its input frames, the workspace's settings, the
+# window and the code. A run records a digest of those per family (MetricRun.fingerprint);
+# the next run, if the latest successful run of the workspace had the very same window,
+# computes and writes only the families whose digest changed. Nothing changed: the run loads,
+# digests, and writes nothing. The digests are taken from the loaded frames themselves, so no
+# write path (API, import, COPY, admin, merge) can be missed.
+
+def _code_digest() -> str:
+    import hashlib
+    from pathlib import Path
+
+    if not hasattr(_code_digest, "value"):
+        h = hashlib.sha1()
+        for f in sorted(Path(__file__).parent.glob("*.py")):
+            h.update(f.read_bytes())
+        _code_digest.value = h.hexdigest()
+    return _code_digest.value
+
+
+def frame_digest(df: pd.DataFrame) -> str:
+    """A digest of a frame's rows whatever their order (rows hashed, hashes sorted)."""
+    import hashlib
+
+    h = hashlib.sha1(repr(list(df.columns)).encode())
+    if len(df):
+        h.update(np.sort(pd.util.hash_pandas_object(df, index=False).to_numpy()).tobytes())
+    return h.hexdigest()
+
+
+def fingerprints(frames: dict, ws, window: Window, steps) -> dict[str, str]:
+    """{family: digest of its inputs, settings, window and code} for the steps that declare
+    their inputs."""
+    import hashlib
+
+    base = repr((window, float(ws.default_margin), ws.business, int(ws.activity_window_days),
+                 int(ws.attribution_lookback_days), ws.timezone, ws.currency, _code_digest()))
+    digests: dict[str, str] = {}
+    out = {}
+    for step in steps:
+        if step.inputs is None:
+            continue
+        for name in step.inputs:
+            if name not in digests:
+                digests[name] = frame_digest(frames[name])
+        out[step.name] = hashlib.sha1(
+            (base + "".join(digests[n] for n in step.inputs)).encode()).hexdigest()
+    return out
+
+
+def unchanged_families(run: MetricRun, window: Window, digests: dict) -> set[str]:
+    """The families whose values stored now are those of these very inputs: the latest
+    successful run of the workspace (whoever wrote last) had the same window and digest."""
+    last = (MetricRun.objects.filter(workspace_id=run.workspace_id,
+                                     status=MetricRun.Status.SUCCEEDED)
+            .exclude(pk=run.pk).order_by("-finished_at", "-pk")
+            .only("window_start", "window_end", "fingerprint", "backfill_from").first())
+    if (last is None or last.backfill_from or last.window_start != window.start
+            or last.window_end != window.end):
+        return set()
+    old = last.fingerprint or {}
+    return {name for name, d in digests.items() if old.get(name) == d}
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -326,7 +411,7 @@ def run_windows(run: MetricRun, *, as_of: date, window_days: int, ws) -> list[tu
 
 def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
                       as_of: date | None = None, steps: list[Step] | None = None,
-                      token=None) -> MetricRun:
+                      token=None, force: bool = False) -> MetricRun:
     """Recompute the run's workspace; the run ends succeeded or failed (never raises), with a
     human message on failure (the traceback goes to the log and to error_detail). A backfill
     is computed in chunks, with progress across them."""
@@ -352,7 +437,8 @@ def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
         _save(run, "window_start", "window_end", "skipped")
         for k, (window, until) in enumerate(windows):
             written += _compute_window(run, ws, window, until, steps, token,
-                                       chunk=(k, len(windows)))
+                                       chunk=(k, len(windows)),
+                                       incremental=not force and len(windows) == 1)
     except LeaseLost:
         logger.warning("metric run %s: lease lost, another worker has it", run.pk)
         return run
@@ -376,28 +462,44 @@ def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
     run.rows_written = written
     run.progress, run.step = 100, ""
     run.finished_at = timezone.now()
-    _save(run, "status", "rows_written", "progress", "step", "finished_at", "timings")
+    _save(run, "status", "rows_written", "progress", "step", "finished_at", "timings",
+          "fingerprint")
     return run
 
 
-def _compute_window(run, ws, window: Window, until, steps, token, *, chunk) -> int:
+def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
+                    incremental: bool = False) -> int:
     total = len(steps) + 2  # load + steps + write
+    run.fingerprint = {}
     with acquisition.shared_results():
         _step(run, "load", 0, total, token, chunk)
         t0 = time.perf_counter()
         ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window))
         _add_timing(run, "load", t0)
+        if until is None:  # a backfill chunk is never compared (its windows are its own)
+            t0 = time.perf_counter()
+            segment_frame(ctx)
+            run.fingerprint = fingerprints(ctx.frames, ws, window, steps)
+            skip = unchanged_families(run, window, run.fingerprint) if incremental else set()
+            _add_timing(run, "fingerprint", t0)
+        else:
+            skip = set()
+        todo = [s for s in steps if s.name not in skip]
         parts = []
         for i, step in enumerate(steps, start=1):
+            if step.name in skip:
+                continue
             _step(run, step.name, i, total, token, chunk)
             t0 = time.perf_counter()
             for grain in step.grains:
                 parts.append(step.compute(ctx, grain))
             _add_timing(run, step.name, t0)
+    if not todo:
+        return 0  # nothing changed since the values stored now: nothing to write
     _step(run, "write", total - 1, total, token, chunk)
     t0 = time.perf_counter()
-    values = with_zero_counts(in_window(parts, window), window, steps)
-    families = {s.name for s in steps}
+    values = with_zero_counts(in_window(parts, window), window, todo)
+    families = {s.name for s in todo}
     keys = set(values["key"]) | {k for k, d in REGISTRY.items() if d.family in families}
     with transaction.atomic():
         written = replace_values(run, values, keys=keys, since=window.start, until=until)
@@ -551,18 +653,65 @@ def save_models(run: MetricRun, fits: list[dict], preds: pd.DataFrame) -> None:
         holdout_predicted=_num(f.get("holdout_predicted")),
         holdout_actual=_num(f.get("holdout_actual")), details=_finite(f.get("details", {})))
         for f in fits])
-    ContactPrediction.objects.filter(workspace_id=run.workspace_id).delete()
+    replace_predictions(run, preds)
+
+
+PREDICTION_COLUMNS = {"p_alive": "p_alive", "expected_purchases": "expected_purchases_12m",
+                      "ltv_predicted": "predicted_clv"}
+
+
+def replace_predictions(run: MetricRun, preds: pd.DataFrame | None) -> int:
+    """Make the workspace's ContactPredictions exactly `preds`, writing only differences (as
+    replace_values does): a contact whose three numbers did not move keeps its row; the others
+    are deleted and inserted again (COPY on PostgreSQL). Returns the rows written."""
+    from engines.models import ContactPrediction
+
+    from .loaders import read_rows
+
+    table = ContactPrediction._meta.db_table
+    cols = list(PREDICTION_COLUMNS.values())
     if preds is None or preds.empty:
-        return
-    p = preds[["p_alive", "expected_purchases", "ltv_predicted"]].replace(
-        [np.inf, -np.inf], np.nan).dropna()
+        new = pd.DataFrame({c: pd.Series(dtype="float64") for c in ["contact_id", *cols]})
+    else:
+        p = preds[list(PREDICTION_COLUMNS)].replace([np.inf, -np.inf], np.nan).dropna()
+        new = p.rename(columns=PREDICTION_COLUMNS).astype("float64")
+        new.insert(0, "contact_id", p.index.to_numpy(dtype=np.int64))
+        new = new.reset_index(drop=True)
+    old = read_rows(f"SELECT id, contact_id, {', '.join(cols)} FROM {table} "
+                    "WHERE workspace_id = %s", [run.workspace_id], ["id", "contact_id", *cols])
+    stale_ids: list[int] = []
+    if len(old):
+        old = old.astype({"contact_id": "int64", **{c: "float64" for c in cols}})
+        both = old.merge(new, on="contact_id", how="outer", suffixes=("_old", ""),
+                         indicator=True)
+        same = both["_merge"] == "both"
+        for c in cols:
+            same &= np.isclose(both[c + "_old"], both[c], rtol=1e-12, atol=0.0)
+        stale_ids = [int(i) for i in both.loc[(both["_merge"] != "right_only") & ~same, "id"]]
+        new = both.loc[(both["_merge"] != "left_only") & ~same, ["contact_id", *cols]]
+        new = new.astype({"contact_id": "int64"})
+    for lo in range(0, len(stale_ids), 5000):
+        ContactPrediction.objects.filter(pk__in=stale_ids[lo:lo + 5000]).delete()
+    if new.empty:
+        return len(stale_ids)
     now = timezone.now()
-    ContactPrediction.objects.bulk_create([
-        ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
-                          p_alive=float(a), expected_purchases_12m=float(e),
-                          predicted_clv=float(v), computed_at=now)
-        for cid, a, e, v in zip(p.index, p["p_alive"], p["expected_purchases"],
-                                p["ltv_predicted"])], batch_size=5000)
+    if connection.vendor == "postgresql":
+        out = new.assign(workspace_id=run.workspace_id, run_id=run.pk, computed_at=now.isoformat())
+        out = out[["workspace_id", "contact_id", "run_id", *cols, "computed_at"]]
+        buf = io.StringIO()
+        out.to_csv(buf, index=False, header=False)
+        buf.seek(0)
+        with connection.cursor() as cur:
+            cur.cursor.copy_expert(
+                f"COPY {table} (workspace_id, contact_id, run_id, {', '.join(cols)}, computed_at)"
+                " FROM STDIN WITH (FORMAT csv)", buf)
+    else:
+        ContactPrediction.objects.bulk_create([
+            ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
+                              p_alive=float(a), expected_purchases_12m=float(e),
+                              predicted_clv=float(v), computed_at=now)
+            for cid, a, e, v in new.itertuples(index=False, name=None)], batch_size=5000)
+    return len(stale_ids) + len(new)
 
 
 def _num(x):

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 VALUE_COLUMNS = ["key", "grain", "period", "dimension", "dimension_value", "value"]
 
-UNITS = ("count", "ratio", "currency", "days", "months", "multiple", "score")
+UNITS = ("count", "ratio", "currency", "days", "months", "multiple", "score", "minutes")
 DIRECTIONS = ("up", "down", "neutral")  # which way is good
 
 ATTRIBUTION_MODELS = {

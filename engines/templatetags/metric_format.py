@@ -10,7 +10,7 @@ from mos.display import active_currency, isolate
 
 register = template.Library()
 
-DECIMALS = {"ratio": 1, "multiple": 1, "months": 1, "days": 1, "score": 1}
+DECIMALS = {"ratio": 1, "multiple": 1, "months": 1, "days": 1, "score": 1, "minutes": 1}
 
 
 def _number(v: float, decimals: int) -> str:
@@ -36,6 +36,8 @@ def format_value(value, unit: str = "count", currency: str | None = None) -> str
         text = _("%(n)s d") % {"n": _number(v, 1)}
     elif unit == "score":
         text = _number(v, 1)
+    elif unit == "minutes":
+        text = _("%(n)s min") % {"n": _number(v, 1)}
     elif unit == "currency":
         code = active_currency() if currency is None else currency
         amount = _number(v, 0 if abs(v) >= 100 else 2)

@@ -163,3 +163,80 @@ def test_compute_stores_the_covariate_and_the_page_shows_the_variance_reduction(
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((direct.ci_low, direct.ci_high))
     page = owner_client.get(f"/w/{workspace.slug}/experiments/{exp.code}/").content.decode()
     assert "variance reduced by 87 %" in page
+
+
+# --- the SQL path gives what the pandas path gives --------------------------------------------
+
+def test_sql_join_equals_the_pandas_path_by_hand(workspace, owner_actor):
+    """Two experiments in one query, the workspace in Riyadh (UTC+3). Hand-computed:
+    "price" (started day −1): contact 0 control first seen day 0 09:00 (and again day 1),
+    contact 1 control first seen day 0 22:00 UTC = day 1 01:00 in Riyadh, contact 2 b at day 0,
+    contact 3 in both arms (dropped); contact 4 seen at day −3, before the start day (dropped).
+    Orders: 0 buys 30 then a 10 refund (post total 20, pre 8 at day −5, an order 40 days
+    back outside the CUPED window); 2 buys 12 (post); 1 only a pending order (not counted).
+    Signup events: 0 signs up twice after, 1 once before (day −2) and once after, 2 never.
+    "mail" (started day 0): contacts 1 and 2 both in "b", contact 1 signs up after."""
+    from experiments.compute import daily_results_sql, load_inputs
+
+    workspace.timezone = "Asia/Riyadh"
+    workspace.save(update_fields=["timezone"])
+    metrics = {"primary_metric": {"key": "revenue", "kind": "mean", "event": "order"}}
+    price = services.experiment_create(actor=owner_actor, title="Price", key="price", **metrics)
+    price.secondary_metrics = [{"key": "signup", "kind": "proportion", "event": "signup"},
+                               {"key": "signups", "kind": "mean", "event": "signup"},
+                               {"key": "buyer", "kind": "proportion", "event": "order"}]
+    price.save()
+    mail = services.experiment_create(
+        actor=owner_actor, title="Mail", key="mail",
+        primary_metric={"key": "signup", "kind": "proportion", "event": "signup"})
+    Experiment.objects.filter(pk=price.pk).update(status="running", started_at=_at(-1))
+    Experiment.objects.filter(pk=mail.pk).update(status="running", started_at=_at(0))
+    c = [Contact.objects.create(workspace=workspace, email=f"s{i}@x.test") for i in range(5)]
+
+    def seen(contact, key, arm, at):
+        Event.objects.create(workspace=workspace, contact=contact, name="experiment_viewed",
+                             occurred_at=at, properties={"experiment_id": key,
+                                                         "variation_id": arm})
+
+    seen(c[0], "price", "control", _at(0)), seen(c[0], "price", "control", _at(1))
+    seen(c[1], "price", "control", _at(0, 13))
+    seen(c[2], "price", "b", _at(0))
+    seen(c[3], "price", "control", _at(0)), seen(c[3], "price", "b", _at(1))
+    seen(c[4], "price", "b", _at(-3))
+    seen(c[1], "mail", "b", _at(1)), seen(c[2], "mail", "b", _at(1))
+    for who, at in ((c[0], _at(1)), (c[0], _at(2)), (c[1], _at(-2)), (c[1], _at(2)),
+                    (c[3], _at(2))):
+        Event.objects.create(workspace=workspace, contact=who, name="signup", occurred_at=at)
+    for who, at, amount, kind, status in (
+            (c[0], _at(2), 30, "new", "paid"), (c[0], _at(3), 10, "refund", "paid"),
+            (c[0], _at(-5), 8, "new", "paid"), (c[0], _at(-40), 100, "new", "paid"),
+            (c[2], _at(1), 12, "new", "paid"), (c[1], _at(1), 50, "new", "pending")):
+        Order.objects.create(workspace=workspace, contact=who, occurred_at=at, amount=amount,
+                             kind=kind, status=status, external_id=f"o{at}{amount}")
+    exps = list(Experiment.objects.filter(pk__in=[price.pk, mail.pk]))
+    now = _at(5)
+    sql = daily_results_sql(workspace, exps, now=now)
+    inputs = load_inputs(workspace, exps, now=now)
+    old = daily_results(inputs["exposures"], inputs["events"], inputs["orders"],
+                        inputs["metrics"], tz="Asia/Riyadh")
+    keys = ["experiment", "variant", "metric", "date"]
+    cols = ["n", "sum", "sum_sq", "pre_sum", "pre_sum_sq", "cross_sum"]
+    got = sql.set_index(keys).sort_index()[cols].astype(float)
+    assert got.equals(old.set_index(keys).sort_index()[cols].astype(float))
+
+    d0, d1 = dt.date(2026, 3, 2), dt.date(2026, 3, 3)  # 09:00 UTC is 12:00 in Riyadh
+    by = {k: list(r) for k, r in zip(got.index, got.itertuples(index=False))}
+    # revenue (mean of orders): contact 0 (pre 8, post 20) on d0; contact 1 (0, 0) on d1
+    assert by[("price", "control", "revenue", d0)] == [1, 20, 400, 8, 64, 160]
+    assert by[("price", "control", "revenue", d1)] == [1, 0, 0, 0, 0, 0]
+    assert by[("price", "b", "revenue", d0)] == [1, 12, 144, 0, 0, 0]
+    # buyer (proportion of orders): 0 and 2 bought after, 0 also before
+    assert by[("price", "control", "buyer", d0)] == [1, 1, 1, 1, 1, 1]
+    assert by[("price", "b", "buyer", d0)] == [1, 1, 1, 0, 0, 0]
+    # signups (mean): 0 signed up twice after; 1 once after and once before
+    assert by[("price", "control", "signups", d0)] == [1, 2, 4, 0, 0, 0]
+    assert by[("price", "control", "signups", d1)] == [1, 1, 1, 1, 1, 1]
+    assert by[("price", "control", "signup", d0)] == [1, 1, 1, 0, 0, 0]
+    # mail: both first seen day 1 in b; 1 signed up after (and before: the covariate)
+    assert by[("mail", "b", "signup", d1)] == [2, 1, 1, 1, 1, 1]
+    assert len(by) == 4 * 3 + 1  # contacts 3 (both arms) and 4 (before the start) are nowhere

@@ -173,3 +173,41 @@ def test_dashboard_tile_shows_velocity_win_rate_and_time_to_decision(owner_clien
     assert "<strong>3</strong>" in tile and "<strong>2</strong>" in tile
     assert "50 %" in tile and "win rate of 2 decisions" in tile
     assert "<strong>15</strong>" in tile
+
+
+def test_learnings_search_by_engine_stage_metric_result_and_text(owner_client, owner_actor,
+                                                                 workspace):
+    """The learnings library finds decided experiments by engine, stage, metric, result and
+    the words of their after-action review; undecided ones are never in it."""
+    eng = engine_services.engine_create(actor=owner_actor, name="Referrals")
+
+    def decided(title, key, metric, stage, decision, why, engine=None):
+        e = services.experiment_create(actor=owner_actor, title=title, key=key,
+                                       primary_metric={"key": metric, "kind": "proportion",
+                                                       "event": metric})
+        Experiment.objects.filter(pk=e.pk).update(
+            status="decided", decision=decision, funnel_stage=stage, aar_why=why,
+            engine=engine, decided_at=dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc))
+        return e
+
+    decided("Shorter signup form", "form", "signup", "acquisition", "win",
+            "fewer fields, less friction", engine=eng)
+    decided("Price anchor", "anchor", "purchase", "revenue", "loss", "anchoring scared buyers")
+    running = services.experiment_create(actor=owner_actor, title="Still running friction",
+                                         key="run", primary_metric={
+                                             "key": "signup", "kind": "proportion",
+                                             "event": "signup"})
+    url = reverse("learnings", args=[workspace.slug])
+
+    def titles(**q):
+        html = owner_client.get(url, q).content.decode()
+        assert "Still running friction" not in html  # never a learning before a decision
+        return [t for t in ("Shorter signup form", "Price anchor") if t in html]
+
+    assert titles() == ["Shorter signup form", "Price anchor"]
+    assert titles(q="friction") == ["Shorter signup form"]
+    assert titles(decision="loss") == ["Price anchor"]
+    assert titles(metric="purchase") == ["Price anchor"]
+    assert titles(stage="acquisition") == ["Shorter signup form"]
+    assert titles(engine=str(eng.code)) == ["Shorter signup form"]
+    assert running.status != "decided"

@@ -77,6 +77,10 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Engines and experiments: "
                           f"{build_demo_experiments(ws, seed=opts['seed'], end=opts['end'])}")
+        from ...workday import build_demo_workday
+
+        self.stdout.write(f"Workday (scores, activities, tasks): "
+                          f"{build_demo_workday(ws, seed=opts['seed'], end=opts['end'])}")
         from ...automation import build_demo_flows
 
         self.stdout.write(f"Lifecycle flows: "
@@ -89,6 +93,9 @@ class Command(BaseCommand):
             from ...reports import build_demo_reports  # drafted from the metrics
 
             build_demo_reports(ws, today=opts["end"], log=self.stdout.write)
+            from ...planning_plans import build_demo_plans  # plans read the metrics too
+
+            build_demo_plans(ws, today=opts["end"], log=self.stdout.write)
         self.stdout.write(f"Built in {time.monotonic() - t0:.1f} s.")
         self._print_login(slug)
 

@@ -1,0 +1,83 @@
+"""Contact search by query kind (crm.selectors.contact_search_q): an address goes to the e-mail
+prefix, a number to the phone prefix, anything else to names and companies (and the start of
+an address); on PostgreSQL the e-mail and phone kinds are B-tree range scans."""
+
+import pytest
+from django.db import connection, transaction
+
+from crm import selectors
+from crm.models import Contact
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(workspace):
+    def make(**kw):
+        return Contact.objects.create(workspace=workspace, **kw)
+    return {
+        "huda": make(name="هدى السيد", email="huda.elsayed@falcon.example",
+                     phone="+966581107022", company="Falcon Travel"),
+        "emily": make(name="Emily Wright", email="emily.wright@nakhla.example",
+                      phone="+447211782290", company="Nakhla Education"),
+        # written by hand in mixed case (every write path lowers addresses; this one did not)
+        "odd": make(name="Odd Case", email="Odd.Case@Example.com", company="Mixed Ltd"),
+        "falcon": make(name="Sami Falcon", email="sami@desert.example", company="Desert Co"),
+    }
+
+
+def found(ws, q):
+    return {c.name for c in selectors.contact_list(ws, q=q)}
+
+
+def test_each_query_kind_finds_its_contacts(workspace, people):
+    assert found(workspace, "huda.elsayed@falcon.example") == {"هدى السيد"}  # full address
+    assert found(workspace, "emily.wright@nak") == {"Emily Wright"}  # start of an address
+    assert found(workspace, "EMILY.WRIGHT@NAKHLA.EXAMPLE") == {"Emily Wright"}  # any case
+    assert found(workspace, "odd.case@example.com") == {"Odd Case"}
+    assert found(workspace, "+966581107022") == {"هدى السيد"}  # full phone
+    assert found(workspace, "+4472") == {"Emily Wright"}  # start of a phone number
+    assert found(workspace, "هدى") == {"هدى السيد"}  # Arabic name
+    assert found(workspace, "السيد") == {"هدى السيد"}  # inside the name
+    assert found(workspace, "wright") == {"Emily Wright"}
+    assert found(workspace, "nakhla") == {"Emily Wright"}  # company fragment
+    assert found(workspace, "falcon") == {"هدى السيد", "Sami Falcon"}  # company and name
+    assert found(workspace, "sami") == {"Sami Falcon"}  # the start of an address too
+    assert found(workspace, "Em") == {"Emily Wright"}  # short: prefixes only
+    assert found(workspace, "zzz@nowhere") == set()
+
+
+def test_an_address_matches_no_name_and_a_number_no_company(workspace, people):
+    people["falcon"].company = "desert@home"  # an odd company text with an @
+    people["falcon"].save()
+    # an address is looked up by address only; its words are not searched in names
+    assert found(workspace, "falcon@") == set()
+    assert found(workspace, "desert@") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL indexes")
+@pytest.mark.parametrize("q, index", [("emily.wright@nakhla.example", "contact_ws_email_prefix"),
+                                      ("+966581107022", "contact_ws_phone_prefix")])
+def test_an_address_or_a_number_is_a_btree_range_scan(workspace, people, q, index):
+    Contact.objects.bulk_create([  # enough rows for the planner to prefer an index
+        Contact(workspace=workspace, name=f"Person {i}", email=f"p{i}@bulk.example",
+                phone=f"+1555{i:07d}", company=f"Company {i % 50}") for i in range(3000)])
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE crm_contact")
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        plan = selectors.contact_list(workspace, q=q).explain()
+    assert index in plan and "~>=~" in plan and "trgm" not in plan  # a range of the B-tree
+
+
+def test_a_search_counts_its_matches_up_to_the_search_cap(owner_client, workspace, people,
+                                                         monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 2)
+    Contact.objects.bulk_create([Contact(workspace=workspace, name=f"Wright {i}")
+                                 for i in range(3)])
+    body = owner_client.get(f"/w/{workspace.slug}/contacts/", {"q": "wright"},
+                            HTTP_HX_REQUEST="true").content.decode()
+    assert "of 2+" in body  # 4 match: counted up to the cap (1,000 in production, page 50)
+    body = owner_client.get(f"/w/{workspace.slug}/contacts/",
+                            HTTP_HX_REQUEST="true").content.decode()
+    assert "of 7" in body and "+" not in body.split("of 7")[1][:1]  # no search: all counted
