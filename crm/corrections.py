@@ -42,6 +42,21 @@ def corrected_since(workspace, at) -> bool:
     return qs.exists()
 
 
+# the audit actions of the bulk API (and the CSV imports that reuse it) that write rows the
+# metrics are computed from: orders, events, spend, contacts (stages), subscriptions, rates
+BULK_WRITE_ACTIONS = ("order.bulk_upsert", "event.bulk_ingest", "spend.bulk_upsert",
+                      "contact.bulk_upsert", "subscription.bulk_upsert",
+                      "exchange_rate.bulk_upsert")
+
+
+def bulk_written_since(workspace, at) -> bool:
+    """True if a bulk write (API or import) stored rows after `at` (None: ever)."""
+    qs = AuditEntry.objects.filter(workspace=workspace, action__in=BULK_WRITE_ACTIONS)
+    if at is not None:
+        qs = qs.filter(at__gt=at)
+    return qs.exists()
+
+
 # --- events -------------------------------------------------------------------------------------
 
 EVENT_FIELDS = ["name", "occurred_at", "properties"]

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import translation
@@ -444,11 +444,27 @@ def has_consent(contact: Contact, channel: str) -> bool:
 
 # --- sales, stages ---------------------------------------------------------------------------
 
-def leads_for_rep(workspace: Workspace, user) -> QuerySet:
-    """The open leads assigned to `user` (lead → opportunity), newest first."""
-    return (Contact.objects.filter(workspace=workspace, owner=user, stage__in=LEAD_STAGES)
-            .select_related("source_channel", "source_campaign", "account", "persona")
-            .order_by("-created_at", "-id"))
+def leads_for_rep(workspace: Workspace, user, *, q: str = "", needs_feedback: bool = False,
+                  oldest_first: bool = False) -> QuerySet:
+    """The open leads assigned to `user` (lead → opportunity), newest first (or oldest);
+    `needs_feedback`: only those nobody has given feedback on yet; `q`: name, company, e-mail
+    or phone (as the contact search)."""
+    qs = (Contact.objects.filter(workspace=workspace, owner=user, stage__in=LEAD_STAGES)
+          .select_related("source_channel", "source_campaign", "account", "persona"))
+    if q and q.strip():
+        qs = qs.filter(contact_search_q(q))
+    if needs_feedback:
+        qs = qs.filter(~Exists(LeadFeedback.objects.filter(workspace=workspace,
+                                                           contact=OuterRef("pk"))))
+    return qs.order_by(*(("created_at", "id") if oldest_first else ("-created_at", "-id")))
+
+
+def next_lead_stage(stage: str) -> str | None:
+    """The stage a lead moves to when sales accepts it (lead → MQL → SQL → opportunity), or
+    None past the last lead stage."""
+    keys = [str(s) for s in LEAD_STAGES]
+    i = keys.index(stage) if stage in keys else len(keys)
+    return keys[i + 1] if i + 1 < len(keys) else None
 
 
 def open_leads(workspace: Workspace, *, owner_email: str = "") -> QuerySet:

@@ -272,6 +272,30 @@ def lead_feedback_create(*, actor: Actor, contact: Contact, quality: int, outcom
     return fb
 
 
+@transaction.atomic
+def lead_accept_advance(*, actor: Actor, contact: Contact, to_stage: str) -> StageChange:
+    """From the rep's lead card: a lead whose latest feedback is "accepted" moves one stage on
+    (lead → MQL → SQL → opportunity). The lead's own rep may do it (they accepted it), as may
+    anyone who edits the CRM; the move is an ordinary, audited stage change."""
+    from .selectors import next_lead_stage
+
+    if not actor.can("leads.feedback") or (
+            not actor.can("crm.edit")
+            and (actor.user is None or contact.owner_id != actor.user.pk)):
+        raise PermissionDenied(_("You can only move your own leads."))
+    latest = (LeadFeedback.objects.filter(workspace=contact.workspace, contact=contact)
+              .order_by("-at", "-id").first())
+    if latest is None or latest.outcome != LeadFeedback.Outcome.ACCEPTED:
+        raise ValidationError({"to_stage": [_("Only a lead you accepted moves on from here.")]})
+    current = Contact.objects.only("stage").get(pk=contact.pk).stage
+    if to_stage != next_lead_stage(current):
+        raise ValidationError({"to_stage": [
+            _("This lead has already moved; reload to see its stage.")]})
+    # no stored reason text (it would be frozen in one language): the timeline shows the
+    # "accepted" feedback right beside the move
+    return contact_change_stage(actor=actor, contact=contact, to_stage=to_stage)
+
+
 # fields a merge copies from the merged contact when the survivor's are blank
 MERGE_FILL_FIELDS = ["external_id", "email", "phone", "name", "account", "company", "country",
                      "city", "language", "persona", "customer_type", "buying_role", "owner",

@@ -5,6 +5,7 @@ US and the UK."""
 from __future__ import annotations
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 # Stage indices used by the simulation (funnel order; churned is off-funnel).
 SUB, LEAD, MQL, SQL, OPP, CUST = range(6)
@@ -82,36 +83,36 @@ ADVOCATE_P = np.array([0.20, 0.22, 0.03, 0.08, 0.05, 0.02])
 BUYING_ROLES = ["end_user", "buyer", "influencer", "decision_maker"]
 
 PERSONAS = [
-    dict(name="Growth-stage founder",
-         description="Founder or CEO of a 10–50 person start-up in Riyadh, Dubai or Cairo "
-                     "who still signs off every marketing riyal.",
-         needs="One place to see which channel brings paying customers; a weekly rhythm the "
-               "small team can keep.",
-         objections="“We already use spreadsheets.” Worried about set-up time and price.",
-         value_proposition="A living dashboard in one afternoon: CAC and LTV per channel "
-                           "without a data team."),
-    dict(name="SME marketing manager",
-         description="Runs a 2–5 person marketing team at an established SME; reports to the "
-                     "general manager every month.",
-         needs="A monthly report that writes itself, campaign reporting on ROI, and lead "
-               "feedback from sales.",
-         objections="Integration with the ad platforms and the existing CRM; Arabic support.",
-         value_proposition="The one-page monthly report and Stop / Start / Continue decisions, "
-                           "bilingual, from data already flowing in."),
-    dict(name="Enterprise marketing director",
-         description="Heads marketing at a group with several brands across the GCC; judged "
-                     "on pipeline and CAC payback.",
-         needs="Attribution the board trusts, guardrails on spend, data quality and "
-               "permissions per team.",
-         objections="Security review, data residency, change management across teams.",
-         value_proposition="One operating system for every engine: North Star, guardrails "
-                           "and experiments with statistics that hold."),
-    dict(name="Agency account lead",
-         description="Manages 5–15 client accounts at a performance agency in Amman or Dubai.",
-         needs="Client-ready reports, fast experiment cycles, proof of ROAS per client.",
-         objections="Per-workspace pricing; clients who won’t share their sales data.",
-         value_proposition="A workspace per client and a weekly review screen that shows the "
-                           "work, not just the spend."),
+    dict(name=_("Growth-stage founder"),
+         description=_("Founder or CEO of a 10–50 person start-up in Riyadh, Dubai or Cairo "
+                     "who still signs off every marketing riyal."),
+         needs=_("One place to see which channel brings paying customers; a weekly rhythm the "
+               "small team can keep."),
+         objections=_("“We already use spreadsheets.” Worried about set-up time and price."),
+         value_proposition=_("A living dashboard in one afternoon: CAC and LTV per channel "
+                           "without a data team.")),
+    dict(name=_("SME marketing manager"),
+         description=_("Runs a 2–5 person marketing team at an established SME; reports to the "
+                     "general manager every month."),
+         needs=_("A monthly report that writes itself, campaign reporting on ROI, and lead "
+               "feedback from sales."),
+         objections=_("Integration with the ad platforms and the existing CRM; Arabic support."),
+         value_proposition=_("The one-page monthly report and Stop / Start / Continue decisions, "
+                           "bilingual, from data already flowing in.")),
+    dict(name=_("Enterprise marketing director"),
+         description=_("Heads marketing at a group with several brands across the GCC; judged "
+                     "on pipeline and CAC payback."),
+         needs=_("Attribution the board trusts, guardrails on spend, data quality and "
+               "permissions per team."),
+         objections=_("Security review, data residency, change management across teams."),
+         value_proposition=_("One operating system for every engine: North Star, guardrails "
+                           "and experiments with statistics that hold.")),
+    dict(name=_("Agency account lead"),
+         description=_("Manages 5–15 client accounts at a performance agency in Amman or Dubai."),
+         needs=_("Client-ready reports, fast experiment cycles, proof of ROAS per client."),
+         objections=_("Per-workspace pricing; clients who won’t share their sales data."),
+         value_proposition=_("A workspace per client and a weekly review screen that shows the "
+                           "work, not just the spend.")),
 ]
 # P(persona | channel), rows follow CHANNELS
 PERSONA_P = np.array([
@@ -181,13 +182,13 @@ RAMADAN_STARTS = ["2022-04-02", "2023-03-23", "2024-03-11", "2025-03-01", "2026-
 
 # the tracking plan: event name → required properties
 TRACKING_PLAN = {
-    "page_view": (["url"], "A page of the website or app was viewed."),
-    "ad_click": (["url"], "A paid ad was clicked through to a landing page."),
-    "email_open": (["email_id"], "A marketing e-mail was opened."),
-    "email_click": (["email_id", "url"], "A link in a marketing e-mail was clicked."),
-    "form_submit": (["form"], "A website form was submitted (sign-up, download, contact)."),
-    "webinar": (["webinar"], "Attended a live webinar."),
-    "demo_request": (["form"], "Asked for a product demo."),
-    "login": ([], "Signed in to the product (customers)."),
+    "page_view": (["url"], _("A page of the website or app was viewed.")),
+    "ad_click": (["url"], _("A paid ad was clicked through to a landing page.")),
+    "email_open": (["email_id"], _("A marketing e-mail was opened.")),
+    "email_click": (["email_id", "url"], _("A link in a marketing e-mail was clicked.")),
+    "form_submit": (["form"], _("A website form was submitted (sign-up, download, contact).")),
+    "webinar": (["webinar"], _("Attended a live webinar.")),
+    "demo_request": (["form"], _("Asked for a product demo.")),
+    "login": ([], _("Signed in to the product (customers).")),
 }
 UNKNOWN_EVENTS = ["pageView", "video_play", "chat_started"]

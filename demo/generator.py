@@ -16,7 +16,8 @@ from collections import defaultdict
 import numpy as np
 from django.db import connection, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from engines.models import KPI, KPITarget
 
@@ -38,22 +39,28 @@ from crm.models import (
 
 CHUNK = 50_000
 STAGE_DEFINITIONS = {
-    Stage.SUBSCRIBER: "Gave us an e-mail address for the newsletter or a download; no buying "
-                      "signal yet.",
-    Stage.LEAD: "A named person at a company in our markets who asked for a trial, a price or "
-                "a callback (a form with company and phone).",
-    Stage.MQL: "A lead scoring 50 or more: fits a persona (company of 10+ staff, marketing "
+    Stage.SUBSCRIBER: _("Gave us an e-mail address for the newsletter or a download; no buying "
+                      "signal yet."),
+    Stage.LEAD: _("A named person at a company in our markets who asked for a trial, a price or "
+                "a callback (a form with company and phone)."),
+    Stage.MQL: _("A lead scoring 50 or more: fits a persona (company of 10+ staff, marketing "
                "role) and showed intent — pricing page twice, a webinar or a demo request — "
-               "within 30 days.",
-    Stage.SQL: "An MQL a sales rep called and accepted: confirmed need, budget in the next "
-               "quarter, and we are talking to a decision maker or their buyer.",
-    Stage.OPPORTUNITY: "A demo was held and a proposal sent, with an expected close date.",
-    Stage.CUSTOMER: "Paid the first subscription invoice.",
-    Stage.ADVOCATE: "A customer who scored 9–10 on NPS and referred someone or gave a case "
-                    "study.",
-    Stage.CHURNED: "Stopped paying: the subscription was not renewed.",
-    Stage.OTHER: "Not a prospect: a competitor, a student, a supplier.",
+               "within 30 days."),
+    Stage.SQL: _("An MQL a sales rep called and accepted: confirmed need, budget in the next "
+               "quarter, and we are talking to a decision maker or their buyer."),
+    Stage.OPPORTUNITY: _("A demo was held and a proposal sent, with an expected close date."),
+    Stage.CUSTOMER: _("Paid the first subscription invoice."),
+    Stage.ADVOCATE: _("A customer who scored 9–10 on NPS and referred someone or gave a case "
+                    "study."),
+    Stage.CHURNED: _("Stopped paying: the subscription was not renewed."),
+    Stage.OTHER: _("Not a prospect: a competitor, a student, a supplier."),
 }
+
+
+def _english(text) -> str:
+    """A default name stored as its English label (the pages translate it for each reader)."""
+    with translation.override("en"):
+        return str(text)
 
 
 def _day_start(value) -> dt.datetime:
@@ -108,17 +115,18 @@ def _fixed_rows(ws, start: dt.datetime, dates, ramadan):
             starts = dates[days[0]].astype(dt.date)
             ends = dates[days[-1]].astype(dt.date)
         campaigns.append(Campaign(workspace=ws, channel=by_key[key], name=name, utm_campaign=utm,
-                                  starts_on=starts, ends_on=ends, goal="Trials and demo requests",
+                                  starts_on=starts, ends_on=ends, goal=str(_("Trials and demo requests")),
                                   created_at=start))
     campaigns = Campaign.objects.bulk_create(campaigns)
-    personas = Persona.objects.bulk_create([Persona(workspace=ws, created_at=start, **p)
-                                            for p in C.PERSONAS])
+    personas = Persona.objects.bulk_create([
+        Persona(workspace=ws, created_at=start, **{k: str(v) for k, v in p.items()})
+        for p in C.PERSONAS])
     LifecycleStage.objects.bulk_create([
-        LifecycleStage(workspace=ws, key=s.value, name=str(s.label),
-                       definition=STAGE_DEFINITIONS[s], position=i)
+        LifecycleStage(workspace=ws, key=s.value, name=_english(s.label),
+                       definition=str(STAGE_DEFINITIONS[s]), position=i)
         for i, s in enumerate(Stage)])
     TrackedEvent.objects.bulk_create([
-        TrackedEvent(workspace=ws, name=name, description=desc, required_properties=req)
+        TrackedEvent(workspace=ws, name=name, description=str(desc), required_properties=req)
         for name, (req, desc) in C.TRACKING_PLAN.items()])
     return channels, campaigns, personas
 
@@ -274,23 +282,23 @@ def _skip_fk_checks() -> bool:
 def _segments(ws, personas) -> int:
     enterprise = str(personas[2].code)
     rows = [
-        ("SQLs from paid search", "Sales-qualified leads whose first touch was Google Ads.",
+        (_("SQLs from paid search"), _("Sales-qualified leads whose first touch was Google Ads."),
          {"stage": ["sql"], "channel": ["google_ads"]}),
-        ("Loyal customers in SA", "Paying loyal customers in Saudi Arabia — the referral "
-         "programme's best audience.",
+        (_("Loyal customers in SA"), _("Paying loyal customers in Saudi Arabia — the "
+                                        "referral programme's best audience."),
          {"stage": ["customer", "advocate"], "customer_type": ["loyal"], "country": ["SA"]}),
-        ("Enterprise pipeline in the Gulf", "Enterprise marketing directors between MQL and "
-         "opportunity in SA, AE and KW.",
+        (_("Enterprise pipeline in the Gulf"), _("Enterprise marketing directors between "
+                                                  "MQL and opportunity in SA, AE and KW."),
          {"stage": ["mql", "sql", "opportunity"], "persona": [enterprise],
           "country": ["SA", "AE", "KW"]}),
-        ("Churned — win-back list", "Former customers for the win-back offer.",
+        (_("Churned — win-back list"), _("Former customers for the win-back offer."),
          {"stage": ["churned"]}),
-        ("Discount-driven leads from paid social", "Early leads from Meta and LinkedIn who "
-         "respond to offers.",
+        (_("Discount-driven leads from paid social"), _("Early leads from Meta and LinkedIn "
+                                                         "who respond to offers."),
          {"stage": ["lead", "mql"], "customer_type": ["discount_driven"],
           "channel": ["meta_ads", "linkedin_ads"]}),
     ]
-    Segment.objects.bulk_create([Segment(workspace=ws, name=n, description=d, filters=f)
+    Segment.objects.bulk_create([Segment(workspace=ws, name=str(n), description=str(d), filters=f)
                                  for n, d, f in rows])
     return len(rows)
 
@@ -313,19 +321,19 @@ def _kpis(ws, end: dt.datetime, monthly, spend_total: float, channels) -> int:
     cac, cpl = spend_total / total_c, spend_total / total_l
     google = next(c for c in channels if c.key == "google_ads")
     specs = [
-        dict(name="New paying customers", metric_key="new_customers", is_north_star=True,
+        dict(name=str(_("New paying customers")), metric_key="new_customers", is_north_star=True,
              target=max(1, round(new_c * 1.15))),
-        dict(name="New leads", metric_key="leads", target=max(1, round(leads * 1.1))),
-        dict(name="Cost per lead", metric_key="cpl", direction="down", target=round(cpl * 0.9, 2),
+        dict(name=str(_("New leads")), metric_key="leads", target=max(1, round(leads * 1.1))),
+        dict(name=str(_("Cost per lead")), metric_key="cpl", direction="down", target=round(cpl * 0.9, 2),
              guardrail_max=round(cpl * 1.3, 2)),
-        dict(name="Blended CAC", metric_key="cac", direction="down", target=round(cac * 0.9, 2),
+        dict(name=str(_("Blended CAC")), metric_key="cac", direction="down", target=round(cac * 0.9, 2),
              guardrail_max=round(cac * 1.25, 2)),
-        dict(name="LTV:CAC", metric_key="ltv_cac", target=4, guardrail_min=3),
-        dict(name="Monthly customer churn", metric_key="churn", direction="down", target=0.03,
+        dict(name=str(_("LTV:CAC")), metric_key="ltv_cac", target=4, guardrail_min=3),
+        dict(name=str(_("Monthly customer churn")), metric_key="churn", direction="down", target=0.03,
              guardrail_max=0.05),
-        dict(name="Leads accepted by sales", metric_key="lead_acceptance_rate", target=0.5,
+        dict(name=str(_("Leads accepted by sales")), metric_key="lead_acceptance_rate", target=0.5,
              guardrail_min=0.35),
-        dict(name="Google Ads cost per lead", metric_key="cpl", direction="down",
+        dict(name=str(_("Google Ads cost per lead")), metric_key="cpl", direction="down",
              scope=KPI.Scope.CHANNEL, channel=google, target=50, guardrail_max=70),
     ]
     made = []

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Segment
 
-from .metrics.registry import metric_choices
+from .metrics.registry import metric_groups
 from .models import KPI, GrowthEngine
 from crm.models import Channel
 
@@ -34,7 +34,10 @@ class KPIForm(forms.Form):
 
     def __init__(self, *args, workspace=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["metric_key"].choices = metric_choices()
+        # grouped by family (optgroups), each family's metrics by name
+        self.fields["metric_key"].choices = [
+            (str(g["label"]), [(m["key"], m["label"]) for m in g["metrics"]])
+            for g in metric_groups()]
         self.fields["channel"].queryset = Channel.objects.filter(workspace=workspace)
         self.fields["segment"].queryset = Segment.objects.filter(workspace=workspace)
         self.fields["engine"].queryset = GrowthEngine.objects.filter(workspace=workspace)
@@ -53,7 +56,10 @@ class KPIForm(forms.Form):
 
 class KPITargetForm(forms.Form):
     period = forms.DateField(label=_("Period start"), required=False,
-                             widget=forms.DateInput(attrs={"type": "date"}))
+                             widget=forms.DateInput(attrs={"type": "date"}),
+                             help_text=_("Any day of the period: it is stored as the period's "
+                                         "first day (a week's Monday, a month's 1st, a "
+                                         "quarter's first day)."))
     target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=4,
                                 required=False)
 

@@ -275,6 +275,26 @@ def kpi_update(*, actor: Actor, kpi, targets: list[dict] | None = None, **fields
 
 
 @transaction.atomic
+def kpi_move(*, actor: Actor, kpi, up: bool) -> None:
+    """Swap the KPI with its neighbour in the list order (the North Star stays first); the
+    whole list is renumbered 0, 1, 2… so equal positions never leave the order undefined."""
+    from .models import KPI
+
+    rows = list(KPI.objects.select_for_update().filter(workspace_id=kpi.workspace_id)
+                .order_by("-is_north_star", "position", "name", "id"))
+    i = next(n for n, k in enumerate(rows) if k.pk == kpi.pk)
+    j = i - 1 if up else i + 1
+    if not 0 <= j < len(rows) or rows[j].is_north_star != rows[i].is_north_star:
+        return
+    rows[i], rows[j] = rows[j], rows[i]
+    for n, k in enumerate(rows):
+        if k.position != n:
+            k.position = n
+            k.save(update_fields=["position"])
+    audit(actor, "kpi.move", kpi, changes={"position": [i, j]})
+
+
+@transaction.atomic
 def kpi_delete(*, actor: Actor, kpi) -> None:
     audit(actor, "kpi.delete", kpi, changes=_kpi_snapshot(kpi))
     kpi.delete()

@@ -15,4 +15,5 @@ urlpatterns = [
     path("kpis/new/", views.kpi_create, name="kpi_create"),
     path("kpis/<uuid:kpi_code>/", views.kpi_edit, name="kpi_edit"),
     path("kpis/<uuid:kpi_code>/delete/", views.kpi_delete, name="kpi_delete"),
+    path("kpis/<uuid:kpi_code>/move/", views.kpi_move, name="kpi_move"),
 ]

@@ -15,6 +15,7 @@ from mos.tenancy import workspace_view
 
 from . import charts, dashboard, selectors, services, views_revenue
 from .forms import KPIForm, KPITargetFormSet
+from .metrics.registry import metric_groups
 from .models import KPI, MetricRun
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,8 @@ def metric_definitions(request):
 @workspace_view("metrics.view")
 def kpis(request):
     items = selectors.kpi_status(request.workspace, dashboard.default_period(request.workspace))
-    return render(request, "engines/kpis.html", {"items": items})
+    first_movable = next((n for n, k in enumerate(items) if not k["kpi"].is_north_star), 0)
+    return render(request, "engines/kpis.html", {"items": items, "first_movable": first_movable})
 
 
 def _kpi_form_page(request, kpi: KPI | None):
@@ -118,7 +120,8 @@ def _kpi_form_page(request, kpi: KPI | None):
             messages.success(request, _("KPI saved."))
             return redirect("kpis", slug=ws.slug)
     return render(request, "engines/kpi_form.html", {"form": form, "targets": targets,
-                                                     "kpi": kpi})
+                                                     "kpi": kpi,
+                                                     "metric_groups": metric_groups()})
 
 
 @workspace_view("metrics.configure")
@@ -129,6 +132,17 @@ def kpi_create(request):
 @workspace_view("metrics.configure")
 def kpi_edit(request, kpi_code):
     return _kpi_form_page(request, selectors.get_kpi(request.workspace, kpi_code))
+
+
+@workspace_view("metrics.configure")
+@require_POST
+def kpi_move(request, kpi_code):
+    """Move a KPI one place up or down the list (a plain form button: no script needed)."""
+    kpi = selectors.get_kpi(request.workspace, kpi_code)
+    direction = request.POST.get("direction")
+    if direction in ("up", "down"):
+        services.kpi_move(actor=request.actor, kpi=kpi, up=direction == "up")
+    return redirect("kpis", slug=request.workspace.slug)
 
 
 @workspace_view("metrics.configure")

@@ -37,6 +37,7 @@ ACTION_TEXT = {
     "kpi.create": _("KPI created"),
     "kpi.update": _("KPI changed"),
     "kpi.delete": _("KPI deleted"),
+    "kpi.move": _("KPI moved in the list"),
     "metrics.recompute": _("Metrics recomputed"),
     "tracked_event.create": _("Event added to the tracking plan"),
     "tracked_event.update": _("Tracking-plan event changed"),

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,6 +25,7 @@ from crm.channels.services import campaign_create
 from mos.actors import Actor
 from mos.audit import audit
 from mos.models import Membership
+from mos.stored_text import localise
 
 from crm.ingest.contacts import contacts_bulk
 from crm.ingest.orders import orders_bulk
@@ -723,18 +724,25 @@ def preview_file(*, actor, kind: str, shape: FileShape, binary, channel_key: str
                                header_currency=shape.header_currency)
     with transaction.atomic():
         ctx.ensure_channel()
-        if kind == "spend":  # summed per day × campaign over the whole file first
-            units = spend_groups(ctx, shape, iter_records(binary, shape))[:PREVIEW_CHECK_ROWS]
-            checked = sum(r.count for r in units)
-        else:
-            units = []
-            for rec in iter_records(binary, shape):
-                units.append(rec)
-                if len(units) >= PREVIEW_CHECK_ROWS:
-                    break
-            checked = len(units)
-        out = run_chunk(ctx, kind, shape, units, keep_rows=PREVIEW_ROWS)
+        with translation.override("en"):  # row errors are stored in English (mos.stored_text)
+            result = _preview_rows(ctx, kind, shape, binary)
         transaction.set_rollback(True)
+    return result
+
+
+def _preview_rows(ctx: ImportContext, kind: str, shape: FileShape, binary) -> dict:
+    """The preview's checks on the first rows (the caller rolls the transaction back)."""
+    if kind == "spend":  # summed per day × campaign over the whole file first
+        units = spend_groups(ctx, shape, iter_records(binary, shape))[:PREVIEW_CHECK_ROWS]
+        checked = sum(r.count for r in units)
+    else:
+        units = []
+        for rec in iter_records(binary, shape):
+            units.append(rec)
+            if len(units) >= PREVIEW_CHECK_ROWS:
+                break
+        checked = len(units)
+    out = run_chunk(ctx, kind, shape, units, keep_rows=PREVIEW_ROWS)
     return {"checked": checked, "valid": checked - len(out.rejected),
             "invalid": len(out.rejected), "created": out.created, "updated": out.updated,
             "unchanged": out.unchanged, "errors": out.rejected[:PREVIEW_ERRORS],
@@ -808,7 +816,8 @@ def import_job_process(job_id: int) -> None:
                               stored_totals={})
             job.processed_rows = job.created_rows = job.updated_rows = job.error_rows = 0
         seen = 0
-        with job.file.open("rb") as f:
+        # row errors are stored in English and shown in each reader's language
+        with job.file.open("rb") as f, translation.override("en"):
             for records in batched(_units(ctx, job.kind, shape, iter_records(f, shape)),
                                    CHUNK_ROWS):
                 seen += sum(r.count for r in records) if job.kind == "spend" else len(records)
@@ -946,9 +955,11 @@ def rejected_rows_csv(job) -> Iterator[list[str]]:
 
 
 def format_errors(errors: dict, layout: Layout) -> str:
+    """One row's stored errors in the reader's language, each after its column's label."""
     labels = {f.key: str(f.label) for f in layout.fields}
-    return "; ".join(f"{labels.get(k, k)}: {' '.join(msgs)}" if k != "non_field_errors"
-                     else " ".join(msgs) for k, msgs in errors.items())
+    return "; ".join(
+        f"{labels.get(k, k)}: {' '.join(localise(m) for m in msgs)}" if k != "non_field_errors"
+        else " ".join(localise(m) for m in msgs) for k, msgs in errors.items())
 
 
 # --- reads ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from crm.models import Channel
 from mos import csv_export
 from mos.forms import add_service_errors
+from mos.stored_text import localise
 from mos.tenancy import workspace_view
 
 from . import jobs as imports
@@ -205,7 +206,7 @@ def _context(job) -> dict:
         for key, n in sorted((counts or {}).items(), key=lambda kv: (-kv[1], kv[0])):
             field, _sep, message = key.partition("\x1f")
             label = labels.get(field, field) if field != "non_field_errors" else ""
-            out.append({"label": label, "message": message, "count": n})
+            out.append({"label": label, "message": localise(message), "count": n})
         return out
 
     preview = report.get("preview") or {}

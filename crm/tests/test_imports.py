@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from crm.importing import formats as import_formats
 from crm.importing import jobs as imports
@@ -576,3 +577,33 @@ def test_broker_down_on_confirm_leaves_the_import_queued_for_the_sweep(
     sent = []
     monkeypatch.setattr(import_run, "apply_async", lambda args: sent.append(args[0]))
     assert imports.import_jobs_resend_lost() == [job.pk] and sent == [job.pk]
+
+
+def test_import_errors_read_in_the_readers_language(owner_client, workspace,
+                                                    django_capture_on_commit_callbacks):
+    """Issue 12: an import run while Arabic is active stores its row errors in English (the
+    msgid, parameters filled in); the report shows them in each reader's language."""
+    from django.utils import translation
+
+    _upload(owner_client, workspace, "contacts.csv", "contacts")
+    _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    owner_client.cookies["django_language"] = "ar"
+    with translation.override("ar"):
+        _upload(owner_client, workspace, "orders.csv", "orders")
+        job = _confirm(owner_client, workspace, _job(workspace),
+                       django_capture_on_commit_callbacks)
+    errors = dict((line, e) for line, e in job.report["errors"])
+    assert errors == {4: {"amount": ["“abc” is not a number."]},
+                      5: {"contact": ["Unknown contact."]}}  # stored in English
+    url = reverse("import_detail", kwargs={"slug": workspace.slug, "import_code": job.code})
+    with translation.override("ar"):
+        not_a_number = gettext("“%(v)s” is not a number.") % {"v": "abc"}
+        unknown = gettext("Unknown contact.")
+    assert unknown != "Unknown contact." and "abc" in not_a_number
+    arabic = owner_client.get(url, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert unknown in arabic and not_a_number in arabic
+    assert "Unknown contact." not in arabic
+    owner_client.cookies["django_language"] = "en"
+    english = owner_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Unknown contact." in english and "“abc” is not a number." in english
+    assert unknown not in english

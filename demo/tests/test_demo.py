@@ -262,3 +262,52 @@ def test_seed_demo_command_builds_and_replaces_the_workspace():
     assert ws2.pk != ws.pk
     assert not Contact.objects.filter(workspace_id=ws.pk).exists()
     assert Contact.objects.filter(workspace=ws2).count() == 200
+
+
+@pytest.fixture
+def arabic_demo_texts(settings, tmp_path):
+    """The Arabic catalogue with this branch's pending texts compiled in (until they are
+    merged into the main catalogue)."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    pending = Path(settings.BASE_DIR) / "locale" / "ar" / "pending" / "screens12.po"
+    if not pending.exists() or shutil.which("msgfmt") is None:
+        return
+    out = tmp_path / "locale" / "ar" / "LC_MESSAGES"
+    out.mkdir(parents=True)
+    subprocess.run(["msgfmt", "-o", str(out / "django.mo"), str(pending)], check=True)
+    settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, str(tmp_path / "locale")]
+
+
+@pytest.mark.django_db
+def test_seed_demo_in_arabic_writes_the_demo_texts_in_arabic(arabic_demo_texts):
+    """Issue 12: `seed_demo --language ar` writes the demo team's own texts (KPI names,
+    personas, segments, stage definitions, tracking plan) in Arabic and opens its screens in
+    Arabic; the default stays English."""
+    from django.core.management import call_command
+
+    from crm.models import LifecycleStage, Persona, Segment
+    from crm.models import TrackedEvent
+    from mos.models import User
+
+    args = ["seed_demo", "--skip-checks", "--contacts", "120", "--months", "2", "--no-metrics",
+            "--end", "2026-06-15"]
+    call_command(*args, "--slug", "demo-ar", "--language", "ar")
+    ar = Workspace.objects.get(slug="demo-ar")
+    names = set(KPI.objects.filter(workspace=ar).values_list("name", flat=True))
+    assert "العملاء الجدد الذين يدفعون" in names and "New paying customers" not in names
+    assert Persona.objects.filter(workspace=ar, name="مؤسس شركة في مرحلة النمو").exists()
+    assert Segment.objects.filter(workspace=ar, name="العملاء الأوفياء في السعودية").exists()
+    sql = LifecycleStage.objects.get(workspace=ar, key="sql")
+    assert sql.definition.startswith("عميل مؤهل تسويقيًا اتصل به مندوب مبيعات")
+    assert sql.name == "Sales-qualified lead (SQL)"  # a default name: translated per reader
+    assert TrackedEvent.objects.get(workspace=ar, name="webinar").description == \
+        "حضر ندوة مباشرة عبر الإنترنت."
+    assert User.objects.get(email="demo@mos.local").language == "ar"
+
+    call_command(*args, "--slug", "demo-en")
+    en = Workspace.objects.get(slug="demo-en")
+    assert KPI.objects.filter(workspace=en, name="New paying customers").exists()
+    assert Persona.objects.filter(workspace=en, name="Growth-stage founder").exists()

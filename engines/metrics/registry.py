@@ -114,6 +114,36 @@ def metric_choices() -> list[tuple[str, str]]:
     return out
 
 
+# the families, in the order the KPI form lists them (a family not named here comes last)
+FAMILIES = {
+    "acquisition": _("Acquisition"),
+    "funnel": _("Funnel"),
+    "economics": _("Unit economics"),
+    "subscriptions": _("Subscriptions"),
+    "retention": _("Retention"),
+    "clv": _("Customer lifetime value"),
+    "crm": _("CRM"),
+    "attribution": _("Attribution"),
+    "models": _("Models"),
+}
+
+
+def metric_groups() -> list[dict]:
+    """The metrics grouped by family (the KPI form's optgroups and its glossary): [{family,
+    label, metrics: [MetricDef with .choice_label]}], families in FAMILIES order."""
+    labels = dict(metric_choices())
+    order = list(FAMILIES)
+    groups: dict[str, list] = {}
+    for key in sorted(REGISTRY, key=lambda k: str(labels[k]).lower()):
+        d = REGISTRY[key]
+        ratio = d.ratio and [REGISTRY[k].label if k in REGISTRY else k
+                             for k in (d.ratio.numerator, d.ratio.denominator)]
+        groups.setdefault(d.family, []).append(
+            {"key": key, "label": labels[key], "description": d.description, "ratio": ratio})
+    fams = sorted(groups, key=lambda f: (order.index(f) if f in order else len(order), f))
+    return [{"family": f, "label": FAMILIES.get(f, f), "metrics": groups[f]} for f in fams]
+
+
 def is_additive(key: str) -> bool:
     d = REGISTRY.get(key)
     return d is not None and d.additive

@@ -32,6 +32,7 @@ def test_rep_gives_one_tap_feedback_on_a_phone(new_page, login, live_server, wor
     page.evaluate("window.__marker = 1")
     url_before = page.url
 
+    card.locator("summary").click()  # the compact card opens on a tap
     quality_4 = card.locator(".tap-quality label.tap", has_text="4")
     accepted = card.locator(".tap-outcome label.tap", has_text="Accepted")
     # tap targets are at least 44 px high
@@ -72,6 +73,7 @@ def test_invalid_feedback_shows_errors_in_the_card(new_page, login, live_server,
     page.goto(f"{live_server.url}/w/{workspace.slug}/leads/")
     page.evaluate("window.__marker = 1")
     card = page.locator(f"#lead-{lead.code}")
+    card.locator("summary").click()
     card.locator(".tap-outcome label.tap", has_text="Rejected").click()
     with page.expect_response(lambda r: "/feedback/" in r.url):
         card.locator("button[type=submit]").click()
@@ -81,3 +83,64 @@ def test_invalid_feedback_shows_errors_in_the_card(new_page, login, live_server,
     assert "Tap a quality from 1 to 5." in text and "Say why the lead was rejected." in text
     assert page.evaluate("window.__marker") == 1
     assert not LeadFeedback.objects.exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_compact_cards_filter_search_and_accept_on_a_phone(new_page, login, live_server,
+                                                           workspace, owner_actor, add_member,
+                                                           lang):
+    """25 compact cards fit a phone; the list opens on the leads that need feedback, finds one
+    by name, and "Accepted" moves the lead on in one more tap."""
+    from pathlib import Path
+
+    from crm.models import Contact
+
+    shots = Path("/tmp/shots/screens12")
+    shots.mkdir(parents=True, exist_ok=True)
+    rep = add_member(Role.SALES_REP, "rep@acme.test")
+    for i in range(30):
+        services.contact_create(actor=owner_actor, name=f"Lead number {i:02d}",
+                                company="Falcon Logistics", phone=f"+9665000001{i:02d}",
+                                email=f"lead{i}@falcon-logistics.example", stage="mql",
+                                owner=rep)
+    target = services.contact_create(actor=owner_actor, name="هدى الراشد",
+                                     company="Rashid Trading", phone="+966500000009",
+                                     stage="mql", owner=rep)
+    page = new_page(390, 844, locale=lang)
+    login(page, rep)
+    page.goto(f"{live_server.url}/w/{workspace.slug}/leads/")
+    cards = page.locator(".lead-card")
+    assert cards.count() == 25
+    page.screenshot(path=str(shots / f"my-leads-{lang}-390.png"))
+    # compact: a folded card is a few short lines, not the whole ~650 px form
+    assert cards.first.bounding_box()["height"] < 160
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.fill("#lead-q", "الراشد")
+    with page.expect_navigation():
+        page.locator(".lead-search button[type=submit]").click()
+    assert cards.count() == 1
+    card = page.locator(f"#lead-{target.code}")
+    card.locator("summary").click()
+    card.locator(".tap-quality label.tap", has_text="5").click()
+    card.locator(".tap-outcome label.tap").first.click()  # Accepted
+    with page.expect_response(lambda r: "/feedback/" in r.url):
+        card.locator(".lead-form button[type=submit]").click()
+    advance = page.locator(f"#lead-{target.code} .lead-advance button")
+    advance.wait_for()
+    page.screenshot(path=str(shots / f"my-leads-accepted-{lang}-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    with page.expect_response(lambda r: "/advance/" in r.url):
+        advance.click()
+    page.locator(f"#lead-{target.code} .lead-moved").wait_for()
+    assert Contact.objects.get(pk=target.pk).stage == "sql"
+    # the timeline link opens the lead's own timeline, with the move in it
+    page.locator(f"#lead-{target.code} .lead-timeline").click()
+    page.wait_for_url("**/leads/*/")
+    assert page.locator(".crm-timeline li").count() >= 2
+    page.screenshot(path=str(shots / f"my-leads-timeline-{lang}-390.png"), full_page=True)
+
+    wide = new_page(1280, 900, locale=lang)
+    login(wide, rep)
+    wide.goto(f"{live_server.url}/w/{workspace.slug}/leads/?show=all")
+    wide.screenshot(path=str(shots / f"my-leads-{lang}-1280.png"))

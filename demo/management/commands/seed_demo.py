@@ -8,6 +8,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 
 from crm.models import Campaign, Spend
 from engines.services import metric_run_start
@@ -34,6 +35,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--language", choices=["en", "ar"], default="en",
+                            help="The language of the demo's own texts (KPI names, personas, "
+                                 "segments, stage definitions, tracking plan) and of the demo "
+                                 "team's screens. Default: English.")
         parser.add_argument("--contacts", type=int, default=6000)
         parser.add_argument("--months", type=int, default=18)
         parser.add_argument("--if-empty", action="store_true",
@@ -61,9 +66,12 @@ class Command(BaseCommand):
             Campaign.objects.filter(workspace=existing).delete()
             existing.delete()
         t0 = time.monotonic()
-        ws = self._team(slug)
-        stats = build_demo_data(ws, seed=opts["seed"], contacts=opts["contacts"],
-                                months=opts["months"], end=opts["end"], log=self.stdout.write)
+        ws = self._team(slug, opts["language"])
+        # the demo team writes its own texts in its language, as a real team would
+        with translation.override(opts["language"]):
+            stats = build_demo_data(ws, seed=opts["seed"], contacts=opts["contacts"],
+                                    months=opts["months"], end=opts["end"],
+                                    log=self.stdout.write)
         self.stdout.write(f"Demo data: {stats}")
         from ...experiments import build_demo_experiments
 
@@ -99,13 +107,16 @@ class Command(BaseCommand):
         self._print_login(slug)
 
     @transaction.atomic
-    def _team(self, slug: str) -> Workspace:
+    def _team(self, slug: str, language: str = "en") -> Workspace:
         ws = Workspace.objects.create(slug=slug, name="Demo Co", currency="USD",
                                       business=Workspace.Business.SUBSCRIPTION)
         for email, name, role in TEAM:
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
+            if language != "en" and user.language != language:  # the demo team reads it so
+                user.language = language
+                user.save(update_fields=["language"])
             Membership.objects.create(user=user, workspace=ws, role=role)
         return ws
 
