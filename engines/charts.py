@@ -54,6 +54,19 @@ def month_ticks(periods) -> dict:
             "ticktext": [date_format(p, "M Y") for p in periods]}
 
 
+def day_ticks(days, most: int = 6) -> dict:
+    """Day axis ticks named in the page's language ("3 Dec", "3 ديسمبر"), at most `most` of
+    them evenly spread over the sorted distinct days (first and last included)."""
+    from django.utils.formats import date_format
+
+    days = sorted(set(days))
+    if len(days) > most:
+        step = (len(days) - 1) / (most - 1)
+        days = [days[round(i * step)] for i in range(most)]
+    return {"tickmode": "array", "tickvals": [d.isoformat() for d in days],
+            "ticktext": [date_format(d, "j M") for d in days]}
+
+
 def trend_figure(df: pd.DataFrame, keys: list[tuple[str, str]]) -> dict | None:
     """Lines for (key, label) over the months of `df` (index: period, columns: keys)."""
     if df is None or df.empty:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engines.charts import BASE_LAYOUT
+from engines.charts import BASE_LAYOUT, day_ticks
 
 COLOURS = ["#3b4cca", "#c2410c", "#15803d", "#7c3aed"]
 
@@ -10,6 +10,7 @@ COLOURS = ["#3b4cca", "#c2410c", "#15803d", "#7c3aed"]
 def cumulative_figure(series: dict) -> dict | None:
     """Relative effect of each variant vs control over time, with its confidence band."""
     data = []
+    days = [p[0] for points in series.values() for p in points]
     for i, (key, points) in enumerate(series.items()):
         if not points:
             continue
@@ -29,4 +30,5 @@ def cumulative_figure(series: dict) -> dict | None:
         # the axis is named by the section heading: a rotated title collides with the
         # tick labels once the axis moves to the right in Arabic
         "yaxis": {"automargin": True, "tickformat": ".0%", "zeroline": True},
-        "xaxis": {"automargin": True, "type": "date"}}}
+        # ticks named in the page's language (plotly's own month names are English)
+        "xaxis": {"automargin": True, "type": "date", **day_ticks(days)}}}
