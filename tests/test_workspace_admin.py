@@ -157,3 +157,12 @@ def test_settings_bad_input_keeps_old_values(owner_client, workspace):
 def test_audit_log_lists_entries_for_admin(owner_client, workspace):
     page = owner_client.get(f"/w/{workspace.slug}/settings/audit/").content.decode()
     assert "Workspace created: Acme" in page
+
+
+def test_remove_question_isolates_the_member_name_in_arabic(owner_client, workspace, member):
+    """A Latin name inside the Arabic question keeps its own direction (Unicode isolates), so
+    the words around it are not reordered."""
+    owner_client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    body = owner_client.get(f"/w/{workspace.slug}/settings/members/",
+                            HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert f"\u2068{member.display_name}\u2069" in body
