@@ -84,5 +84,17 @@ def service_summary(workspace: Workspace) -> dict:
     if hours:
         m = len(hours) // 2
         median = hours[m] if len(hours) % 2 else (hours[m - 1] + hours[m]) / 2
+    # calls the team logged (crm activities) over the last 30 days: seed 003's handling time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.activities.selectors import call_handling_time
+
+    now = timezone.now()
+    calls = call_handling_time(workspace, now - timedelta(days=30), now)
     return {"open": c["open"], "total": c["total"], "handling_minutes": c["handling"],
-            "median_hours_to_resolution": median, "resolved": len(hours)}
+            "median_hours_to_resolution": median, "resolved": len(hours),
+            "calls_30d": calls["calls"],
+            "call_minutes_30d": (calls["avg_seconds"] / 60 if calls["avg_seconds"] is not None
+                                 else None)}

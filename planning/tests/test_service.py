@@ -231,3 +231,21 @@ def test_loader_reads_unresolved_complaints_and_answers(workspace):
     assert comp["resolved_at"].isna().sum() == 1
     assert str(comp["resolved_at"].dtype) == "datetime64[ns]"
     assert sorted(comp["handling_minutes"].fillna(0)) == [0, 7]
+
+
+def test_service_page_shows_call_handling_time_of_the_last_30_days(owner_client, workspace):
+    """Seed 003's call handling time comes from the calls reps log (crm activities)."""
+    from crm.models import Activity
+
+    c = Contact.objects.create(workspace=workspace, name="Caller")
+    now = timezone.now()
+    for secs, days_ago in ((120, 1), (300, 5), (600, 40)):  # the 40-day-old call is out
+        Activity.objects.create(workspace=workspace, contact=c, kind="call",
+                                at=now - dt.timedelta(days=days_ago), duration_seconds=secs,
+                                call_outcome="connected")
+    r = owner_client.get(f"/w/{workspace.slug}/service/")
+    summary = r.context["summary"]
+    assert summary["calls_30d"] == 2
+    assert summary["call_minutes_30d"] == pytest.approx(3.5)  # (120 + 300) / 2 s = 210 s
+    body = r.content.decode()
+    assert "Call handling time" in body and "2 calls logged in 30 days" in body
