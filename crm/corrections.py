@@ -43,10 +43,11 @@ def corrected_since(workspace, at) -> bool:
 
 
 # the audit actions of the bulk API (and the CSV imports that reuse it) that write rows the
-# metrics are computed from: orders, events, spend, contacts (stages), subscriptions, rates
+# metrics are computed from: orders, events, spend, contacts (stages), subscriptions, rates,
+# activities (calls: call handling time)
 BULK_WRITE_ACTIONS = ("order.bulk_upsert", "event.bulk_ingest", "spend.bulk_upsert",
                       "contact.bulk_upsert", "subscription.bulk_upsert",
-                      "exchange_rate.bulk_upsert")
+                      "exchange_rate.bulk_upsert", "activity.bulk")
 
 
 def bulk_written_since(workspace, at) -> bool:

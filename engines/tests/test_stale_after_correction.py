@@ -46,6 +46,9 @@ YESTERDAY = (timezone.now() - timedelta(days=1)).date()
     ("orders", [{"contact": "u-1", "amount": "5.00", "external_id": "o-1",
                  "occurred_at": f"{YESTERDAY}T10:00:00Z"}]),
     ("spend", [{"date": str(YESTERDAY), "channel": "google_ads", "amount": "3.00"}]),
+    # a logged call feeds call handling time
+    ("activities", [{"kind": "call", "contact": "u-1", "call_outcome": "connected",
+                     "duration_seconds": 240, "at": f"{YESTERDAY}T10:00:00Z"}]),
 ])
 @pytest.mark.django_db
 def test_dashboard_says_metrics_are_stale_after_a_bulk_api_write(owner_client, workspace, api,
