@@ -416,16 +416,25 @@ def claim_messages(*, ids=None, limit: int = CLAIM_BATCH, created_before=None,
         where.append("created_at <= %s")
         params.append(Message._meta.get_field("created_at").get_db_prep_value(
             created_before, connection))
-    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    sql = (f"UPDATE {table} SET status = %s, claim = %s, claimed_at = %s WHERE status = %s "
-           f"AND id IN (SELECT id FROM {table} WHERE {' AND '.join(where)} "
-           f"ORDER BY id LIMIT %s{lock})")
+    values = [Message.Status.CLAIMED,
+              Message._meta.get_field("claim").get_db_prep_value(token, connection),
+              Message._meta.get_field("claimed_at").get_db_prep_value(now, connection)]
+    if connection.vendor == "postgresql":
+        # the batch is picked once, in a MATERIALIZED CTE: as `id IN (SELECT … LIMIT n FOR
+        # UPDATE SKIP LOCKED)` the planner may run the sub-select once per outer row, and each
+        # run skips the rows the previous one locked, so more than n rows were claimed
+        sql = (f"WITH picked AS MATERIALIZED (SELECT id FROM {table} "
+               f"WHERE {' AND '.join(where)} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
+               f"UPDATE {table} AS m SET status = %s, claim = %s, claimed_at = %s "
+               f"FROM picked WHERE m.id = picked.id")
+        args = [*params, limit, *values]
+    else:  # SQLite: one writer at a time, no row locks to skip
+        sql = (f"UPDATE {table} SET status = %s, claim = %s, claimed_at = %s WHERE status = %s "
+               f"AND id IN (SELECT id FROM {table} WHERE {' AND '.join(where)} "
+               f"ORDER BY id LIMIT %s)")
+        args = [*values, Message.Status.QUEUED, *params, limit]
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(sql, [Message.Status.CLAIMED,
-                          Message._meta.get_field("claim").get_db_prep_value(token, connection),
-                          Message._meta.get_field("claimed_at").get_db_prep_value(
-                              now, connection),
-                          Message.Status.QUEUED, *params, limit])
+        cur.execute(sql, args)
     return token
 
 
