@@ -161,6 +161,11 @@ def contact_update(*, actor: Actor, contact: Contact, **fields) -> Contact:
     contact.full_clean(validate_constraints=False)
     if "email" in fields or "external_id" in fields:
         _check_contact_unique(contact.workspace, contact)
+    # a changed e-mail or phone may not bring back an erased person (as on create and import)
+    changed = {k: getattr(contact, k) for k in ("email", "phone")
+               if k in fields and getattr(contact, k) != before.get(k)}
+    if changed:
+        erasure.check_not_erased(contact.workspace_id, **changed)
     contact.save(update_fields=[*fields, "updated_at"])
     changes = diff(before, snapshot(contact, CONTACT_FIELDS))
     if changes:

@@ -152,6 +152,23 @@ def test_import_of_an_erased_email_is_refused_unless_consent_is_given_again(
     assert bad.json()["results"][0]["code"] == "invalid"
 
 
+def test_changing_a_contact_to_an_erased_email_or_phone_is_refused(
+        workspace, api, people, owner_client):
+    owner_client.post(reverse("contact_erase", args=[workspace.slug, people["amal"].code]))
+    omar = people["omar"]
+    r = api.patch(f"/api/v1/contacts/{omar.code}/", {"email": "Amal@Example.com"},
+                  format="json")
+    assert r.status_code == 400 and "email" in r.json()["error"]["fields"]
+    r = api.patch(f"/api/v1/contacts/{omar.code}/", {"phone": "+966 50 123 000"},
+                  format="json")
+    assert r.status_code == 400 and "phone" in r.json()["error"]["fields"]
+    omar.refresh_from_db()
+    assert (omar.email, omar.phone) == ("omar@example.com", "+966 50 123 001")
+    # other changes to a contact are not affected
+    r = api.patch(f"/api/v1/contacts/{omar.code}/", {"city": "Jeddah"}, format="json")
+    assert r.status_code == 200
+
+
 def test_only_admins_erase(workspace, add_member, client_for, api, people):
     lead = add_member(Role.GROWTH_LEAD)
     c = client_for(lead)
