@@ -35,6 +35,14 @@ def _flash_errors(request, e: ValidationError):
         messages.error(request, m)
 
 
+def _flash_form_errors(request, form):
+    """A bound form's errors as messages, each led by its field's label (the form sits inside
+    the plan page, which is shown again after the redirect)."""
+    for field, errs in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errs)}" if label else " ".join(errs))
+
+
 @workspace_view("planning.view")
 def planning_index(request):
     """The planning hub: every area of the planning app."""
@@ -131,9 +139,7 @@ def plan_section(request, plan_code, section):
         return redirect("planning_plan", slug=ws.slug, plan_code=plan.code)
     form = _section_form(section, plan, ws, request.POST)
     if not form.is_valid():
-        for field, errs in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errs)}" if label else " ".join(errs))
+        _flash_form_errors(request, form)
         return redirect("planning_plan", slug=ws.slug, plan_code=plan.code)
     d = form.cleaned_data
     fields = {k: v for k, v in d.items() if not k.startswith(("diag_", "mix_"))}
@@ -150,38 +156,31 @@ def plan_section(request, plan_code, section):
     return redirect(f"{request.path.rsplit('sections/', 1)[0]}#{section}")
 
 
-@workspace_view("planning.view", write_perm="planning.edit")
-@require_POST
-def plan_objective_add(request, plan_code):
+def _plan_row_add(request, plan_code, form_class, add, anchor: str):
+    """Add an objective or an action to the plan from its form; back to its section."""
     ws = request.workspace
     plan = sel.get_plan(ws, plan_code)
-    form = ObjectiveForm(request.POST, workspace=ws)
+    form = form_class(request.POST, workspace=ws)
     if form.is_valid():
         try:
-            svc.objective_add(actor=request.actor, plan=plan, **form.cleaned_data)
+            add(actor=request.actor, plan=plan, **form.cleaned_data)
         except ValidationError as e:
             _flash_errors(request, e)
     else:
-        for field, errs in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errs)}")
-    return redirect(f"{_plan_url(ws, plan)}#objectives")
+        _flash_form_errors(request, form)
+    return redirect(f"{_plan_url(ws, plan)}#{anchor}")
+
+
+@workspace_view("planning.view", write_perm="planning.edit")
+@require_POST
+def plan_objective_add(request, plan_code):
+    return _plan_row_add(request, plan_code, ObjectiveForm, svc.objective_add, "objectives")
 
 
 @workspace_view("planning.view", write_perm="planning.edit")
 @require_POST
 def plan_action_add(request, plan_code):
-    ws = request.workspace
-    plan = sel.get_plan(ws, plan_code)
-    form = ActionForm(request.POST, workspace=ws)
-    if form.is_valid():
-        try:
-            svc.action_add(actor=request.actor, plan=plan, **form.cleaned_data)
-        except ValidationError as e:
-            _flash_errors(request, e)
-    else:
-        for field, errs in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errs)}")
-    return redirect(f"{_plan_url(ws, plan)}#action")
+    return _plan_row_add(request, plan_code, ActionForm, svc.action_add, "action")
 
 
 @workspace_view("planning.view", write_perm="planning.edit")
