@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_pipeline.py --small    # 100k contacts, 1M events, 100k orders
         [--database-url postgres://postgres@127.0.0.1:5432/mos_pipebench] [--reuse] [--seed 7]
         [--runs 3] [--slug seedbench --as-of 2026-12-03]   # or an existing workspace
+        [--build-only]                                     # generate the data set and stop
 
 Creates the database (unless --reuse finds the workspace already generated, or --slug names
 another workspace), migrates it, and generates with numpy in chunks, loaded with COPY: contacts
@@ -281,6 +282,9 @@ def main() -> None:
                          "seedbench); nothing is generated")
     ap.add_argument("--as-of", type=date.fromisoformat, default=None,
                     help="the recompute's as-of day (default: the generated data's last day)")
+    ap.add_argument("--build-only", action="store_true",
+                    help="generate (or find, with --reuse) the data set, print its counts and "
+                         "stop: nothing is timed")
     args = ap.parse_args()
     n_contacts = 100_000 if args.small else 1_000_000
     url = args.database_url + ("_small" if args.small and args.database_url == DEFAULT_URL
@@ -330,6 +334,8 @@ def main() -> None:
                       "engines_spend"):
             cur.execute(f"SELECT COUNT(*) FROM {table} WHERE workspace_id = %s", [ws.pk])
             print(f"  {table}: {cur.fetchone()[0]:,} rows")
+    if args.build_only:
+        return
 
     window = Window.trailing(as_of=end, days=args.window_days,
                              lookback_days=ws.attribution_lookback_days, tz=ws.timezone)
