@@ -43,6 +43,9 @@ class RunContext:
     window: Window
     frames: dict = field(default_factory=dict)
     shared: dict = field(default_factory=dict)  # results one step hands to a later one
+    # the run stores the model fits (BG/NBD, Gamma-Gamma, holdout check, Markov matrix) from
+    # this window: False for a backfill's chunks before the last, whose fits are never saved
+    keep_fits: bool = True
 
     @property
     def as_of(self) -> date:
@@ -165,8 +168,11 @@ def step_models(ctx, grain):
     (metric keys for the as-of month, dimension channel)."""
     preds = _clv_predictions(ctx)
     orders = _clv_orders(ctx)
-    fits = clv.fit_report(orders, preds)
-    check = clv.holdout_check(orders, as_of=ctx.as_of, holdout_days=HOLDOUT_DAYS)
+    # a backfill chunk before the last writes its Markov keys but stores no fit: the report
+    # and the holdout check (a second BG/NBD fit) would be thrown away
+    fits = clv.fit_report(orders, preds) if ctx.keep_fits else []
+    check = (clv.holdout_check(orders, as_of=ctx.as_of, holdout_days=HOLDOUT_DAYS)
+             if ctx.keep_fits else None)
     for fit in fits:
         if fit["kind"] == "bgnbd" and check is not None:
             fit.update(holdout_days=HOLDOUT_DAYS, holdout_predicted=check["predicted"],
@@ -179,12 +185,14 @@ def step_models(ctx, grain):
     paths, removal = ctx.shared["markov"]
     period = pd.Timestamp(ctx.as_of).replace(day=1).date()
     parts = []
-    if len(removal) and removal.sum() > 0:
+    has_markov = bool(len(removal) and removal.sum() > 0)
+    if has_markov:
+        conversions = int(paths.loc[paths["converted"].to_numpy(), "path_id"].nunique())
+        global_credit = removal / removal.sum() * conversions
+    if has_markov and ctx.keep_fits:
         counts, channels = attribution.markov_transition_counts(paths)
         totals = counts.sum(axis=1, keepdims=True)
         probs = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-        conversions = int(paths.loc[paths["converted"].to_numpy(), "path_id"].nunique())
-        global_credit = removal / removal.sum() * conversions
         fits.append({"kind": "markov", "n": int(paths["path_id"].nunique()),
                      "params": {"removal_effects": {str(k): float(v)
                                                     for k, v in removal.items()},
@@ -196,6 +204,7 @@ def step_models(ctx, grain):
                                  "matrix": np.round(probs, 6).tolist(),
                                  "counts": counts.astype(int).tolist(),
                                  "conversions": conversions}})
+    if has_markov:
         for key, series in (("markov_removal_effect", removal),
                             ("markov_conversions_global", global_credit)):
             parts.append(pd.DataFrame({"key": key, "grain": "month", "period": period,
@@ -493,7 +502,8 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
     with acquisition.shared_results():
         _step(run, "load", 0, total, token, chunk)
         t0 = time.perf_counter()
-        ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window))
+        ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window),
+                         keep_fits=chunk[0] == chunk[1] - 1)
         _add_timing(run, "load", t0)
         if until is None:  # a backfill chunk is never compared (its windows are its own)
             t0 = time.perf_counter()

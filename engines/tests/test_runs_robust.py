@@ -217,6 +217,44 @@ def test_backfill_in_chunks_equals_a_single_run(tiny):
     assert {k: got.get(k) for k in oct_keys} == pytest.approx({k: ref[k] for k in oct_keys})
 
 
+def test_a_backfill_fits_the_stored_models_once_as_of_its_end(tiny, monkeypatch):
+    """The fits (and the holdout check, a second BG/NBD fit) are stored from the last chunk
+    only: the chunks before it skip them, but still write their Markov keys."""
+    from engines.models import ModelFit
+
+    checks = []
+    real = clv.holdout_check
+
+    def counted(orders, *, as_of, **kw):
+        checks.append(as_of)
+        return real(orders, as_of=as_of, **kw)
+
+    def fits(run):
+        return sorted(ModelFit.objects.filter(run=run).values_list("kind", "n", "history_to",
+                                                                   "loglik"))
+
+    single = fits(run_for(tiny))  # the reference: one run as of AS_OF
+    monkeypatch.setattr(clv, "holdout_check", counted)
+    checks.clear()
+    call_command("compute_metrics", "--workspace", tiny.slug, "--as-of", str(AS_OF),
+                 "--from", "2026-03-01")  # three chunks: Mar–May, Jun–Aug, Sep–Oct
+    run = MetricRun.objects.filter(workspace=tiny).latest("created_at")
+    assert run.status == "succeeded"
+    assert checks == [AS_OF]
+    assert fits(run) == single and any(kind == "markov" for kind, *_ in single)
+    # a chunk that keeps no fit writes the same Markov values as one that does
+    from engines.metrics.loaders import Window, load_frames
+
+    window = Window.trailing(as_of=AS_OF, days=120)
+    frames = load_frames(tiny.pk, window)
+    keep = pipeline.RunContext(workspace=tiny, window=window, frames=dict(frames))
+    skip = pipeline.RunContext(workspace=tiny, window=window, frames=dict(frames),
+                               keep_fits=False)
+    kept, skipped = pipeline.step_models(keep, "month"), pipeline.step_models(skip, "month")
+    assert len(kept) and kept.equals(skipped)
+    assert skip.shared["fits"] == [] and len(keep.shared["fits"]) == len(single)
+
+
 def test_compute_metrics_command_refuses_bad_dates(tiny):
     with pytest.raises(CommandError):
         call_command("compute_metrics", "--workspace", tiny.slug, "--as-of", "2026-13-01")
