@@ -364,13 +364,15 @@ def load_subscriptions(workspace_id: int, window: Window) -> pd.DataFrame:
     end is ended_at, or cancelled_at once the status says it is over."""
     end = ("CASE WHEN ended_at IS NOT NULL THEN ended_at "
            "WHEN status IN ('cancelled', 'ended') THEN cancelled_at END")
+    # streamed (COPY → CSV → pandas): a million rows load several times faster than fetched
+    # tuples, which build a Decimal per MRR; the plans are few, read as categories
     df = read_rows(
         f"SELECT id, COALESCE(contact_id, -account_id), plan, mrr, {epoch('started_at')}, "
         f"{epoch('trial_end')}, {epoch(end)} FROM crm_subscription "
         "WHERE workspace_id = %s AND started_at < %s",
         [workspace_id, window.end_utc],
         ["subscription_id", "customer_id", "plan", "mrr", "started_at", "trial_end",
-         "ended_at"], stream=False)
+         "ended_at"], categories=("plan",))
     if df.empty:
         return empty_frame("subscriptions")
     for col in ("trial_end", "ended_at"):  # NULL stays NaT; times → local, tz-naive
