@@ -18,7 +18,8 @@
 --     mrr_churn_rate, nrr_mrr, grr_mrr, subscription_ltv (ARPA × margin / logo churn of the
 --     trailing 12 months).
 --
--- Money is summed in whole cents (bigint), as MOS does. Times are bucketed in the workspace's
+-- Money is summed in whole cents, as MOS does (integer per subscription and customer: sum()
+-- of integers is bigint arithmetic, of bigints numeric; a customer's MRR stays below 21 M). Times are bucketed in the workspace's
 -- time zone. Run it by hand with psql:
 --
 --   psql mos_rev11_bench -v ws=1 -v tz=UTC -v as_of=2025-12-31 -v margin=0.8 \
@@ -35,7 +36,7 @@ bounds AS (
 ),
 subs AS (
     SELECT COALESCE(s.contact_id, -s.account_id) AS customer,
-           round(s.mrr * 100)::bigint AS cents,
+           round(s.mrr * 100)::int AS cents,
            s.started_at AT TIME ZONE :'tz' AS started,
            s.trial_end AT TIME ZONE :'tz' AS trial_end,
            (CASE WHEN s.ended_at IS NOT NULL THEN s.ended_at
@@ -56,7 +57,7 @@ paying AS (
       AND (sp.pay_to IS NULL OR sp.pay_to > sp.pay_from)
 ),
 changes AS (  -- one row per (customer, second) the MRR changes, netted
-    SELECT customer, at, SUM(delta) AS delta
+    SELECT customer, at, SUM(delta)::int AS delta
     FROM (SELECT customer, date_trunc('second', pay_from) AS at, cents AS delta FROM paying
           UNION ALL
           SELECT customer, date_trunc('second', pay_to), -cents FROM paying
@@ -67,7 +68,8 @@ changes AS (  -- one row per (customer, second) the MRR changes, netted
 running AS (
     SELECT customer, at, delta,
            SUM(delta) OVER w AS after,
-           SUM(delta) OVER w - delta AS before
+           SUM(delta) OVER w - delta AS before,
+           LAG(at) OVER w AS prev_at
     FROM changes
     WINDOW w AS (PARTITION BY customer ORDER BY at ROWS UNBOUNDED PRECEDING)
 ),
@@ -79,6 +81,9 @@ starts AS (
 ),
 moves AS (
     SELECT customer, date_trunc('month', at)::date AS month, delta, before, after,
+           -- the customer's first change of the month: its `before` is the month's start MRR
+           (prev_at IS NULL OR date_trunc('month', prev_at) <> date_trunc('month', at))
+               AS first_in_month,
            CASE WHEN begins AND nth_start = 1 THEN 'new'
                 WHEN begins THEN 'reactivation'
                 WHEN after = 0 THEN 'churn'
@@ -104,8 +109,8 @@ per_month AS (
     FROM moves GROUP BY month
 ),
 cust_month AS (  -- each customer's change over a month, and its MRR at the month's start
-    SELECT month, d, SUM(d) OVER (PARTITION BY customer ORDER BY month) - d AS s
-    FROM (SELECT customer, month, SUM(delta) AS d FROM moves GROUP BY customer, month) x
+    SELECT month, SUM(delta) AS d, SUM(before::int) FILTER (WHERE first_in_month) AS s
+    FROM moves GROUP BY customer, month
 ),
 retention AS (
     SELECT month, SUM(d) AS diff, SUM(LEAST(d, 0)) AS diff_capped
