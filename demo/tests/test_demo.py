@@ -345,6 +345,11 @@ def test_seed_demo_in_arabic_writes_the_demo_texts_in_arabic(arabic_demo_texts):
     assert all(not latin.search(r.summary.replace("LinkedIn", "")) for r in reports)
     assert ReportDecision.objects.filter(report__workspace=ar,
                                          result_note="تم: أُطلق في موعده.").exists()
+    # the channels the decisions name: brands stay as they are, the others in Arabic
+    from crm.models import Channel
+
+    assert set(Channel.objects.filter(workspace=ar, key__in=["seo", "google_ads"])
+               .values_list("name", flat=True)) == {"البحث العضوي (SEO)", "Google Ads"}
     assert ReportDecision.objects.filter(report__workspace=ar, kind="start",
                                          subject__in=exps.values("title")).exists()
 
