@@ -370,11 +370,12 @@ register("resolution_days_median", label=_("Median days to resolve a complaint")
                        "to resolved."))
 register("handling_minutes_total", label=_("Handling minutes"), unit="count",
          direction="neutral", family="service", additive=True,
-         description=_("Minutes spent handling the complaints received in the period, of those "
-                       "with a time recorded."))
+         description=_("Minutes spent handling the complaints and suggestions received in the "
+                       "period, of those with a time recorded."))
 register("handled_contacts", label=_("Complaints with a handling time"), unit="count",
          direction="neutral", family="service", additive=True,
-         description=_("Complaints received in the period that have a handling time recorded."))
+         description=_("Complaints and suggestions received in the period that have a handling "
+                       "time recorded."))
 register("handling_minutes_avg", label=_("Average handling time (minutes)"), unit="score",
          direction="down", family="service",
          ratio=Ratio("handling_minutes_total", "handled_contacts"),
