@@ -244,6 +244,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="reuse the workspace if it exists")
     ap.add_argument("--skip-pandas", action="store_true",
                     help="do not time the previous pandas path (memory at 10M events)")
+    ap.add_argument("--skip-nightly", action="store_true",
+                    help="time only the analysis and the page (with --keep: the results of "
+                         "an earlier run)")
     a = ap.parse_args()
     os.environ["DATABASE_URL"] = a.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mos.settings")
@@ -256,9 +259,9 @@ def main():
     from django.test import Client
 
     from crm.models import Campaign, Spend
-    from experiments.analysis import experiment_analysis
+    from experiments.analysis import analyse_experiments, experiment_analysis
     from experiments.compute import compute_workspace_results
-    from experiments.models import Experiment
+    from experiments.models import Experiment, ExperimentResult
     from mos.models import User, Workspace
 
     settings.DEBUG = False
@@ -284,7 +287,7 @@ def main():
     now = timezone.now()
     running = [e for e in Experiment.objects.filter(workspace=ws, status="running")]
     runs, anchors, sqls, olds = [], [], [], []
-    for _ in range(a.repeat):
+    for _ in range(0 if a.skip_nightly else a.repeat):
         t = time.perf_counter()
         ref = anchor(ws, running, now)
         anchors.append(time.perf_counter() - t)
@@ -301,51 +304,97 @@ def main():
         runs.append(out)
         print(f"  anchor {anchors[-1]:.2f} s · SQL path {sqls[-1]:.2f} s · pandas path "
               f"{olds[-1] if olds else float('nan'):.2f} s · nightly {out}", flush=True)
-    # the same per-variant counts and sums, every experiment
-    got = df.groupby(["experiment", "variant"])[["n", "sum"]].sum()
-    assert {k: (int(r["n"]), float(r["sum"])) for k, r in got.iterrows()} == ref, \
-        "anchor differs"
-    if not a.skip_pandas:
-        both = old.groupby(["experiment", "variant"])[["n", "sum"]].sum()
-        assert both.equals(got.astype(both.dtypes.to_dict())), "pandas path differs"
-    med = statistics.median(r["seconds"] for r in runs)
-    load = statistics.median(r["load_seconds"] for r in runs)
-    a_med, s_med = statistics.median(anchors), statistics.median(sqls)
+    if runs:
+        # the same per-variant counts and sums, every experiment
+        got = df.groupby(["experiment", "variant"])[["n", "sum"]].sum()
+        assert {k: (int(r["n"]), float(r["sum"])) for k, r in got.iterrows()} == ref, \
+            "anchor differs"
+        if not a.skip_pandas:
+            both = old.groupby(["experiment", "variant"])[["n", "sum"]].sum()
+            assert both.equals(got.astype(both.dtypes.to_dict())), "pandas path differs"
+        n_units = int(got["n"].sum())
+        conv = float(got["sum"].sum())
+    elif not ExperimentResult.objects.filter(experiment__workspace=ws).exists():
+        compute_workspace_results(workspace=ws, now=now)  # the analysis reads these rows
 
-    exps = list(Experiment.objects.filter(workspace=ws, status="running")
-                .prefetch_related("variants"))
-    t = time.perf_counter()
-    for e in exps:
-        experiment_analysis(e)
-    analysis = time.perf_counter() - t
+    # the analysis of every running experiment: one at a time (4 queries each, as the API and
+    # the page do) and batched (analyse_experiments: the stored totals in two queries)
+    def fetch():
+        return list(Experiment.objects.filter(workspace=ws, status="running")
+                    .prefetch_related("variants"))
+
+    singles, batches = [], []
+    for _ in range(a.repeat):
+        t = time.perf_counter()
+        for e in fetch():
+            experiment_analysis(e)
+        singles.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        batched = analyse_experiments(fetch())
+        batches.append(time.perf_counter() - t)
+        print(f"  analysis: one at a time {singles[-1]:.2f} s · batched {batches[-1]:.2f} s",
+              flush=True)
+    n_exps = len(batched)
+
+    # the page: cold (cache cleared before each request: the analysis and the chart are
+    # computed) and cached (the page cache keyed by the state of the results)
+    from django.core.cache import cache
 
     client = Client()
     client.force_login(User.objects.get(email="bench@mos.local"))
-    url = f"/w/{SLUG}/experiments/{exps[0].code}/"
+    first = Experiment.objects.filter(workspace=ws, status="running").order_by("key").first()
+    url = f"/w/{SLUG}/experiments/{first.code}/"
     for _ in range(3):
         assert client.get(url).status_code == 200
-    times = []
+    page = {"cold": [], "cached": []}
     for _ in range(a.page_requests):
-        t = time.perf_counter()
-        r = client.get(url)
-        times.append((time.perf_counter() - t) * 1000)
-        assert r.status_code == 200
+        cache.clear()
+        for kind in ("cold", "cached"):
+            t = time.perf_counter()
+            r = client.get(url)
+            page[kind].append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200
+
+    def p95(xs):
+        return statistics.quantiles(xs, n=20, method="inclusive")[18] if len(xs) > 1 else xs[0]
+
     print()
-    print(f"experiments: {len(exps):,} running · rows written: {runs[-1]['rows']:,}")
-    print(f"hand-written SQL anchor (per-variant n and converters, median of {a.repeat}): "
-          f"{a_med:.2f} s")
-    print(f"MOS SQL daily rows (all metrics, CUPED sums, local days): {s_med:.2f} s = "
-          f"{s_med / a_med:.2f}x the anchor; values equal")
-    if olds:
-        o_med = statistics.median(olds)
-        print(f"previous pandas path (load + join in Python): {o_med:.2f} s = "
-              f"{o_med / a_med:.2f}x the anchor")
-    print(f"nightly results incl. upsert (median of {a.repeat}): {med:.2f} s "
-          f"({med / a_med:.2f}x the anchor), of which the query {load:.2f} s")
-    print(f"analysis of all {len(exps):,} experiments: {analysis:.2f} s "
-          f"({analysis / max(len(exps), 1) * 1000:.1f} ms each)")
-    print(f"experiment page server time: median {statistics.median(times):.1f} ms, "
-          f"max {max(times):.1f} ms ({a.page_requests} requests)")
+    print(f"experiments: {n_exps:,} running · load average now {_loadavg()}")
+    if runs:
+        a_med, s_med = statistics.median(anchors), statistics.median(sqls)
+        med = statistics.median(r["seconds"] for r in runs)
+        load = statistics.median(r["load_seconds"] for r in runs)
+        print(f"contacts first exposed (one arm): {n_units:,}, converters {conv:,.0f} "
+              f"({conv / max(n_units, 1):.1%}) · rows written: {runs[-1]['rows']:,}")
+        print(f"hand-written SQL anchor (per-variant n and converters, median of {a.repeat}): "
+              f"{a_med:.2f} s  {_fmt(anchors)}")
+        print(f"MOS SQL daily rows (all metrics, CUPED sums, local days): {s_med:.2f} s = "
+              f"{s_med / a_med:.2f}x the anchor; values equal  {_fmt(sqls)}")
+        if olds:
+            o_med = statistics.median(olds)
+            print(f"previous pandas path (load + join in Python): {o_med:.2f} s = "
+                  f"{o_med / a_med:.2f}x the anchor  {_fmt(olds)}")
+        print(f"nightly results incl. upsert (median of {a.repeat}): {med:.2f} s "
+              f"({med / a_med:.2f}x the anchor), of which the query {load:.2f} s  "
+              f"{_fmt([r['seconds'] for r in runs])}")
+    s1, b1 = statistics.median(singles), statistics.median(batches)
+    print(f"analysis of all {n_exps:,} experiments (median of {a.repeat}): one at a time "
+          f"{s1:.2f} s ({s1 / max(n_exps, 1) * 1000:.1f} ms each) {_fmt(singles)}; batched "
+          f"{b1:.2f} s ({b1 / max(n_exps, 1) * 1000:.1f} ms each) {_fmt(batches)}")
+    for kind, xs in page.items():
+        print(f"experiment page server time, {kind}: p50 {statistics.median(xs):.1f} ms, "
+              f"p95 {p95(xs):.1f} ms, max {max(xs):.1f} ms ({len(xs)} requests)")
+
+
+def _fmt(xs) -> str:
+    return "[" + ", ".join(f"{x:.2f}" for x in xs) + "]"
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 if __name__ == "__main__":

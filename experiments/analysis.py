@@ -59,6 +59,46 @@ def result_pre_totals(experiment: Experiment) -> dict[tuple[int, str], tuple]:
             for r in rows}
 
 
+def workspace_totals(experiments) -> tuple[dict, dict]:
+    """result_totals and result_pre_totals of many experiments in two queries:
+    ({experiment id: totals}, {experiment id: pre_totals}), every experiment present."""
+    from django.db.models import Sum
+
+    ids = [e.pk for e in experiments]
+    totals: dict = {pk: {} for pk in ids}
+    pre: dict = {pk: {} for pk in ids}
+    for r in (ExperimentResult.objects.filter(experiment_id__in=ids).order_by()
+              .values("experiment_id", "variant_id", "metric")
+              .annotate(n=Sum("n"), s=Sum("sum"), ss=Sum("sum_sq"))):
+        totals[r["experiment_id"]][(r["variant_id"], r["metric"])] = (
+            r["n"] or 0, r["s"] or 0.0, r["ss"] or 0.0)
+    for r in (ExperimentResult.objects.filter(experiment_id__in=ids, pre_sum__isnull=False)
+              .order_by().values("experiment_id", "variant_id", "metric")
+              .annotate(n=Sum("n"), s=Sum("sum"), ss=Sum("sum_sq"), ps=Sum("pre_sum"),
+                        pss=Sum("pre_sum_sq"), cs=Sum("cross_sum"))):
+        pre[r["experiment_id"]][(r["variant_id"], r["metric"])] = (
+            r["n"] or 0, r["s"] or 0.0, r["ss"] or 0.0, r["ps"] or 0.0, r["pss"] or 0.0,
+            r["cs"] or 0.0)
+    return totals, pre
+
+
+def analyse_experiments(experiments, *, today: dt.date | None = None) -> dict:
+    """experiment_analysis of many experiments (fetch them with prefetch_related("variants")):
+    the stored totals in two queries and each workspace's correction once, instead of four
+    queries per experiment. {experiment id: analysis}"""
+    experiments = list(experiments)
+    totals, pre = workspace_totals(experiments)
+    methods: dict = {}
+    out = {}
+    for e in experiments:
+        if e.workspace_id not in methods:
+            methods[e.workspace_id] = _correction(e.workspace_id)
+        out[e.pk] = experiment_analysis(e, today=today, totals=totals[e.pk],
+                                        pre_totals=pre[e.pk],
+                                        correction=methods[e.workspace_id])
+    return out
+
+
 def cuped_adjust(variants, control, metric_key: str, totals: dict, pre_totals: dict):
     """CUPED-adjusted SampleStats per variant id for one metric, or None when the covariate
     is missing for part of the data (typed-in rows) or explains nothing.
@@ -109,7 +149,8 @@ def gate_message(reason: str, *, current_n, planned_n, planned_end) -> str:
 
 
 def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
-                        totals: dict | None = None, pre_totals: dict | None = None) -> dict:
+                        totals: dict | None = None, pre_totals: dict | None = None,
+                        correction: str | None = None) -> dict:
     """Everything the experiment page and the decision need, from the stored daily results.
 
     {variants, exposures, srm, metrics: [{key, kind, role, rows: [{variant, n, mean,
@@ -189,7 +230,7 @@ def experiment_analysis(experiment: Experiment, *, today: dt.date | None = None,
             block["rows"].append(row)
         out["metrics"].append(block)
 
-    method = _correction(exp.workspace_id)
+    method = correction or _correction(exp.workspace_id)
     out["correction"] = method
     out["correction_label"] = ExperimentSettings.Correction(method).label
     if method != "none" and len(pvalue_slots) > 1:
