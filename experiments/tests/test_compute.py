@@ -288,3 +288,35 @@ def test_sql_join_equals_the_pandas_path_by_hand(workspace, owner_actor):
     # mail: both first seen day 1 in b; 1 signed up after (and before: the covariate)
     assert by[("mail", "b", "signup", d1)] == [2, 1, 1, 1, 1, 1]
     assert len(by) == 4 * 3 + 1  # contacts 3 (both arms) and 4 (before the start) are nowhere
+
+
+def test_cumulative_series_by_hand(workspace, owner_actor):
+    """Three days of typed-in daily rows, cumulated: day 1 control 1/10, b 2/10 (relative
+    effect +100 %); day 2 adds 1/10 and 4/10 → 2/20 vs 6/20 (+200 %); day 3 only b 0/10 →
+    2/20 vs 6/30 (+100 %); day 0 is skipped (control has 1 user, fewer than 2). Each day's
+    interval is stats.frequentist's on the cumulated counts."""
+    from experiments import stats
+    from experiments.analysis import cumulative_series
+    from experiments.models import Variant
+
+    exp = services.experiment_create(
+        actor=owner_actor, title="Pricing page", key="pricing",
+        primary_metric={"key": "buy", "kind": "proportion", "event": "buy"})
+    control, b = Variant.objects.filter(experiment=exp).order_by("position")[:2]
+    day = _at(0).date()
+    for v, d, n, conv in ((control, 0, 1, 0), (b, 0, 5, 1),
+                          (control, 1, 9, 1), (b, 1, 5, 1),
+                          (control, 2, 10, 1), (b, 2, 10, 4),
+                          (b, 3, 10, 0)):
+        ExperimentResult.objects.create(
+            workspace=workspace, experiment=exp, variant=v, metric="buy",
+            date=day + dt.timedelta(days=d), n=n, sum=conv, sum_sq=conv,
+            source=ExperimentResult.Source.MANUAL)
+    series = cumulative_series(exp)[b.key]
+    assert [s[0] for s in series] == [day + dt.timedelta(days=d) for d in (1, 2, 3)]
+    assert [s[1] for s in series] == pytest.approx([1.0, 2.0, 1.0])
+    for (_d, effect, low, high), (c, t) in zip(series, (((10, 1), (10, 2)), ((20, 2), (20, 6)),
+                                                        ((20, 2), (30, 6)))):
+        ref = stats.frequentist(stats.proportion_stats(*c), stats.proportion_stats(*t),
+                                alpha=exp.alpha, relative=True)
+        assert (effect, low, high) == pytest.approx((ref.effect, ref.ci_low, ref.ci_high))
