@@ -205,8 +205,11 @@ def build(n_exp: int, n_events: int, n_contacts: int, seed: int = 7):
 
 def anchor(ws, experiments, now) -> dict:
     """Hand-written SQL: per experiment and variant, the contacts first exposed (one arm only)
-    and how many of them sent the test's goal event afterwards."""
-    from django.db import connection
+    and how many of them sent the test's goal event afterwards. Set-based: each contact's
+    last goal event per goal name, hash-joined to the first exposures (a correlated EXISTS per
+    exposed contact, the first form of this anchor, took more than 5 minutes at 10M events).
+    The same work_mem as the MOS query."""
+    from django.db import connection, transaction
 
     since = min(e.started_at for e in experiments).replace(hour=0, minute=0, second=0,
                                                           microsecond=0)
@@ -220,15 +223,19 @@ def anchor(ws, experiments, now) -> dict:
       GROUP BY 1, 2, 3),
     one AS (
       SELECT exp_key, contact_id, MIN(var_key) AS var_key, MIN(first_at) AS first_at
-      FROM f GROUP BY 1, 2 HAVING COUNT(*) = 1)
-    SELECT one.exp_key, one.var_key, COUNT(*),
-           SUM(CASE WHEN EXISTS (
-             SELECT 1 FROM crm_event g
-             WHERE g.contact_id = one.contact_id AND g.workspace_id = %s
-               AND g.name = 'goal_' || substr(one.exp_key, 7)
-               AND g.occurred_at >= one.first_at AND g.occurred_at <= %s) THEN 1 ELSE 0 END)
-    FROM one GROUP BY 1, 2"""
-    with connection.cursor() as cur:
+      FROM f GROUP BY 1, 2 HAVING COUNT(*) = 1),
+    goals AS (
+      SELECT contact_id, name, MAX(occurred_at) AS last_at
+      FROM crm_event
+      WHERE workspace_id = %s AND name LIKE 'goal\\_%%' AND contact_id IS NOT NULL
+        AND occurred_at <= %s
+      GROUP BY 1, 2)
+    SELECT one.exp_key, one.var_key, COUNT(*), COUNT(*) FILTER (WHERE g.last_at >= one.first_at)
+    FROM one LEFT JOIN goals g
+      ON g.contact_id = one.contact_id AND g.name = 'goal_' || substr(one.exp_key, 7)
+    GROUP BY 1, 2"""
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(sql, [ws.pk, since, now, ws.pk, now])
         return {(k, v): (int(n), float(c)) for k, v, n, c in cur.fetchall()}
 
