@@ -13,6 +13,7 @@ import numpy as np
 from django.core import mail
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from automation import engine, services, triggers
 from automation.models import Enrollment, Flow
@@ -28,6 +29,10 @@ PLAN = {
     "expansion": (["customer", "advocate"], 40, 0.20, 0.12),
 }
 EVENT_OF = {"trial_to_paid": "trial_started", "expansion": "usage_limit_reached"}
+# the templates' task titles, in the demo team's language (names and descriptions are
+# translated by the template itself)
+TASK_TITLES = {"Call the trial user before it ends": _("Call the trial user before it ends"),
+               "Offer the upgrade": _("Offer the upgrade")}
 
 
 def build_demo_flows(ws, *, seed: int = 42, end=None) -> dict:
@@ -46,6 +51,11 @@ def build_demo_flows(ws, *, seed: int = 42, end=None) -> dict:
             flow = services.flow_from_template(actor=actor, key=key)
             Flow.objects.filter(pk=flow.pk).update(status=Flow.Status.ACTIVE, activated_at=start,
                                                    quiet_start=0, quiet_end=0)
+            for step in flow.steps.filter(kind="create_task"):
+                title = step.config.get("title", "")
+                if title in TASK_TITLES:
+                    step.config = {**step.config, "title": str(TASK_TITLES[title])}
+                    step.save(update_fields=["config"])
             flow.refresh_from_db()
             flows.append(flow)
         used: set[int] = set()

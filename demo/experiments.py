@@ -16,6 +16,7 @@ import time
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact, Event, LeadFeedback, TrackedEvent
 from engines.models import KPI, EngineCheckIn, FunnelStage, GrowthEngine
@@ -30,48 +31,77 @@ from .write import write_rows
 
 DAY = 86400
 ENGINES = [
-    ("Paid search → trial", ["acquisition", "activation"], ["google_ads", "linkedin_ads"],
-     "One landing-page or ad-copy change a week", "lead@mos.local"),
-    ("Content & SEO", ["acquisition"], ["seo", "content"],
-     "Publish and test one pillar page a week", "marketer@mos.local"),
-    ("Onboarding & retention", ["activation", "retention", "revenue"], ["email"],
-     "Ship one onboarding or win-back improvement a week", "analyst@mos.local"),
+    (_("Paid search → trial"), ["acquisition", "activation"], ["google_ads", "linkedin_ads"],
+     _("One landing-page or ad-copy change a week"), "lead@mos.local"),
+    (_("Content & SEO"), ["acquisition"], ["seo", "content"],
+     _("Publish and test one pillar page a week"), "marketer@mos.local"),
+    (_("Onboarding & retention"), ["activation", "retention", "revenue"], ["email"],
+     _("Ship one onboarding or win-back improvement a week"), "analyst@mos.local"),
 ]
 INSIGHTS = [
-    ("interview", "Trial users say they never found the CSV import on day one.", ["onboarding"]),
-    ("interview", "Agencies want one login for several client workspaces.", ["pricing", "agency"]),
-    ("survey", "41 % of churned customers cite 'too hard to set up tracking'.", ["churn"]),
-    ("survey", "NPS detractors mention slow support replies in Arabic.", ["support", "arabic"]),
-    ("support_ticket", "Repeated tickets: how to connect LinkedIn Ads spend.", ["integrations"]),
-    ("support_ticket", "Customers ask for a PDF of the monthly report.", ["reporting"]),
-    ("sales_call", "Prospects compare us to spreadsheets, not to other tools.", ["positioning"]),
-    ("sales_call", "Finance teams ask for annual invoicing before signing.", ["pricing"]),
-    ("heatmap", "Pricing page: 70 % never scroll to the FAQ.", ["pricing", "web"]),
-    ("heatmap", "Sign-up form: the phone field has the highest drop-off.", ["signup", "web"]),
-    ("analytics", "Trials that import data on day 1 convert 3× more.", ["activation"]),
-    ("analytics", "Mobile visitors from paid social bounce at 80 %.", ["mobile", "paid"]),
-    ("analytics", "Webinar sign-ups convert to SQL at twice the average.", ["webinar"]),
-    ("interview", "Marketing managers want the weekly review on a projector.", ["review"]),
-    ("survey", "Users want templates for the experiment hypothesis.", ["experiments"]),
-    ("sales_call", "Decision makers ask for a case study in their sector.", ["content"]),
-    ("heatmap", "Blog readers click the newsletter box more than the trial CTA.", ["content"]),
-    ("analytics", "E-mail win-back opens peak on Sunday mornings.", ["email", "retention"]),
-    ("support_ticket", "Confusion between MQL and SQL in the CRM screens.", ["crm"]),
-    ("interview", "Founders want a one-page monthly report for the board.", ["reporting"]),
+    ("interview", _("Trial users say they never found the CSV import on day one."),
+     ["onboarding"]),
+    ("interview", _("Agencies want one login for several client workspaces."),
+     ["pricing", "agency"]),
+    # xgettext:no-python-format
+    ("survey", _("41 % of churned customers cite 'too hard to set up tracking'."), ["churn"]),
+    ("survey", _("NPS detractors mention slow support replies in Arabic."),
+     ["support", "arabic"]),
+    ("support_ticket", _("Repeated tickets: how to connect LinkedIn Ads spend."),
+     ["integrations"]),
+    ("support_ticket", _("Customers ask for a PDF of the monthly report."), ["reporting"]),
+    ("sales_call", _("Prospects compare us to spreadsheets, not to other tools."),
+     ["positioning"]),
+    ("sales_call", _("Finance teams ask for annual invoicing before signing."), ["pricing"]),
+    ("heatmap", _("Pricing page: 70 % never scroll to the FAQ."), ["pricing", "web"]),
+    ("heatmap", _("Sign-up form: the phone field has the highest drop-off."), ["signup", "web"]),
+    ("analytics", _("Trials that import data on day 1 convert 3× more."), ["activation"]),
+    ("analytics", _("Mobile visitors from paid social bounce at 80 %."), ["mobile", "paid"]),
+    ("analytics", _("Webinar sign-ups convert to SQL at twice the average."), ["webinar"]),
+    ("interview", _("Marketing managers want the weekly review on a projector."), ["review"]),
+    ("survey", _("Users want templates for the experiment hypothesis."), ["experiments"]),
+    ("sales_call", _("Decision makers ask for a case study in their sector."), ["content"]),
+    ("heatmap", _("Blog readers click the newsletter box more than the trial CTA."),
+     ["content"]),
+    ("analytics", _("E-mail win-back opens peak on Sunday mornings."), ["email", "retention"]),
+    ("support_ticket", _("Confusion between MQL and SQL in the CRM screens."), ["crm"]),
+    ("interview", _("Founders want a one-page monthly report for the board."), ["reporting"]),
 ]
 TITLES = {
-    "acquisition": ["Benefit-led ad headline", "Sector landing pages", "Shorter sign-up form",
-                    "Social proof above the fold", "Arabic ad copy for KSA", "Free tool as lead "
-                    "magnet", "Pricing in local currency", "Webinar invitation in ads"],
-    "activation": ["Import wizard on day one", "Sample data in new workspaces", "Onboarding "
-                   "checklist", "Setup call offer", "Tracking snippet e-mail", "Progress bar in "
-                   "onboarding", "Video walkthrough", "Shorter trial (7 days)"],
-    "retention": ["Weekly digest e-mail", "At-risk win-back offer", "In-app tips for reports",
-                  "Quarterly business review invite", "Usage milestone badges"],
-    "revenue": ["Annual plan discount", "Seat-based upsell prompt", "Pricing page FAQ",
-                "Add-on bundle for agencies", "Checkout trust badges"],
-    "referral": ["Referral credit", "Share-your-report link", "Partner directory listing"],
+    "acquisition": [_("Benefit-led ad headline"), _("Sector landing pages"),
+                    _("Shorter sign-up form"), _("Social proof above the fold"),
+                    _("Arabic ad copy for KSA"), _("Free tool as lead magnet"),
+                    _("Pricing in local currency"), _("Webinar invitation in ads")],
+    "activation": [_("Import wizard on day one"), _("Sample data in new workspaces"),
+                   _("Onboarding checklist"), _("Setup call offer"), _("Tracking snippet e-mail"),
+                   _("Progress bar in onboarding"), _("Video walkthrough"),
+                   _("Shorter trial (7 days)")],
+    "retention": [_("Weekly digest e-mail"), _("At-risk win-back offer"),
+                  _("In-app tips for reports"), _("Quarterly business review invite"),
+                  _("Usage milestone badges")],
+    "revenue": [_("Annual plan discount"), _("Seat-based upsell prompt"), _("Pricing page FAQ"),
+                _("Add-on bundle for agencies"), _("Checkout trust badges")],
+    "referral": [_("Referral credit"), _("Share-your-report link"),
+                 _("Partner directory listing")],
 }
+# the funnel stage a hypothesis names ("the activation rate rises by 10 %")
+STAGE_WORDS = {"acquisition": _("acquisition"), "activation": _("activation"),
+               "retention": _("retention"), "revenue": _("revenue"), "referral": _("referral")}
+# the check-ins' (what changed, what we learned, next step), and the texts of a decision
+CHECKIN_NOTES = [
+    (_("Launched the sector landing pages"), _("Healthcare converts best"),
+     _("Extend to finance")),
+    (_("Paused the lowest-CTR ad group"), _("Cost per trial fell 12 %"), _("Test new copy")),
+    (_("Shipped the import wizard"), _("Day-1 imports up from 18 % to 27 %"),
+     _("Add sample data")),
+]
+DECISION_REASONS = {
+    "win": _("The lift held at the planned sample; guardrails flat."),
+    "loss": _("Conversions fell; we keep the control."),
+    "inconclusive": _("No difference we could detect at this sample.")}
+WHAT_HAPPENED = {"win": _("It worked, a bit less than hoped."),
+                 "loss": _("The change hurt conversion."),
+                 "inconclusive": _("Nothing moved.")}
 # (status, decision, true relative lift of the treatment, count)
 PLAN = ([("backlog", "", 0, 14), ("planned", "", 0, 6), ("archived", "", 0, 3)]
         + [("running", "", 0.45, 2), ("running", "", 0.0, 3), ("running", "", -0.2, 1),
@@ -91,25 +121,23 @@ def _engines(ws, users, end):
     engines = []
     for i, (name, stages, channel_keys, commitment, owner) in enumerate(ENGINES):
         e = GrowthEngine.objects.create(
-            workspace=ws, name=name, owner=users.get(owner), funnel_stages=stages,
-            weekly_commitment=commitment, main_kpi=kpis[i % len(kpis)] if kpis else None,
-            description=f"{name}: owned end to end, reviewed every Monday.",
+            workspace=ws, name=str(name), owner=users.get(owner), funnel_stages=stages,
+            weekly_commitment=str(commitment), main_kpi=kpis[i % len(kpis)] if kpis else None,
+            description=_("%(engine)s: owned end to end, reviewed every Monday.")
+            % {"engine": name},
             created_at=end - dt.timedelta(days=200))
         e.channels.set(list(ws.channels.filter(key__in=channel_keys)))
         engines.append(e)
     checkins = []
     monday = end.date() - dt.timedelta(days=end.weekday())
-    notes = [("Launched the sector landing pages", "Healthcare converts best",
-              "Extend to finance"),
-             ("Paused the lowest-CTR ad group", "Cost per trial fell 12 %", "Test new copy"),
-             ("Shipped the import wizard", "Day-1 imports up from 18 % to 27 %",
-              "Add sample data")]
+    notes = CHECKIN_NOTES
     for e_i, e in enumerate(engines):
         for w in range(6):
             changed, learned, nxt = notes[(e_i + w) % len(notes)]
             checkins.append(EngineCheckIn(
-                workspace=ws, engine=e, week=monday - dt.timedelta(weeks=w), what_changed=changed,
-                what_we_learned=learned, next_step=nxt, author=e.owner,
+                workspace=ws, engine=e, week=monday - dt.timedelta(weeks=w),
+                what_changed=str(changed), what_we_learned=str(learned), next_step=str(nxt),
+                author=e.owner,
                 created_at=end - dt.timedelta(weeks=w)))
     EngineCheckIn.objects.bulk_create(checkins)
     return engines
@@ -122,14 +150,17 @@ def _insights(ws, rng, engines, users, end) -> list[Insight]:
         for j, (src, text, tags) in enumerate(INSIGHTS):
             k = i * len(INSIGHTS) + j
             rows.append(Insight(
-                workspace=ws, source=src, text=text if i == 0 else f"{text} (again, {k} days)",
+                workspace=ws, source=src,
+                text=str(text) if i == 0 else _("%(insight)s (again, %(days)s days)")
+                % {"insight": text, "days": k},
                 tags=tags, engine=engines[k % len(engines)], author=authors[k % len(authors)],
                 created_at=end - dt.timedelta(days=int(rng.integers(5, 300)))))
     insights = Insight.objects.bulk_create(rows)
     # two from lead feedback with a reason, as the one-click action files them
     fb = list(LeadFeedback.objects.filter(workspace=ws).exclude(reason="").order_by("id")[:2])
     extra = [Insight(workspace=ws, source=Insight.Source.LEAD_FEEDBACK,
-                     text=f"Sales {f.get_outcome_display().lower()} a lead: {f.reason}",
+                     text=_("Sales %(outcome)s a lead: %(reason)s")
+                     % {"outcome": f.get_outcome_display().lower(), "reason": f.reason},
                      tags=["lead-quality"], origin=f"lead_feedback:{f.code}", engine=engines[0],
                      created_at=f.at) for f in fb]
     return insights + Insight.objects.bulk_create(extra)
@@ -184,10 +215,10 @@ def build_demo_experiments(ws, *, seed: int = 42, end=None, users_per_arm=(300, 
         exps, variants, plan_rows = [], [], []
         n = 0
         for status, decision, lift, count in PLAN:
-            for _ in range(count):
+            for _i in range(count):
                 stage = FunnelStage.values[n % len(FunnelStage.values)]
                 titles = TITLES[stage]
-                title = titles[(n // len(FunnelStage.values)) % len(titles)]
+                title = str(titles[(n // len(FunnelStage.values)) % len(titles)])
                 engine = engines[n % len(engines)]
                 ran = status not in ("backlog", "planned") and not (
                     status == "archived" and not decision)
@@ -202,8 +233,9 @@ def build_demo_experiments(ws, *, seed: int = 42, end=None, users_per_arm=(300, 
                     workspace=ws, key=f"demo-{n + 1:02d}", engine=engine,
                     insight=insights[n % len(insights)] if n % 3 else None,
                     title=f"{title}" if n < 30 else f"{title} (v{n // 30 + 1})",
-                    hypothesis_if=f"we try “{title.lower()}”",
-                    hypothesis_then=f"the {stage} rate rises by 10 %",
+                    hypothesis_if=_("we try “%(title)s”") % {"title": title.lower()},
+                    hypothesis_then=_("the %(stage)s rate rises by 10 %%")
+                    % {"stage": STAGE_WORDS[stage]},
                     hypothesis_because=insights[n % len(insights)].text,
                     funnel_stage=stage,
                     # each test has its own goal event: a contact in several tests converts
@@ -227,17 +259,12 @@ def build_demo_experiments(ws, *, seed: int = 42, end=None, users_per_arm=(300, 
                         e.ended_at = start + dt.timedelta(days=days)
                     if e.decision:
                         e.decided_at = e.ended_at + dt.timedelta(days=int(rng.integers(1, 5)))
-                        e.decision_reason = {
-                            "win": "The lift held at the planned sample; guardrails flat.",
-                            "loss": "Conversions fell; we keep the control.",
-                            "inconclusive": "No difference we could detect at this sample."}[
-                            e.decision]
+                        e.decision_reason = str(DECISION_REASONS[e.decision])
                         e.aar_expected = e.hypothesis_then
-                        e.aar_happened = {"win": "It worked, a bit less than hoped.",
-                                          "loss": "The change hurt conversion.",
-                                          "inconclusive": "Nothing moved."}[e.decision]
-                        e.aar_why = "See the interviews linked to the insight."
-                        e.aar_next = "Roll out" if e.decision == "win" else "Try a bolder version"
+                        e.aar_happened = str(WHAT_HAPPENED[e.decision])
+                        e.aar_why = str(_("See the interviews linked to the insight."))
+                        e.aar_next = str(_("Roll out") if e.decision == "win"
+                                         else _("Try a bolder version"))
                 from experiments.stats import required_sample_size
 
                 e.required_sample = int(required_sample_size(baseline, 0.2))
@@ -248,16 +275,18 @@ def build_demo_experiments(ws, *, seed: int = 42, end=None, users_per_arm=(300, 
         # the tracking plan knows the exposure event and every test's goal event
         TrackedEvent.objects.bulk_create(
             [TrackedEvent(workspace=ws, name=EXPOSURE_EVENT,
-                          description="An experiment was shown (GrowthBook convention).",
+                          description=str(_("An experiment was shown (GrowthBook "
+                                            "convention).")),
                           required_properties=["experiment_id", "variation_id"])]
             + [TrackedEvent(workspace=ws, name=e.primary_metric["event"],
-                            description=f"Goal of experiment {e.key}") for e in exps],
+                            description=_("Goal of experiment %(key)s") % {"key": e.key})
+               for e in exps],
             ignore_conflicts=True)
         for e in exps:
-            variants += [Variant(workspace=ws, experiment=e, key="control", name="Control",
-                                 is_control=True, share=0.5, position=0),
-                         Variant(workspace=ws, experiment=e, key="treatment", name="Treatment",
-                                 share=0.5, position=1)]
+            variants += [Variant(workspace=ws, experiment=e, key="control",
+                                 name=str(_("Control")), is_control=True, share=0.5, position=0),
+                         Variant(workspace=ws, experiment=e, key="treatment",
+                                 name=str(_("Treatment")), share=0.5, position=1)]
         Variant.objects.bulk_create(variants)
 
         # exposure + conversion events for the experiments that ran

@@ -102,7 +102,8 @@ def _intensity(rng, start: dt.datetime, n_days: int):
 def _fixed_rows(ws, start: dt.datetime, dates, ramadan):
     """Channels, campaigns, personas, lifecycle definitions and the tracking plan."""
     channels = Channel.objects.bulk_create([
-        Channel(workspace=ws, key=c["key"], name=c["name"], kind=c["kind"], is_paid=c["paid"],
+        Channel(workspace=ws, key=c["key"], name=str(c["name"]), kind=c["kind"],
+                is_paid=c["paid"],
                 utm_sources=[c["src"]] if c["src"] and c["kind"] not in ("seo",) else [],
                 created_at=start)
         for c in C.CHANNELS])

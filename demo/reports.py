@@ -8,26 +8,28 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from mos.actors import Actor
 from mos.models import Membership
 
 PUBLISHED_MONTHS = 6
 SUMMARIES = [
-    "Paid search carried new customers; LinkedIn stayed expensive.\n"
-    "We paused the weakest paid channel and doubled down on SEO content.",
-    "Leads grew but sales accepted fewer of them: the lead definition needs work.\n"
-    "Churn held under its guardrail.",
-    "A quieter month (Ramadan): spend down, CAC steady.\nReferral experiment started.",
-    "CAC back on target after the paid social pause.\nOnboarding e-mails lifted activation.",
-    "Best month for new customers this year.\nPaid social still misses its CAC target.",
-    "Spend up for the launch; customers followed more slowly.\n"
-    "We keep the launch budget one more month, then decide.",
+    _("Paid search carried new customers; LinkedIn stayed expensive.\n"
+      "We paused the weakest paid channel and doubled down on SEO content."),
+    _("Leads grew but sales accepted fewer of them: the lead definition needs work.\n"
+      "Churn held under its guardrail."),
+    _("A quieter month (Ramadan): spend down, CAC steady.\nReferral experiment started."),
+    _("CAC back on target after the paid social pause.\n"
+      "Onboarding e-mails lifted activation."),
+    _("Best month for new customers this year.\nPaid social still misses its CAC target."),
+    _("Spend up for the launch; customers followed more slowly.\n"
+      "We keep the launch budget one more month, then decide."),
 ]
 RESULTS = [  # (status, result) written on last month's open decisions, in turn
-    ("done", "Done: budget moved, CAC down 12 %."),
-    ("done", "Done: shipped on time."),
-    ("dropped", "Dropped: the team had no capacity this month."),
+    ("done", _("Done: budget moved, CAC down 12 %.")),
+    ("done", _("Done: shipped on time.")),
+    ("dropped", _("Dropped: the team had no capacity this month.")),
     ("open", ""),
 ]
 
@@ -60,12 +62,13 @@ def build_demo_reports(ws, *, today: dt.date | None = None, log=None) -> dict:
             for k, d in enumerate(prev.decisions.filter(status="open").order_by("id")):
                 status, note = RESULTS[(k + i) % len(RESULTS)]
                 if status != "open":
+                    note = str(note)
                     services.decision_update(actor=actor, decision=d, status=status,
                                              result_note=note)
                     ReportDecision.objects.filter(carried_from=d, report=report).update(
                         status=status, result_note=note)
         services.report_update_text(report=report, actor=actor, field="summary",
-                                    value=SUMMARIES[(PUBLISHED_MONTHS - i) % len(SUMMARIES)])
+                                    value=str(SUMMARIES[(PUBLISHED_MONTHS - i) % len(SUMMARIES)]))
         for k, d in enumerate(report.decisions.filter(owner__isnull=True).order_by("id")):
             services.decision_update(
                 actor=actor, decision=d, owner=owners[k % len(owners)] if owners else None,

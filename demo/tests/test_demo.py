@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 
 import pytest
@@ -264,35 +265,22 @@ def test_seed_demo_command_builds_and_replaces_the_workspace():
     assert Contact.objects.filter(workspace=ws2).count() == 200
 
 
-@pytest.fixture
-def arabic_demo_texts(settings, tmp_path):
-    """The Arabic catalogue with this branch's pending texts compiled in (until they are
-    merged into the main catalogue)."""
-    import shutil
-    import subprocess
-    from pathlib import Path
-
-    pending = Path(settings.BASE_DIR) / "locale" / "ar" / "pending" / "screens12.po"
-    if not pending.exists() or shutil.which("msgfmt") is None:
-        return
-    out = tmp_path / "locale" / "ar" / "LC_MESSAGES"
-    out.mkdir(parents=True)
-    subprocess.run(["msgfmt", "-o", str(out / "django.mo"), str(pending)], check=True)
-    settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, str(tmp_path / "locale")]
 
 
 @pytest.mark.django_db
-def test_seed_demo_in_arabic_writes_the_demo_texts_in_arabic(arabic_demo_texts):
+def test_seed_demo_in_arabic_writes_the_demo_texts_in_arabic():
     """Issue 12: `seed_demo --language ar` writes the demo team's own texts (KPI names,
     personas, segments, stage definitions, tracking plan) in Arabic and opens its screens in
-    Arabic; the default stays English."""
+    Arabic; so are its experiments, insights, flows and monthly reports. The default stays
+    English."""
     from django.core.management import call_command
 
     from crm.models import LifecycleStage, Persona, Segment
     from crm.models import TrackedEvent
     from mos.models import User
 
-    args = ["seed_demo", "--skip-checks", "--contacts", "120", "--months", "2", "--no-metrics",
+    # with the metrics: the monthly reports are drafted from them
+    args = ["seed_demo", "--skip-checks", "--contacts", "120", "--months", "2",
             "--end", "2026-06-15"]
     call_command(*args, "--slug", "demo-ar", "--language", "ar")
     ar = Workspace.objects.get(slug="demo-ar")
@@ -306,8 +294,54 @@ def test_seed_demo_in_arabic_writes_the_demo_texts_in_arabic(arabic_demo_texts):
     assert TrackedEvent.objects.get(workspace=ar, name="webinar").description == \
         "حضر ندوة مباشرة عبر الإنترنت."
     assert User.objects.get(email="demo@mos.local").language == "ar"
+    # the experiments: engines, titles, hypotheses, decisions and learnings, insights
+    from automation.models import Flow, Step
+    from engines.models import GrowthEngine
+    from experiments.models import Experiment, Insight
+    from reports.models import MonthlyReport, ReportDecision
+
+    assert GrowthEngine.objects.filter(workspace=ar, name="المحتوى وتحسين محركات البحث").exists()
+    exps = Experiment.objects.filter(workspace=ar)
+    assert exps.filter(title="نموذج تسجيل أقصر").exists()
+    win = exps.filter(decision="win").first()
+    assert win.hypothesis_if.startswith("جرّبنا «") and "بنسبة 10 %" in win.hypothesis_then
+    assert win.decision_reason == "ثبت التحسّن عند حجم العينة المخطط، ومؤشرات الحماية مستقرة."
+    assert (win.aar_happened, win.aar_next) == ("نجحت، لكن أقل قليلًا مما أملنا.", "التعميم")
+    assert Insight.objects.filter(workspace=ar, text="يطلب العملاء نسخة PDF من التقرير الشهري."
+                                  ).exists()
+    latin = re.compile(r"[A-Za-z]{4,}")  # no English sentence left (names like CSV, NPS may be)
+    for e in exps:
+        for text in (e.title, e.hypothesis_if, e.hypothesis_then, e.decision_reason,
+                     e.aar_happened, e.aar_why, e.aar_next):
+            assert not latin.search(text.replace("LinkedIn", "")), (e.key, text)
+    assert not any(latin.search(t.replace("LinkedIn", "").replace("GrowthBook", ""))
+                   for t in Insight.objects.filter(workspace=ar).values_list("text", flat=True)
+                   if not t.startswith("حكم المبيعات"))
+    # the flows: names, descriptions and the task a step creates
+    assert set(Flow.objects.filter(workspace=ar).values_list("name", flat=True)) == {
+        "الترحيب", "من التجربة إلى الدفع", "استعادة العملاء المعرّضين للفقد", "توسّع"}
+    assert all(not latin.search(d.replace("P(alive)", ""))
+               for d in Flow.objects.filter(workspace=ar).values_list("description", flat=True))
+    assert Step.objects.filter(flow__workspace=ar, kind="create_task",
+                               config__title="اعرض الترقية").exists()
+    # the monthly reports: summaries and the results written on decisions
+    reports = MonthlyReport.objects.filter(workspace=ar, status="published")
+    assert reports.count() == 6
+    assert all(not latin.search(r.summary.replace("LinkedIn", "")) for r in reports)
+    assert ReportDecision.objects.filter(report__workspace=ar,
+                                         result_note="تم: أُطلق في موعده.").exists()
+    # the channels the decisions name: brands stay as they are, the others in Arabic
+    from crm.models import Channel
+
+    assert set(Channel.objects.filter(workspace=ar, key__in=["seo", "google_ads"])
+               .values_list("name", flat=True)) == {"البحث العضوي (SEO)", "Google Ads"}
+    assert ReportDecision.objects.filter(report__workspace=ar, kind="start",
+                                         subject__in=exps.values("title")).exists()
 
     call_command(*args, "--slug", "demo-en")
     en = Workspace.objects.get(slug="demo-en")
     assert KPI.objects.filter(workspace=en, name="New paying customers").exists()
     assert Persona.objects.filter(workspace=en, name="Growth-stage founder").exists()
+    assert Experiment.objects.filter(workspace=en, title="Shorter sign-up form").exists()
+    assert Flow.objects.filter(workspace=en, name="Welcome").exists()
+    assert Step.objects.filter(flow__workspace=en, config__title="Offer the upgrade").exists()

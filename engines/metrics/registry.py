@@ -125,6 +125,7 @@ FAMILIES = {
     "crm": _("CRM"),
     "attribution": _("Attribution"),
     "models": _("Models"),
+    "service": _("Customer service"),
 }
 
 

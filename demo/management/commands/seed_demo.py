@@ -75,16 +75,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: {stats}")
         from ...experiments import build_demo_experiments
 
-        self.stdout.write(f"Engines and experiments: "
-                          f"{build_demo_experiments(ws, seed=opts['seed'], end=opts['end'])}")
+        with translation.override(opts["language"]):  # titles, hypotheses, learnings, insights
+            built = build_demo_experiments(ws, seed=opts["seed"], end=opts["end"])
+        self.stdout.write(f"Engines and experiments: {built}")
         from ...workday import build_demo_workday
 
         self.stdout.write(f"Workday (scores, activities, tasks): "
                           f"{build_demo_workday(ws, seed=opts['seed'], end=opts['end'])}")
         from ...automation import build_demo_flows
 
-        self.stdout.write(f"Lifecycle flows: "
-                          f"{build_demo_flows(ws, seed=opts['seed'], end=opts['end'])}")
+        with translation.override(opts["language"]):  # flow names, descriptions, task titles
+            built = build_demo_flows(ws, seed=opts["seed"], end=opts["end"])
+        self.stdout.write(f"Lifecycle flows: {built}")
         from ...planning_content import build_demo_content  # NPS is a metric: before the run
 
         self.stdout.write(f"Content, plans, service: "
@@ -96,7 +98,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Metrics: {run.status}, {run.rows_written} values")
             from ...reports import build_demo_reports  # drafted from the metrics
 
-            build_demo_reports(ws, today=opts["end"], log=self.stdout.write)
+            with translation.override(opts["language"]):  # summaries, decisions' results
+                build_demo_reports(ws, today=opts["end"], log=self.stdout.write)
             from ...planning_plans import build_demo_plans  # plans read the metrics too
 
             build_demo_plans(ws, today=opts["end"], log=self.stdout.write)
