@@ -165,7 +165,8 @@ def test_compute_stores_the_covariate_and_the_page_shows_the_variance_reduction(
     assert "variance reduced by 87 %" in page
 
 
-def test_batched_analysis_equals_one_at_a_time(workspace, owner_actor, django_assert_max_num_queries):
+def test_batched_analysis_equals_one_at_a_time(workspace, owner_actor,
+                                                django_assert_max_num_queries):
     """analyse_experiments (the stored totals of all the experiments in two queries, the
     workspace's correction once) gives what experiment_analysis gives for each: the hand-made
     CUPED experiment above, one with typed-in totals and no covariate, one without results."""
