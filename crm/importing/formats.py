@@ -96,7 +96,7 @@ CONTACT_FIELDS = (
     _f("buying_role", gettext_lazy("Buying role"), r"buying[ _]role"),
     # opt-in columns (Shopify's "Accepts Email Marketing", HubSpot/Mailchimp-style statuses):
     # yes/no and granted/withdrawn words go to the consent ledger, source "import"
-    _f("email_consent", gettext_lazy("E-mail consent"), r"accepts e-?mail marketing",
+    _f("email_consent", gettext_lazy("E-mail consent"), r"accepts (e-?mail )?marketing",
        r"e-?mail[ _](marketing[ _])?(consent|opt[ _-]?in|subscription|subscribed)"
        r"([ _]status)?", r"e-?mail marketing( status)?", r"marketing e-?mails?"),
     _f("sms_consent", gettext_lazy("SMS consent"), r"accepts sms marketing",

@@ -204,6 +204,10 @@ def test_contact_import_records_consent_columns(owner_client, workspace,
     assert {v[1] for v in ledger.values()} == {"consent"}
     assert all("import" in v[2] for v in ledger.values())
     assert not Contact.objects.filter(workspace=workspace, email="rana@example.com").exists()
+    # the same file again: the ledger is a history of changes, nothing is appended
+    _upload(owner_client, workspace, "contacts_consent.csv", "contacts")
+    _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    assert Consent.objects.filter(workspace=workspace).count() == 4
 
 
 def test_orders_reference_contacts_and_report_bad_rows(owner_client, workspace,
