@@ -323,14 +323,16 @@ def frame_digest(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def fingerprints(frames: dict, ws, window: Window, steps) -> dict[str, str]:
+def fingerprints(frames: dict, ws, window: Window, steps,
+                 digests: dict | None = None) -> dict[str, str]:
     """{family: digest of its inputs, settings, window and code} for the steps that declare
-    their inputs."""
+    their inputs. `digests` ({frame: digest}) may hold frames' digests already known (frames
+    not loaded because they did not change); it receives every frame's digest."""
     import hashlib
 
     base = repr((window, float(ws.default_margin), ws.business, int(ws.activity_window_days),
                  int(ws.attribution_lookback_days), ws.timezone, ws.currency, _code_digest()))
-    digests: dict[str, str] = {}
+    digests = {} if digests is None else digests
     out = {}
     for step in steps:
         if step.inputs is None:
@@ -343,15 +345,25 @@ def fingerprints(frames: dict, ws, window: Window, steps) -> dict[str, str]:
     return out
 
 
-def unchanged_families(run: MetricRun, window: Window, digests: dict) -> set[str]:
-    """The families whose values stored now are those of these very inputs: the latest
-    successful run of the workspace (whoever wrote last) had the same window and digest."""
+def comparable_run(run: MetricRun, window: Window) -> MetricRun | None:
+    """The latest successful run of the workspace (whoever wrote last), if it had this very
+    window: the values stored now are its values."""
     last = (MetricRun.objects.filter(workspace_id=run.workspace_id,
                                      status=MetricRun.Status.SUCCEEDED)
             .exclude(pk=run.pk).order_by("-finished_at", "-pk")
             .only("window_start", "window_end", "fingerprint", "backfill_from").first())
     if (last is None or last.backfill_from or last.window_start != window.start
             or last.window_end != window.end):
+        return None
+    return last
+
+
+def unchanged_families(run: MetricRun, window: Window, digests: dict,
+                       last: MetricRun | None = None) -> set[str]:
+    """The families whose values stored now are those of these very inputs: the latest
+    successful run of the workspace (whoever wrote last) had the same window and digest."""
+    last = last or comparable_run(run, window)
+    if last is None:
         return set()
     old = last.fingerprint or {}
     return {name for name, d in digests.items() if old.get(name) == d}
@@ -477,6 +489,10 @@ def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
         _save(run, "status", "error", "error_detail", "finished_at", "timings", "step",
               "progress", "window_start", "window_end")
         return run
+    if (run.fingerprint or {}).get("_snapshot"):
+        from . import changes
+
+        changes.prune(ws.pk, run.fingerprint["_snapshot"])
     run.status = MetricRun.Status.SUCCEEDED
     run.rows_written = written
     run.progress, run.step = 100, ""
@@ -493,15 +509,20 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
     with acquisition.shared_results():
         _step(run, "load", 0, total, token, chunk)
         t0 = time.perf_counter()
-        ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window))
+        # a backfill chunk is never compared (its windows are its own)
+        last = comparable_run(run, window) if incremental and until is None else None
+        known = (last.fingerprint or {}) if last is not None else {}
+        meta: dict = {}
+        from .loaders import REUSABLE
+
+        complete = isinstance(known.get("_frames"), dict) and set(REUSABLE) <= set(
+            known["_frames"])  # a run of fewer steps did not digest every frame
+        frames = load_frames(ws.pk, window, meta=meta,
+                             unchanged_since=known.get("_snapshot") if complete else None)
+        ctx = RunContext(workspace=ws, window=window, frames=frames)
         _add_timing(run, "load", t0)
-        if until is None:  # a backfill chunk is never compared (its windows are its own)
-            t0 = time.perf_counter()
-            segment_frame(ctx)
-            service_frames(ctx)
-            run.fingerprint = fingerprints(ctx.frames, ws, window, steps)
-            skip = unchanged_families(run, window, run.fingerprint) if incremental else set()
-            _add_timing(run, "fingerprint", t0)
+        if until is None:
+            skip, meta = _unchanged(run, ctx, steps, last, meta, t0=time.perf_counter())
         else:
             skip = set()
         todo = [s for s in steps if s.name not in skip]
@@ -527,6 +548,42 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
             save_models(run, ctx.shared["fits"], ctx.shared["predictions"])
     _add_timing(run, "write", t0)
     return written
+
+
+def _unchanged(run, ctx: RunContext, steps, last, meta: dict, *, t0) -> tuple[set, dict]:
+    """(families whose inputs did not change since `last`, the load's meta). Records the run's
+    fingerprint: the families' digests, "_frames" (each frame's digest) and, on PostgreSQL,
+    "_snapshot" (what the loads read). Frames the loader left out (meta["reused"]: their
+    tables did not change) keep `last`'s digests; if a family reading one of them must be
+    computed after all, every frame is loaded again (one new snapshot)."""
+    from .loaders import load_frames
+
+    ws, window = ctx.workspace, ctx.window
+    old = (last.fingerprint or {}) if last is not None else {}
+    segment_frame(ctx)
+    service_frames(ctx)
+    reused = tuple(meta.get("reused", ()))
+    digests = {n: old["_frames"][n] for n in reused}
+    run.fingerprint = fingerprints(ctx.frames, ws, window, steps, digests)
+    skip = unchanged_families(run, window, run.fingerprint, last) if last is not None else set()
+    if reused and any(s.name not in skip and set(s.inputs or reused) & set(reused)
+                      for s in steps):
+        _add_timing(run, "fingerprint", t0)
+        t1 = time.perf_counter()
+        meta = {}
+        kept = {n: ctx.frames[n] for n in ("segment_members", "survey_answers", "complaints")
+                if n in ctx.frames}
+        ctx.frames = {**load_frames(ws.pk, window, meta=meta), **kept}
+        _add_timing(run, "load", t1)
+        t0 = time.perf_counter()
+        digests = {}
+        run.fingerprint = fingerprints(ctx.frames, ws, window, steps, digests)
+        skip = unchanged_families(run, window, run.fingerprint, last)
+    run.fingerprint["_frames"] = digests
+    if meta.get("snapshot"):
+        run.fingerprint["_snapshot"] = meta["snapshot"]
+    _add_timing(run, "fingerprint", t0)
+    return skip, meta
 
 
 def _add_timing(run, name, t0) -> None:
