@@ -686,7 +686,11 @@ def replace_values(run: MetricRun, values: pd.DataFrame, *, keys: set[str], sinc
         stale = both.loc[(both["_merge"] != "right_only") & ~same, "id"]
         fresh = both.loc[(both["_merge"] != "left_only") & ~same, VALUE_COLUMNS]
         ids = [int(i) for i in stale]
-        for lo in range(0, len(ids), 5000):
+        if connection.vendor == "postgresql" and ids:  # one statement, no ORM IN lists
+            with connection.cursor() as cur:
+                cur.execute(f"DELETE FROM {MetricValue._meta.db_table} WHERE id = ANY(%s)",
+                            [ids])
+        for lo in range(0, len(ids) if connection.vendor != "postgresql" else 0, 5000):
             MetricValue.objects.filter(pk__in=ids[lo:lo + 5000]).delete()
         new = fresh
     if new.empty:
@@ -739,8 +743,10 @@ PREDICTION_COLUMNS = {"p_alive": "p_alive", "expected_purchases": "expected_purc
 
 def replace_predictions(run: MetricRun, preds: pd.DataFrame | None) -> int:
     """Make the workspace's ContactPredictions exactly `preds`, writing only differences (as
-    replace_values does): a contact whose three numbers did not move keeps its row; the others
-    are deleted and inserted again (COPY on PostgreSQL). Returns the rows written."""
+    replace_values does): a contact whose three numbers did not move keeps its row; a contact
+    no longer predicted loses it; the others are written — on PostgreSQL updated in place from
+    a COPY into a temporary table (one upsert: a new night moves every p_alive, so most rows
+    change), elsewhere deleted and inserted again. Returns the rows written."""
     from engines.models import ContactPrediction
 
     from .loaders import read_rows
@@ -757,6 +763,7 @@ def replace_predictions(run: MetricRun, preds: pd.DataFrame | None) -> int:
     old = read_rows(f"SELECT id, contact_id, {', '.join(cols)} FROM {table} "
                     "WHERE workspace_id = %s", [run.workspace_id], ["id", "contact_id", *cols])
     stale_ids: list[int] = []
+    gone_ids: list[int] = []  # contacts no longer predicted
     if len(old):
         old = old.astype({"contact_id": "int64", **{c: "float64" for c in cols}})
         both = old.merge(new, on="contact_id", how="outer", suffixes=("_old", ""),
@@ -765,30 +772,52 @@ def replace_predictions(run: MetricRun, preds: pd.DataFrame | None) -> int:
         for c in cols:
             same &= np.isclose(both[c + "_old"], both[c], rtol=1e-12, atol=0.0)
         stale_ids = [int(i) for i in both.loc[(both["_merge"] != "right_only") & ~same, "id"]]
+        gone_ids = [int(i) for i in both.loc[both["_merge"] == "left_only", "id"]]
         new = both.loc[(both["_merge"] != "left_only") & ~same, ["contact_id", *cols]]
         new = new.astype({"contact_id": "int64"})
+    if connection.vendor == "postgresql":
+        return _upsert_predictions(run, table, cols, new, gone_ids)
     for lo in range(0, len(stale_ids), 5000):
         ContactPrediction.objects.filter(pk__in=stale_ids[lo:lo + 5000]).delete()
     if new.empty:
         return len(stale_ids)
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        out = new.assign(workspace_id=run.workspace_id, run_id=run.pk, computed_at=now.isoformat())
-        out = out[["workspace_id", "contact_id", "run_id", *cols, "computed_at"]]
-        buf = io.StringIO()
-        out.to_csv(buf, index=False, header=False)
-        buf.seek(0)
-        with connection.cursor() as cur:
-            cur.cursor.copy_expert(
-                f"COPY {table} (workspace_id, contact_id, run_id, {', '.join(cols)}, computed_at)"
-                " FROM STDIN WITH (FORMAT csv)", buf)
-    else:
-        ContactPrediction.objects.bulk_create([
-            ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
-                              p_alive=float(a), expected_purchases_12m=float(e),
-                              predicted_clv=float(v), computed_at=now)
-            for cid, a, e, v in new.itertuples(index=False, name=None)], batch_size=5000)
+    ContactPrediction.objects.bulk_create([
+        ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
+                          p_alive=float(a), expected_purchases_12m=float(e),
+                          predicted_clv=float(v), computed_at=now)
+        for cid, a, e, v in new.itertuples(index=False, name=None)], batch_size=5000)
     return len(stale_ids) + len(new)
+
+
+def _upsert_predictions(run: MetricRun, table: str, cols: list[str], new: pd.DataFrame,
+                        gone_ids: list[int]) -> int:
+    """PostgreSQL: delete the rows of contacts no longer predicted (one statement), COPY the
+    changed and new predictions into a temporary table and upsert them on the contact (its
+    OneToOne unique index): a changed row is updated in place."""
+    names = ", ".join(cols)
+    with transaction.atomic(), connection.cursor() as cur:
+        if gone_ids:
+            cur.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [gone_ids])
+        if new.empty:
+            return len(gone_ids)
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS mos_new_predictions (contact_id bigint, "
+                    "p_alive float8, expected_purchases_12m float8, predicted_clv float8) "
+                    "ON COMMIT DROP")
+        cur.execute("TRUNCATE mos_new_predictions")
+        buf = io.StringIO()
+        new[["contact_id", *cols]].to_csv(buf, index=False, header=False)
+        buf.seek(0)
+        cur.cursor.copy_expert(f"COPY mos_new_predictions (contact_id, {names}) FROM STDIN "
+                               "WITH (FORMAT csv)", buf)
+        cur.execute(
+            f"INSERT INTO {table} (workspace_id, contact_id, run_id, {names}, computed_at) "
+            f"SELECT %s, contact_id, %s, {names}, %s FROM mos_new_predictions "
+            "ON CONFLICT (contact_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in cols)
+            + ", computed_at = EXCLUDED.computed_at",
+            [run.workspace_id, run.pk, timezone.now()])
+    return len(gone_ids) + len(new)
 
 
 def _num(x):
