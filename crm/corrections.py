@@ -58,6 +58,23 @@ def bulk_written_since(workspace, at) -> bool:
     return qs.exists()
 
 
+# the customer-service family (NPS, CSAT, complaint handling) reads complaints and answers
+SERVICE_WRITE_ACTIONS = ("complaint.create", "complaint.update")
+
+
+def service_written_since(workspace, at) -> bool:
+    """True if a complaint was logged or changed, or a survey answered, after `at` (None:
+    ever): the service metrics (NPS, CSAT, resolution time) do not include it yet. Answers
+    come from the public page and are not audited, so they are looked up themselves."""
+    from crm.models import SurveyAnswer
+
+    logged = AuditEntry.objects.filter(workspace=workspace, action__in=SERVICE_WRITE_ACTIONS)
+    answers = SurveyAnswer.objects.filter(workspace=workspace)
+    if at is not None:
+        logged, answers = logged.filter(at__gt=at), answers.filter(answered_at__gt=at)
+    return logged.exists() or answers.exists()
+
+
 # --- events -------------------------------------------------------------------------------------
 
 EVENT_FIELDS = ["name", "occurred_at", "properties"]

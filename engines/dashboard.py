@@ -330,15 +330,17 @@ def freshness(workspace: Workspace) -> dict:
     last_ok = next((r for r in runs if r.status == MetricRun.Status.SUCCEEDED), None)
     active = next((r for r in runs if r.status in (MetricRun.Status.PENDING,
                                                   MetricRun.Status.RUNNING)), None)
-    from crm.corrections import bulk_written_since, corrected_since
+    from crm.corrections import bulk_written_since, corrected_since, service_written_since
 
-    stale = corrected = written = False
+    stale = corrected = written = serviced = False
     if last_ok is not None:
         # an order, event or spend row corrected or deleted since the last good run started
         since = last_ok.started_at or last_ok.created_at
         corrected = corrected_since(workspace, since)
         # rows written through a bulk API endpoint since then (imports are told apart below)
         written = bulk_written_since(workspace, since)
+        # complaints logged or changed, surveys answered (the service family: NPS, CSAT)
+        serviced = service_written_since(workspace, since)
     if last_ok is not None and last_ok.finished_at is not None:
         from django.utils import timezone
 
@@ -349,8 +351,8 @@ def freshness(workspace: Workspace) -> dict:
         stale = ImportJob.objects.filter(workspace=workspace, status=ImportJob.Status.DONE,
                                          finished_at__gt=last_ok.finished_at).exists()
     return {"last": runs[0] if runs else None, "last_ok": last_ok, "active": active,
-            "stale": stale or corrected or written, "corrected": corrected, "imported": stale,
-            "written": written,
+            "stale": stale or corrected or written or serviced, "corrected": corrected,
+            "imported": stale, "written": written, "serviced": serviced,
             "recent": runs}
 
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,33 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errs)
     else:
         form.add_error(None, error.messages)
+
+
+def save_through_service(request, form, obj, *, create, update, created: str, saved: str,
+                         values=None):
+    """The POST half of every create/edit page: when the bound form is valid, create (obj is
+    None) or update `obj` through its service with the form's values, flash `created` or
+    `saved`, and return the stored object. A service's ValidationError lands on the form
+    (add_service_errors) and the answer is None, as it is for a GET or an invalid form; the
+    caller then renders the form again.
+
+    create(actor=…, **values) returns the new object; update(obj, actor=…, **values) may return
+    the updated object or None (obj is then kept). `values` is a function of the valid form
+    when the service needs more than form.values()."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    fields = values(form) if values is not None else form.values()
+    try:
+        if obj is None:
+            obj, message = create(actor=request.actor, **fields), created
+        else:
+            obj.refresh_from_db()  # the bound form must not have changed what is saved
+            obj, message = update(obj, actor=request.actor, **fields) or obj, saved
+    except ValidationError as e:
+        add_service_errors(form, e)
+        return None
+    messages.success(request, message)
+    return obj
 
 
 class SignupForm(forms.Form):

@@ -4,12 +4,11 @@ here (spend imports, CAC and ROAS need them) without the API."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mos.forms import add_service_errors
+from mos.forms import save_through_service
 from mos.tenancy import workspace_view
 
 from . import selectors, services
@@ -43,19 +42,11 @@ def channels_add_standard(request):
 def _channel_form_view(request, channel=None):
     ws = request.workspace
     form = ChannelForm(request.POST or None, instance=channel)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if channel is None:
-                channel = services.channel_create(actor=request.actor, **form.values())
-                messages.success(request, _("Channel created."))
-            else:
-                channel.refresh_from_db()
-                services.channel_update(actor=request.actor, channel=channel, **form.values())
-                messages.success(request, _("Channel saved."))
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            return redirect("channels", slug=ws.slug)
+    if save_through_service(
+            request, form, channel, create=services.channel_create,
+            update=lambda c, **kw: services.channel_update(channel=c, **kw),
+            created=_("Channel created."), saved=_("Channel saved.")):
+        return redirect("channels", slug=ws.slug)
     return render(request, "crm/channel_form.html", {"form": form, "channel": channel})
 
 
@@ -94,20 +85,11 @@ def campaigns(request):
 def _campaign_form_view(request, campaign=None):
     ws = request.workspace
     form = CampaignForm(request.POST or None, instance=campaign, workspace=ws)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if campaign is None:
-                campaign = services.campaign_create(actor=request.actor, **form.values())
-                messages.success(request, _("Campaign created."))
-            else:
-                campaign.refresh_from_db()
-                services.campaign_update(actor=request.actor, campaign=campaign,
-                                         **form.values())
-                messages.success(request, _("Campaign saved."))
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            return redirect("campaigns", slug=ws.slug)
+    if save_through_service(
+            request, form, campaign, create=services.campaign_create,
+            update=lambda c, **kw: services.campaign_update(campaign=c, **kw),
+            created=_("Campaign created."), saved=_("Campaign saved.")):
+        return redirect("campaigns", slug=ws.slug)
     return render(request, "crm/campaign_form.html", {"form": form, "campaign": campaign})
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from mos.pagination import KeysetPage
-from mos.forms import add_service_errors
+from mos.forms import save_through_service
 from mos.tenancy import workspace_view
 
 from .. import selectors, services
@@ -24,20 +22,13 @@ def personas(request):
 def _persona_form_view(request, persona=None):
     ws = request.workspace
     form = PersonaForm(request.POST or None, instance=persona)
-    if request.method == "POST" and form.is_valid():
-        fields = {f: form.cleaned_data[f] for f in PersonaForm.Meta.fields}
-        try:
-            if persona is None:
-                persona = services.persona_create(actor=request.actor, **fields)
-                messages.success(request, _("Persona created."))
-            else:
-                persona.refresh_from_db()  # the bound form mutated nothing, but be explicit
-                services.persona_update(actor=request.actor, persona=persona, **fields)
-                messages.success(request, _("Persona saved."))
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            return redirect("persona_detail", slug=ws.slug, persona_code=persona.code)
+    saved = save_through_service(
+        request, form, persona, create=services.persona_create,
+        update=lambda p, **kw: services.persona_update(persona=p, **kw),
+        created=_("Persona created."), saved=_("Persona saved."),
+        values=lambda f: {name: f.cleaned_data[name] for name in PersonaForm.Meta.fields})
+    if saved:
+        return redirect("persona_detail", slug=ws.slug, persona_code=saved.code)
     return render(request, "crm/persona_form.html", {"form": form, "persona": persona})
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from mos.pagination import KeysetPage
-from mos.forms import add_service_errors
+from mos.forms import save_through_service
 from mos.tenancy import workspace_view
 
 from .. import selectors, services
@@ -28,25 +26,21 @@ def _segment_form_view(request, segment=None):
     initial = SegmentForm.initial_from(segment) if segment else {}
     form = SegmentForm(request.POST or None, workspace=ws, stage_names=stage_names,
                        initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def values(form):
         filters = form.filters()
         # property filters are set through the API and have no form field: keep them
         if segment is not None and (segment.filters or {}).get("properties"):
             filters["properties"] = segment.filters["properties"]
-        fields = {"name": form.cleaned_data["name"],
-                  "description": form.cleaned_data["description"],
-                  "filters": filters}
-        try:
-            if segment is None:
-                segment = services.segment_create(actor=request.actor, **fields)
-                messages.success(request, _("Segment created."))
-            else:
-                services.segment_update(actor=request.actor, segment=segment, **fields)
-                messages.success(request, _("Segment saved."))
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            return redirect("segment_detail", slug=ws.slug, segment_code=segment.code)
+        return {"name": form.cleaned_data["name"],
+                "description": form.cleaned_data["description"], "filters": filters}
+
+    saved = save_through_service(
+        request, form, segment, create=services.segment_create,
+        update=lambda s, **kw: services.segment_update(segment=s, **kw),
+        created=_("Segment created."), saved=_("Segment saved."), values=values)
+    if saved:
+        return redirect("segment_detail", slug=ws.slug, segment_code=saved.code)
     kept = (segment.filters or {}).get("properties") if segment else None
     return render(request, "crm/segment_form.html", {
         "form": form, "segment": segment,

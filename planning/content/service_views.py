@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mos.forms import add_service_errors
+from mos.forms import add_service_errors, save_through_service
 from mos.tenancy import workspace_view
 
 from crm.models import Complaint, SurveyAnswer
@@ -41,22 +41,18 @@ def service_home(request):
 def _complaint_form_view(request, complaint=None):
     ws = request.workspace
     form = ComplaintForm(request.POST or None, instance=complaint, workspace=ws)
-    if request.method == "POST" and form.is_valid():
+
+    def values(form):
         values = form.values()
-        if not values.get("received_at"):
+        if not values.get("received_at"):  # left empty: the service stamps "now"
             values.pop("received_at")
-        try:
-            if complaint is None:
-                services.complaint_create(actor=request.actor, **values)
-                messages.success(request, _("Logged."))
-            else:
-                complaint.refresh_from_db()
-                services.complaint_update(actor=request.actor, complaint=complaint, **values)
-                messages.success(request, _("Saved."))
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            return redirect("service_home", slug=ws.slug)
+        return values
+
+    if save_through_service(
+            request, form, complaint, create=services.complaint_create,
+            update=lambda c, **kw: services.complaint_update(complaint=c, **kw),
+            created=_("Logged."), saved=_("Saved."), values=values):
+        return redirect("service_home", slug=ws.slug)
     return render(request, "planning/service/complaint_form.html",
                   {"form": form, "complaint": complaint})
 
@@ -75,19 +71,12 @@ def complaint_edit(request, complaint_code):
 def _survey_form_view(request, survey=None):
     ws = request.workspace
     form = SurveyForm(request.POST or None, instance=survey, workspace=ws)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if survey is None:
-                survey = services.survey_create(actor=request.actor, **form.values())
-                messages.success(request, _("Survey created."))
-            else:
-                survey.refresh_from_db()
-                services.survey_update(actor=request.actor, survey=survey, **form.values())
-                messages.success(request, _("Survey saved."))
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            return redirect("survey_detail", slug=ws.slug, survey_code=survey.code)
+    saved = save_through_service(
+        request, form, survey, create=services.survey_create,
+        update=lambda s, **kw: services.survey_update(survey=s, **kw),
+        created=_("Survey created."), saved=_("Survey saved."))
+    if saved:
+        return redirect("survey_detail", slug=ws.slug, survey_code=saved.code)
     return render(request, "planning/service/survey_form.html", {"form": form, "survey": survey})
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mos.forms import add_service_errors
+from mos.forms import add_service_errors, save_through_service
 from mos.periods import add_months, period_start, workspace_today
 from mos.tenancy import workspace_view
 
@@ -78,20 +78,12 @@ def _item_form_view(request, item=None):
     if item is None and request.method == "GET":
         initial["publish_on"] = _parse_day(request.GET.get("day", ""), workspace_today(ws))
     form = ContentItemForm(request.POST or None, instance=item, workspace=ws, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if item is None:
-                item = services.content_item_create(actor=request.actor, **form.values())
-                messages.success(request, _("Content item added to the calendar."))
-            else:
-                item.refresh_from_db()
-                item = services.content_item_update(actor=request.actor, item=item,
-                                                    **form.values())
-                messages.success(request, _("Content item saved."))
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            return redirect("content_item", slug=ws.slug, item_code=item.code)
+    saved = save_through_service(
+        request, form, item, create=services.content_item_create,
+        update=lambda i, **kw: services.content_item_update(item=i, **kw),
+        created=_("Content item added to the calendar."), saved=_("Content item saved."))
+    if saved:
+        return redirect("content_item", slug=ws.slug, item_code=saved.code)
     return render(request, "planning/content/item_form.html", {"form": form, "item": item})
 
 
@@ -180,20 +172,12 @@ def _plan_form_view(request, plan=None):
         initial["campaign"] = Campaign.objects.filter(workspace=ws, code=code).first() \
             if code else None
     form = CampaignPlanForm(request.POST or None, instance=plan, workspace=ws, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if plan is None:
-                plan = services.campaign_plan_create(actor=request.actor, **form.values())
-                messages.success(request, _("Campaign plan created."))
-            else:
-                plan.refresh_from_db()
-                plan = services.campaign_plan_update(actor=request.actor, plan=plan,
-                                                     **form.values())
-                messages.success(request, _("Campaign plan saved."))
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            return redirect("campaign_plan", slug=ws.slug, campaign_plan_code=plan.code)
+    saved = save_through_service(
+        request, form, plan, create=services.campaign_plan_create,
+        update=lambda p, **kw: services.campaign_plan_update(plan=p, **kw),
+        created=_("Campaign plan created."), saved=_("Campaign plan saved."))
+    if saved:
+        return redirect("campaign_plan", slug=ws.slug, campaign_plan_code=saved.code)
     return render(request, "planning/content/plan_form.html", {"form": form, "plan": plan})
 
 

@@ -184,6 +184,22 @@ def test_30_60_90_items_get_due_dates_from_the_start_and_progress(workspace, own
                     format="json").status_code == 400
 
 
+def test_checklist_phases_are_headed_in_words(workspace, owner_actor, owner, owner_client):
+    """A phase range is written "Days 0 to 30" (Arabic: "from 0 to 30"), not "0-30", which
+    a right-to-left page would show with its numbers swapped."""
+    from django.utils import translation
+
+    from planning.templatetags.planning_tags import phase_heading
+
+    cl = svc.checklist_start(actor=owner_actor, template="30_60_90",
+                             starts=dt.date(2026, 1, 1), owner=owner)
+    page = owner_client.get(reverse("planning_checklist", args=[workspace.slug, cl.code]))
+    text = page.content.decode()
+    assert all(f"Days {a} to {b}" in text for a, b in (("0", "30"), ("31", "60"), ("61", "90")))
+    with translation.override("ar"):
+        assert phase_heading("31-60") == "الأيام من 31 إلى 60"
+
+
 # --- budget ---------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -249,3 +249,35 @@ def test_service_page_shows_call_handling_time_of_the_last_30_days(owner_client,
     assert summary["call_minutes_30d"] == pytest.approx(3.5)  # (120 + 300) / 2 s = 210 s
     body = r.content.decode()
     assert "Call handling time" in body and "2 calls logged in 30 days" in body
+
+
+def test_dashboard_says_stale_after_a_complaint_or_a_survey_answer(owner_client, owner_actor,
+                                                                   client, workspace):
+    """NPS, CSAT and complaint handling are metrics: a complaint logged or a survey answered
+    after the last good run makes the dashboard say the numbers are stale."""
+    from django.urls import reverse
+
+    from engines.models import MetricRun
+
+    said = "complaints or survey answers arrived after this run"
+    home = reverse("workspace_home", args=[workspace.slug])
+    now = timezone.now()
+    survey = Survey.objects.create(workspace=workspace, name="NPS", kind="nps")
+    c = _contact(workspace, "rana@example.test")
+
+    def new_run():
+        MetricRun.objects.create(workspace=workspace, trigger="manual", status="succeeded",
+                                 started_at=timezone.now(),
+                                 finished_at=timezone.now())
+
+    MetricRun.objects.create(workspace=workspace, trigger="manual", status="succeeded",
+                             started_at=now - dt.timedelta(minutes=5),
+                             finished_at=now - dt.timedelta(minutes=4))
+    assert said not in owner_client.get(home).content.decode()
+    client.post(f"/p/survey/{answer_token(survey, c)}/", {"score": "3"})
+    assert SurveyAnswer.objects.count() == 1
+    assert said in owner_client.get(home).content.decode()
+    new_run()
+    assert said not in owner_client.get(home).content.decode()
+    services.complaint_create(actor=owner_actor, subject="Late order", via="phone")
+    assert said in owner_client.get(home).content.decode()
