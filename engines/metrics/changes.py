@@ -52,6 +52,16 @@ def changed_since(workspace_id: int, snapshot: str, tables=WATCHED) -> bool:
         return bool(cur.fetchone()[0])
 
 
+def log_bulk_write(workspace_id: int, tables=WATCHED) -> None:
+    """Log a change to `tables` for the workspace by hand, for a load that ran with the
+    triggers off (SET session_replication_role = replica, as the demo generator's COPYs do)."""
+    if not available():
+        return
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {LOG_TABLE} (workspace_id, tbl) "
+                    "SELECT %s, t FROM unnest(%s::text[]) AS t", [workspace_id, list(tables)])
+
+
 def prune(workspace_id: int, snapshot: str) -> int:
     """Forget the workspace's log rows a successful run's snapshot already saw (older than
     KEEP_DAYS, so a run still comparing with an older snapshot is not misled)."""
