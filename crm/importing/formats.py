@@ -94,6 +94,14 @@ CONTACT_FIELDS = (
     _f("lead_status", gettext_lazy("Lead status"), r"lead[ _]status"),
     _f("customer_type", gettext_lazy("Customer type"), r"customer[ _]type"),
     _f("buying_role", gettext_lazy("Buying role"), r"buying[ _]role"),
+    # opt-in columns (Shopify's "Accepts Email Marketing", HubSpot/Mailchimp-style statuses):
+    # yes/no and granted/withdrawn words go to the consent ledger, source "import"
+    _f("email_consent", gettext_lazy("E-mail consent"), r"accepts (e-?mail )?marketing",
+       r"e-?mail[ _](marketing[ _])?(consent|opt[ _-]?in|subscription|subscribed)"
+       r"([ _]status)?", r"e-?mail marketing( status)?", r"marketing e-?mails?"),
+    _f("sms_consent", gettext_lazy("SMS consent"), r"accepts sms marketing",
+       r"sms[ _](marketing[ _])?(consent|opt[ _-]?in|subscription|subscribed)([ _]status)?",
+       r"sms marketing( status)?"),
 )
 ORDER_FIELDS = (
     _f("external_id", gettext_lazy("Order id"), r"external[ _]?id", r"order[ _]?(id|number|no\.?)", r"id"),

@@ -92,7 +92,32 @@ def contact_row(row: Row, ctx: "ImportContext") -> dict:
             v[k] = re.sub(r"[\s-]+", "_", v[k].strip().lower())
     if ctx.layout_key == "stripe_customers" and v.get("email"):
         v.pop("external_id", None)
-    return _only_given(v, CONTACT_BULK_KEYS)
+    out = _only_given(v, CONTACT_BULK_KEYS)
+    consent = {}
+    for channel in ("email", "sms"):
+        raw = (v.get(f"{channel}_consent") or "").strip()
+        if not raw:
+            continue  # no column or an empty cell: the ledger is left as it is
+        status = CONSENT_WORDS.get(re.sub(r"[\s_-]+", " ", raw.lower()))
+        if status is None:
+            row.error(f"{channel}_consent", CONSENT_WORD_ERROR % {"value": raw[:40]})
+        else:
+            consent[channel] = status
+    if consent:
+        out["consent"] = consent
+    return out
+
+
+# the opt-in words of common exports → the consent ledger's status
+CONSENT_WORDS = {
+    **dict.fromkeys(("yes", "y", "true", "1", "granted", "subscribed", "opted in", "opt in",
+                     "optin", "accepted", "consented", "نعم", "موافق"), "granted"),
+    **dict.fromkeys(("no", "n", "false", "0", "withdrawn", "unsubscribed", "not subscribed",
+                     "opted out", "opt out", "optout", "declined", "revoked", "لا"),
+                    "withdrawn"),
+}
+CONSENT_WORD_ERROR = gettext_lazy("“%(value)s” is not a consent answer: use yes or no "
+                                  "(or granted / withdrawn, subscribed / unsubscribed).")
 
 
 # Shopify's financial status and Stripe's payment status → Order.Status

@@ -225,7 +225,11 @@ def _refuse_erased(ws, valid, result) -> list:
 
 
 def _record_row_consent(ws, valid, index, now) -> None:
-    rows, lifted = [], []
+    """Append the rows' consent answers to the ledger, where they differ from the contact's
+    current state (a re-sent file or batch adds nothing: the ledger is a history of changes)."""
+    from crm.selectors import consent_state_for
+
+    wanted, lifted = {}, []
     for _i, d in valid:
         if not d.get("consent"):
             continue
@@ -233,10 +237,20 @@ def _record_row_consent(ws, valid, index, now) -> None:
         if c is None or errs or c.pk is None:
             continue
         for channel, status in d["consent"].items():
-            rows.append(Consent(workspace=ws, contact_id=c.pk, channel=channel, status=status,
-                                lawful_basis=LawfulBasis.CONSENT, source="import", at=now,
-                                recorded_at=now))
+            wanted[(c.pk, channel)] = status  # a later row of the batch wins
         lifted += d.get("lift_erasure") or []
+    state = {}
+    ids = list({cid for cid, _ch in wanted})
+    for part in chunks(ids):
+        state.update(consent_state_for(ws, part))
+    rows = []
+    for (cid, channel), status in wanted.items():
+        current = (state.get(cid) or {}).get(channel)
+        if current is not None and current.status == status:
+            continue
+        rows.append(Consent(workspace=ws, contact_id=cid, channel=channel, status=status,
+                            lawful_basis=LawfulBasis.CONSENT, source="import", at=now,
+                            recorded_at=now))
     Consent.objects.bulk_create(rows, batch_size=1000)
     if lifted:
         ErasureRecord.objects.filter(pk__in=lifted).update(lifted_at=now)

@@ -179,6 +179,37 @@ def test_contacts_preview_writes_nothing_then_confirm_imports(owner_client, work
     assert Contact.objects.get(workspace=workspace, external_id="C-1006").country == "SE"
 
 
+def test_contact_import_records_consent_columns(owner_client, workspace,
+                                                django_capture_on_commit_callbacks):
+    """Opt-in columns (Shopify's "Accepts Email Marketing", an "SMS Marketing Status") go
+    to the consent ledger with the import as source; an answer that is not yes/no rejects
+    its row with the reason; an empty cell records nothing."""
+    from crm.models import Consent
+
+    resp = _upload(owner_client, workspace, "contacts_consent.csv", "contacts")
+    job = _job(workspace)
+    assert job.status == "preview", job.report
+    assert [line for line, _e in job.report["preview"]["errors"]] == [4]
+    assert "“maybe” is not a consent answer" in owner_client.get(resp.url).content.decode()
+    assert not Consent.objects.filter(workspace=workspace).exists()  # the preview saved none
+    job = _confirm(owner_client, workspace, job, django_capture_on_commit_callbacks)
+    assert (job.created_rows, job.error_rows) == (3, 1)
+    ledger = {(c.contact.email, c.channel): (c.status, c.lawful_basis, c.source)
+              for c in Consent.objects.filter(workspace=workspace).select_related("contact")}
+    assert {k: v[0] for k, v in ledger.items()} == {
+        ("layla@example.com", "email"): "granted",
+        ("omar@example.com", "email"): "withdrawn",
+        ("omar@example.com", "sms"): "granted",
+        ("sami@example.com", "sms"): "withdrawn"}
+    assert {v[1] for v in ledger.values()} == {"consent"}
+    assert all("import" in v[2] for v in ledger.values())
+    assert not Contact.objects.filter(workspace=workspace, email="rana@example.com").exists()
+    # the same file again: the ledger is a history of changes, nothing is appended
+    _upload(owner_client, workspace, "contacts_consent.csv", "contacts")
+    _confirm(owner_client, workspace, _job(workspace), django_capture_on_commit_callbacks)
+    assert Consent.objects.filter(workspace=workspace).count() == 4
+
+
 def test_orders_reference_contacts_and_report_bad_rows(owner_client, workspace,
                                                        django_capture_on_commit_callbacks):
     _upload(owner_client, workspace, "contacts.csv", "contacts")

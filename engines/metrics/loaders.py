@@ -478,14 +478,40 @@ def consistent_snapshot():
         yield snapshot
 
 
-def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
+# The large frames, read only from the tables the PostgreSQL change log watches
+# (changes.WATCHED): when none of those changed since the previous run's snapshot they are the
+# previous run's frames, and load_frames(unchanged_since=…) does not read them.
+REUSABLE = ("touchpoints", "events", "stage_changes", "orders", "order_history", "contacts",
+            "conversions")
+
+
+def load_frames(workspace_id: int, window: Window, *, unchanged_since: str | None = None,
+                meta: dict | None = None) -> dict[str, pd.DataFrame]:
     """Every input frame of a run (with the whole purchase history the CLV fits read): twelve
     queries, whatever the size of the workspace, all reading one snapshot of the database
-    (consistent_snapshot)."""
+    (consistent_snapshot).
+
+    On PostgreSQL outside a transaction, meta["snapshot"] receives that snapshot (text), and
+    given `unchanged_since` (an earlier run's snapshot) the REUSABLE frames are left out when
+    the change log shows no change to their tables since it: meta["reused"] names them (the
+    caller takes the earlier run's digests for them)."""
+    from . import changes
+
     with consistent_snapshot() as snapshot:
+        reuse = False
+        if snapshot is not None and changes.available():
+            if meta is not None:
+                meta["snapshot"] = changes.current_snapshot()
+            reuse = bool(unchanged_since) and not changes.changed_since(workspace_id,
+                                                                        unchanged_since)
         channels = channel_keys(workspace_id)
         campaigns = campaign_codes(workspace_id)
-        f = _load_all(workspace_id, window, channels, campaigns, snapshot)
+        f = _load_all(workspace_id, window, channels, campaigns, snapshot,
+                      skip=REUSABLE if reuse else ())
+    if reuse:
+        if meta is not None:
+            meta["reused"] = REUSABLE
+        return f
     orders, stage_changes = f["orders"], f["stage_changes"]
     return {
         "spend": f["spend"],
@@ -503,9 +529,9 @@ def load_frames(workspace_id: int, window: Window) -> dict[str, pd.DataFrame]:
     }
 
 
-def _load_all(workspace_id, window, channels, campaigns, snapshot) -> dict:
+def _load_all(workspace_id, window, channels, campaigns, snapshot, skip=()) -> dict:
     # the slowest first, so the two lanes finish together
-    return _run_all({
+    jobs = {
         "touchpoints": (load_touchpoints, (workspace_id, window, channels)),
         "events": (load_events, (workspace_id, window, channels, campaigns)),
         "stage_changes": (_sorted_stage_changes, (workspace_id, window)),
@@ -516,4 +542,5 @@ def _load_all(workspace_id, window, channels, campaigns, snapshot) -> dict:
         "lead_feedback": (load_lead_feedback, (workspace_id, window, channels)),
         "subscriptions": (load_subscriptions, (workspace_id, window)),
         "calls": (load_calls, (workspace_id, window)),
-    }, snapshot)
+    }
+    return _run_all({k: v for k, v in jobs.items() if k not in skip}, snapshot)

@@ -332,14 +332,16 @@ def frame_digest(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def fingerprints(frames: dict, ws, window: Window, steps) -> dict[str, str]:
+def fingerprints(frames: dict, ws, window: Window, steps,
+                 digests: dict | None = None) -> dict[str, str]:
     """{family: digest of its inputs, settings, window and code} for the steps that declare
-    their inputs."""
+    their inputs. `digests` ({frame: digest}) may hold frames' digests already known (frames
+    not loaded because they did not change); it receives every frame's digest."""
     import hashlib
 
     base = repr((window, float(ws.default_margin), ws.business, int(ws.activity_window_days),
                  int(ws.attribution_lookback_days), ws.timezone, ws.currency, _code_digest()))
-    digests: dict[str, str] = {}
+    digests = {} if digests is None else digests
     out = {}
     for step in steps:
         if step.inputs is None:
@@ -352,15 +354,25 @@ def fingerprints(frames: dict, ws, window: Window, steps) -> dict[str, str]:
     return out
 
 
-def unchanged_families(run: MetricRun, window: Window, digests: dict) -> set[str]:
-    """The families whose values stored now are those of these very inputs: the latest
-    successful run of the workspace (whoever wrote last) had the same window and digest."""
+def comparable_run(run: MetricRun, window: Window) -> MetricRun | None:
+    """The latest successful run of the workspace (whoever wrote last), if it had this very
+    window: the values stored now are its values."""
     last = (MetricRun.objects.filter(workspace_id=run.workspace_id,
                                      status=MetricRun.Status.SUCCEEDED)
             .exclude(pk=run.pk).order_by("-finished_at", "-pk")
             .only("window_start", "window_end", "fingerprint", "backfill_from").first())
     if (last is None or last.backfill_from or last.window_start != window.start
             or last.window_end != window.end):
+        return None
+    return last
+
+
+def unchanged_families(run: MetricRun, window: Window, digests: dict,
+                       last: MetricRun | None = None) -> set[str]:
+    """The families whose values stored now are those of these very inputs: the latest
+    successful run of the workspace (whoever wrote last) had the same window and digest."""
+    last = last or comparable_run(run, window)
+    if last is None:
         return set()
     old = last.fingerprint or {}
     return {name for name, d in digests.items() if old.get(name) == d}
@@ -486,6 +498,10 @@ def compute_workspace(run: MetricRun, *, window_days: int = DEFAULT_WINDOW_DAYS,
         _save(run, "status", "error", "error_detail", "finished_at", "timings", "step",
               "progress", "window_start", "window_end")
         return run
+    if (run.fingerprint or {}).get("_snapshot"):
+        from . import changes
+
+        changes.prune(ws.pk, run.fingerprint["_snapshot"])
     run.status = MetricRun.Status.SUCCEEDED
     run.rows_written = written
     run.progress, run.step = 100, ""
@@ -502,16 +518,21 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
     with acquisition.shared_results():
         _step(run, "load", 0, total, token, chunk)
         t0 = time.perf_counter()
-        ctx = RunContext(workspace=ws, window=window, frames=load_frames(ws.pk, window),
+        # a backfill chunk is never compared (its windows are its own)
+        last = comparable_run(run, window) if incremental and until is None else None
+        known = (last.fingerprint or {}) if last is not None else {}
+        meta: dict = {}
+        from .loaders import REUSABLE
+
+        complete = isinstance(known.get("_frames"), dict) and set(REUSABLE) <= set(
+            known["_frames"])  # a run of fewer steps did not digest every frame
+        frames = load_frames(ws.pk, window, meta=meta,
+                             unchanged_since=known.get("_snapshot") if complete else None)
+        ctx = RunContext(workspace=ws, window=window, frames=frames,
                          keep_fits=chunk[0] == chunk[1] - 1)
         _add_timing(run, "load", t0)
-        if until is None:  # a backfill chunk is never compared (its windows are its own)
-            t0 = time.perf_counter()
-            segment_frame(ctx)
-            service_frames(ctx)
-            run.fingerprint = fingerprints(ctx.frames, ws, window, steps)
-            skip = unchanged_families(run, window, run.fingerprint) if incremental else set()
-            _add_timing(run, "fingerprint", t0)
+        if until is None:
+            skip, meta = _unchanged(run, ctx, steps, last, meta, t0=time.perf_counter())
         else:
             skip = set()
         todo = [s for s in steps if s.name not in skip]
@@ -537,6 +558,42 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
             save_models(run, ctx.shared["fits"], ctx.shared["predictions"])
     _add_timing(run, "write", t0)
     return written
+
+
+def _unchanged(run, ctx: RunContext, steps, last, meta: dict, *, t0) -> tuple[set, dict]:
+    """(families whose inputs did not change since `last`, the load's meta). Records the run's
+    fingerprint: the families' digests, "_frames" (each frame's digest) and, on PostgreSQL,
+    "_snapshot" (what the loads read). Frames the loader left out (meta["reused"]: their
+    tables did not change) keep `last`'s digests; if a family reading one of them must be
+    computed after all, every frame is loaded again (one new snapshot)."""
+    from .loaders import load_frames
+
+    ws, window = ctx.workspace, ctx.window
+    old = (last.fingerprint or {}) if last is not None else {}
+    segment_frame(ctx)
+    service_frames(ctx)
+    reused = tuple(meta.get("reused", ()))
+    digests = {n: old["_frames"][n] for n in reused}
+    run.fingerprint = fingerprints(ctx.frames, ws, window, steps, digests)
+    skip = unchanged_families(run, window, run.fingerprint, last) if last is not None else set()
+    if reused and any(s.name not in skip and set(s.inputs or reused) & set(reused)
+                      for s in steps):
+        _add_timing(run, "fingerprint", t0)
+        t1 = time.perf_counter()
+        meta = {}
+        kept = {n: ctx.frames[n] for n in ("segment_members", "survey_answers", "complaints")
+                if n in ctx.frames}
+        ctx.frames = {**load_frames(ws.pk, window, meta=meta), **kept}
+        _add_timing(run, "load", t1)
+        t0 = time.perf_counter()
+        digests = {}
+        run.fingerprint = fingerprints(ctx.frames, ws, window, steps, digests)
+        skip = unchanged_families(run, window, run.fingerprint, last)
+    run.fingerprint["_frames"] = digests
+    if meta.get("snapshot"):
+        run.fingerprint["_snapshot"] = meta["snapshot"]
+    _add_timing(run, "fingerprint", t0)
+    return skip, meta
 
 
 def _add_timing(run, name, t0) -> None:
@@ -639,7 +696,11 @@ def replace_values(run: MetricRun, values: pd.DataFrame, *, keys: set[str], sinc
         stale = both.loc[(both["_merge"] != "right_only") & ~same, "id"]
         fresh = both.loc[(both["_merge"] != "left_only") & ~same, VALUE_COLUMNS]
         ids = [int(i) for i in stale]
-        for lo in range(0, len(ids), 5000):
+        if connection.vendor == "postgresql" and ids:  # one statement, no ORM IN lists
+            with connection.cursor() as cur:
+                cur.execute(f"DELETE FROM {MetricValue._meta.db_table} WHERE id = ANY(%s)",
+                            [ids])
+        for lo in range(0, len(ids) if connection.vendor != "postgresql" else 0, 5000):
             MetricValue.objects.filter(pk__in=ids[lo:lo + 5000]).delete()
         new = fresh
     if new.empty:
@@ -692,8 +753,10 @@ PREDICTION_COLUMNS = {"p_alive": "p_alive", "expected_purchases": "expected_purc
 
 def replace_predictions(run: MetricRun, preds: pd.DataFrame | None) -> int:
     """Make the workspace's ContactPredictions exactly `preds`, writing only differences (as
-    replace_values does): a contact whose three numbers did not move keeps its row; the others
-    are deleted and inserted again (COPY on PostgreSQL). Returns the rows written."""
+    replace_values does): a contact whose three numbers did not move keeps its row; a contact
+    no longer predicted loses it; the others are written — on PostgreSQL updated in place from
+    a COPY into a temporary table (one upsert: a new night moves every p_alive, so most rows
+    change), elsewhere deleted and inserted again. Returns the rows written."""
     from engines.models import ContactPrediction
 
     from .loaders import read_rows
@@ -710,6 +773,7 @@ def replace_predictions(run: MetricRun, preds: pd.DataFrame | None) -> int:
     old = read_rows(f"SELECT id, contact_id, {', '.join(cols)} FROM {table} "
                     "WHERE workspace_id = %s", [run.workspace_id], ["id", "contact_id", *cols])
     stale_ids: list[int] = []
+    gone_ids: list[int] = []  # contacts no longer predicted
     if len(old):
         old = old.astype({"contact_id": "int64", **{c: "float64" for c in cols}})
         both = old.merge(new, on="contact_id", how="outer", suffixes=("_old", ""),
@@ -718,30 +782,52 @@ def replace_predictions(run: MetricRun, preds: pd.DataFrame | None) -> int:
         for c in cols:
             same &= np.isclose(both[c + "_old"], both[c], rtol=1e-12, atol=0.0)
         stale_ids = [int(i) for i in both.loc[(both["_merge"] != "right_only") & ~same, "id"]]
+        gone_ids = [int(i) for i in both.loc[both["_merge"] == "left_only", "id"]]
         new = both.loc[(both["_merge"] != "left_only") & ~same, ["contact_id", *cols]]
         new = new.astype({"contact_id": "int64"})
+    if connection.vendor == "postgresql":
+        return _upsert_predictions(run, table, cols, new, gone_ids)
     for lo in range(0, len(stale_ids), 5000):
         ContactPrediction.objects.filter(pk__in=stale_ids[lo:lo + 5000]).delete()
     if new.empty:
         return len(stale_ids)
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        out = new.assign(workspace_id=run.workspace_id, run_id=run.pk, computed_at=now.isoformat())
-        out = out[["workspace_id", "contact_id", "run_id", *cols, "computed_at"]]
-        buf = io.StringIO()
-        out.to_csv(buf, index=False, header=False)
-        buf.seek(0)
-        with connection.cursor() as cur:
-            cur.cursor.copy_expert(
-                f"COPY {table} (workspace_id, contact_id, run_id, {', '.join(cols)}, computed_at)"
-                " FROM STDIN WITH (FORMAT csv)", buf)
-    else:
-        ContactPrediction.objects.bulk_create([
-            ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
-                              p_alive=float(a), expected_purchases_12m=float(e),
-                              predicted_clv=float(v), computed_at=now)
-            for cid, a, e, v in new.itertuples(index=False, name=None)], batch_size=5000)
+    ContactPrediction.objects.bulk_create([
+        ContactPrediction(workspace_id=run.workspace_id, contact_id=int(cid), run=run,
+                          p_alive=float(a), expected_purchases_12m=float(e),
+                          predicted_clv=float(v), computed_at=now)
+        for cid, a, e, v in new.itertuples(index=False, name=None)], batch_size=5000)
     return len(stale_ids) + len(new)
+
+
+def _upsert_predictions(run: MetricRun, table: str, cols: list[str], new: pd.DataFrame,
+                        gone_ids: list[int]) -> int:
+    """PostgreSQL: delete the rows of contacts no longer predicted (one statement), COPY the
+    changed and new predictions into a temporary table and upsert them on the contact (its
+    OneToOne unique index): a changed row is updated in place."""
+    names = ", ".join(cols)
+    with transaction.atomic(), connection.cursor() as cur:
+        if gone_ids:
+            cur.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [gone_ids])
+        if new.empty:
+            return len(gone_ids)
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS mos_new_predictions (contact_id bigint, "
+                    "p_alive float8, expected_purchases_12m float8, predicted_clv float8) "
+                    "ON COMMIT DROP")
+        cur.execute("TRUNCATE mos_new_predictions")
+        buf = io.StringIO()
+        new[["contact_id", *cols]].to_csv(buf, index=False, header=False)
+        buf.seek(0)
+        cur.cursor.copy_expert(f"COPY mos_new_predictions (contact_id, {names}) FROM STDIN "
+                               "WITH (FORMAT csv)", buf)
+        cur.execute(
+            f"INSERT INTO {table} (workspace_id, contact_id, run_id, {names}, computed_at) "
+            f"SELECT %s, contact_id, %s, {names}, %s FROM mos_new_predictions "
+            "ON CONFLICT (contact_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in cols)
+            + ", computed_at = EXCLUDED.computed_at",
+            [run.workspace_id, run.pk, timezone.now()])
+    return len(gone_ids) + len(new)
 
 
 def _num(x):

@@ -575,3 +575,106 @@ def test_subscriptions_go_through_the_pipeline(tiny):
     assert got[("logo_churn", 10)] == 0.5
     assert MetricValue.objects.get(workspace=tiny, key="mrr", dimension="plan",
                                    dimension_value="pro", period=OCT).value == 80
+
+
+BIG_LOADERS = ("load_touchpoints", "load_events", "_sorted_stage_changes", "_sorted_orders",
+               "load_order_history", "load_contacts")
+
+
+def _count_big_loads(monkeypatch) -> list[str]:
+    """Wrap the loaders of the large frames (loaders.REUSABLE): the names of those called."""
+    calls: list[str] = []
+    for name in BIG_LOADERS:
+        real = getattr(loaders, name)
+
+        def wrapped(*args, _real=real, _name=name):
+            calls.append(_name)
+            return _real(*args)
+
+        monkeypatch.setattr(loaders, name, wrapped)
+    return calls
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the change log: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_run_with_nothing_changed_reads_no_large_frame_and_any_change_is_seen(
+        tiny, monkeypatch):
+    """PostgreSQL: a run after one with the same window asks the change log (triggers on the
+    large input tables) instead of loading contacts, stage changes, orders and events; with
+    nothing changed it loads none of them and writes nothing. One row changed in any watched
+    table — through the ORM, a raw UPDATE, INSERT or DELETE — and the run loads again,
+    recomputes, and stores exactly what a forced full recompute stores."""
+    from django.db import connection as conn
+
+    from crm.models import Campaign
+    from engines.metrics import changes
+
+    assert changes.available()
+    first = run_for(tiny)
+    assert first.status == "succeeded" and first.fingerprint.get("_snapshot")
+    calls = _count_big_loads(monkeypatch)
+    again = run_for(tiny)
+    assert again.status == "succeeded" and again.rows_written == 0
+    assert calls == []  # no large frame read
+    assert set(again.timings) == {"load", "fingerprint"}
+    assert {k: v for k, v in again.fingerprint.items() if k != "_snapshot"} == {
+        k: v for k, v in first.fingerprint.items() if k != "_snapshot"}
+    third = run_for(tiny)  # the reused digests carry over to the next run
+    assert calls == [] and third.rows_written == 0
+
+    a = Contact.objects.get(workspace=tiny, name="A")
+    g = Channel.objects.get(workspace=tiny, key="google_ads")
+    edits = {
+        "crm_order (ORM)": lambda: Order.objects.filter(contact=a).update(amount=Decimal("250")),
+        "crm_event (raw INSERT)": lambda: _sql(  # a copy of A's page view, a week later
+            "CREATE TEMP TABLE ev AS SELECT * FROM crm_event WHERE contact_id = %s; "
+            "UPDATE ev SET id = nextval(pg_get_serial_sequence('crm_event', 'id')), "
+            "code = gen_random_uuid(), occurred_at = %s; "
+            "INSERT INTO crm_event SELECT * FROM ev; DROP TABLE ev", [a.pk, at(9)]),
+        "crm_stagechange (raw DELETE)": lambda: _sql(
+            "DELETE FROM crm_stagechange WHERE workspace_id = %s AND to_stage = 'subscriber'",
+            [tiny.pk]),
+        "crm_contact (raw UPDATE)": lambda: _sql(
+            "UPDATE crm_contact SET created_at = %s WHERE id = %s", [at(1), a.pk]),
+        "engines_channel": lambda: Channel.objects.filter(pk=g.pk).update(key="google"),
+        "engines_campaign": lambda: Campaign.objects.create(workspace=tiny, channel=g, name="Fall"),
+    }
+    for label, edit in edits.items():
+        edit()
+        del calls[:]
+        run = run_for(tiny)
+        assert run.status == "succeeded", (label, run.error)
+        assert calls, label  # the large frames were read again
+        incremental = all_values(tiny)
+        forced = run_for(tiny, force=True)
+        assert forced.rows_written == 0, label  # the incremental run left nothing to fix
+        assert all_values(tiny) == incremental, label
+        quiet = run_for(tiny)
+        assert quiet.rows_written == 0 and set(quiet.timings) == {"load", "fingerprint"}, label
+    with conn.cursor() as cur:  # the log is per workspace: another one's rows are not seen
+        cur.execute("SELECT COUNT(*) FROM engines_datachange WHERE workspace_id = %s", [tiny.pk])
+        assert cur.fetchone()[0] > 0
+
+
+def _sql(query, params):
+    with connection.cursor() as cur:
+        cur.execute(query, params)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the change log: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_load_with_the_triggers_off_is_logged_by_hand(tiny, monkeypatch):
+    """A COPY under session_replication_role = replica (the demo generator's) fires no
+    trigger; changes.log_bulk_write records it, and the next run reads the frames again."""
+    from engines.metrics import changes
+
+    run_for(tiny)
+    calls = _count_big_loads(monkeypatch)
+    _sql("SET session_replication_role = replica; "
+         "UPDATE crm_order SET amount = amount + 1 WHERE workspace_id = %s; "
+         "SET session_replication_role = origin", [tiny.pk])
+    run_for(tiny)
+    assert calls == []  # the silent write was not seen: that is why it must be logged
+    changes.log_bulk_write(tiny.pk)
+    run = run_for(tiny)
+    assert calls and run.rows_written > 0

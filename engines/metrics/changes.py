@@ -1,0 +1,73 @@
+"""Did a workspace's large input tables change since a run's snapshot? (PostgreSQL)
+
+Migration engines 0008 puts statement-level triggers on the tables the large frames are read
+from (WATCHED): every INSERT, UPDATE, DELETE, COPY or TRUNCATE adds a row to
+engines_datachange with the workspace and the writing transaction's id. A run records the
+snapshot it read (pg_current_snapshot, taken in its REPEATABLE READ load transaction); the next
+run, in its own snapshot, asks whether any logged change is visible now that was not visible
+then (pg_visible_in_snapshot). If none is, the rows of those tables the previous run read are
+exactly the rows this one would read: their frames need neither loading nor digesting, the
+previous run's digests stand. A transaction still running when either snapshot was taken is
+invisible to it, so it is caught by the next run, never lost; an aborted one changed nothing.
+
+SQLite has no log (available() is False): there the frames are always loaded and digested.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+WATCHED = ("crm_contact", "crm_stagechange", "crm_order", "crm_event", "engines_channel",
+           "engines_campaign")
+LOG_TABLE = "engines_datachange"
+KEEP_DAYS = 1  # log rows already seen by a run are pruned once older than this
+
+
+def available() -> bool:
+    """The change log exists (PostgreSQL, migrated)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", [LOG_TABLE])
+        return bool(cur.fetchone()[0])
+
+
+def current_snapshot() -> str:
+    """The snapshot of the current transaction, as text (xmin:xmax:xip,…)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_current_snapshot()::text")
+        return cur.fetchone()[0]
+
+
+def changed_since(workspace_id: int, snapshot: str, tables=WATCHED) -> bool:
+    """Whether a change to `tables` for this workspace (or a TRUNCATE, logged for every
+    workspace) is visible in the current snapshot but was not in `snapshot`."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {LOG_TABLE} "
+            "WHERE (workspace_id = %s OR workspace_id IS NULL) AND tbl = ANY(%s) "
+            "AND xid >= pg_snapshot_xmin(%s::pg_snapshot) "
+            "AND NOT pg_visible_in_snapshot(xid, %s::pg_snapshot))",
+            [workspace_id, list(tables), snapshot, snapshot])
+        return bool(cur.fetchone()[0])
+
+
+def log_bulk_write(workspace_id: int, tables=WATCHED) -> None:
+    """Log a change to `tables` for the workspace by hand, for a load that ran with the
+    triggers off (SET session_replication_role = replica, as the demo generator's COPYs do)."""
+    if not available():
+        return
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {LOG_TABLE} (workspace_id, tbl) "
+                    "SELECT %s, t FROM unnest(%s::text[]) AS t", [workspace_id, list(tables)])
+
+
+def prune(workspace_id: int, snapshot: str) -> int:
+    """Forget the workspace's log rows a successful run's snapshot already saw (older than
+    KEEP_DAYS, so a run still comparing with an older snapshot is not misled)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"DELETE FROM {LOG_TABLE} WHERE workspace_id = %s "
+            f"AND at < now() - interval '{int(KEEP_DAYS)} days' "
+            "AND pg_visible_in_snapshot(xid, %s::pg_snapshot)", [workspace_id, snapshot])
+        return cur.rowcount
