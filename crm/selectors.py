@@ -111,7 +111,7 @@ def _listify(value) -> list:
     return [value]
 
 
-SEARCH_COUNT_CAP = 1_000  # the contacts list counts a search's matches up to this
+SEARCH_COUNT_CAP = 500  # the contacts list counts a search's matches up to this ("500+")
 PHONE_QUERY = re.compile(r"\+?[\d\s().-]*\d[\d\s().-]*")
 
 

@@ -126,7 +126,11 @@ class KeysetPage:
                 self.next_after = encode_cursor(values)
         self.has_previous = self.start > 1
         self.end = self.start + len(self.rows) - 1
-        self.total, self.total_capped = capped_count(qs, cap)
+        first_page = self.start == 1 and not (ordering and cursor is not None)
+        if first_page and not self.has_next:  # one page holds them all: nothing to count
+            self.total, self.total_capped = len(self.rows), False
+        else:
+            self.total, self.total_capped = capped_count(qs, cap)
         self.next_start = self.end + 1
 
     def __iter__(self):

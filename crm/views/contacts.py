@@ -46,7 +46,7 @@ def contacts(request):
     stage_names = selectors.stage_names(ws)
     form = ContactFilterForm(request.GET or None, workspace=ws, stage_names=stage_names)
     filters = form.filters() if form.is_bound else ContactFilterForm.filters_default()
-    # a search counts its matches up to SEARCH_COUNT_CAP ("1–50 of 1,000+"): a common word
+    # a search counts its matches up to SEARCH_COUNT_CAP ("1–50 of 500+"): a common word
     # would otherwise visit ten thousand rows to print a number nobody pages through
     page = KeysetPage(selectors.contact_list(ws, **filters), request.GET,
                       cap=selectors.SEARCH_COUNT_CAP if (filters.get("q") or "").strip() else None)
