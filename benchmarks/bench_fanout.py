@@ -1,7 +1,7 @@
 """The nightly fan-out across Celery workers: 50 small workspaces with 1 vs 2 worker processes.
 
     .venv/bin/python benchmarks/bench_fanout.py [--workspaces 50] [--contacts 2000]
-        [--months 12] [--runs 3] [--reuse]
+        [--months 12] [--runs 3] [--reuse]   # --runs 0: build only
         [--database-url postgres://postgres@127.0.0.1:5432/mos_fanout_bench]
         [--redis-url redis://127.0.0.1:6379/5]
 
@@ -150,6 +150,9 @@ def main() -> None:
             raise SystemExit(f"found {len(workspaces)} workspaces, not {args.workspaces}")
         build(args)
         workspaces = list(Workspace.objects.filter(slug__startswith=PREFIX).order_by("pk"))
+    if args.runs < 1:  # --runs 0: build (or check) the workspaces only
+        print(f"{len(workspaces)} workspaces ready")
+        return
     redis.Redis.from_url(args.redis_url).flushdb()  # no message of an earlier pass is left
 
     times = {"anchor": [], 1: [], 2: []}

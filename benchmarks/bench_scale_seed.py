@@ -2,15 +2,15 @@
 benchmarks at that size (run by hand; PostgreSQL only).
 
     .venv/bin/python benchmarks/bench_scale_seed.py [--source mos_seedbench] [--target mos_seed5m]
-        [--factor 5] [--events 50000000] [--slug seedbench]
+        [--factor 5] [--events 50000000] [--slug seedbench]   # --events 0: contacts only
 
 The demo generator writes about 2,400 contacts a second, so 5M contacts and 50M events would
 take it hours; this copies what bench_seed.py built instead. It clones the source database
 (CREATE DATABASE … TEMPLATE, so the source must have no open connection), then in one
 transaction with foreign-key triggers off and the two tables' secondary indexes dropped:
 
-- contacts: factor − 1 copies of every contact, each with a new code, e-mail (local part
-  + copy number), external id, phone (last two digits shifted) and created_at (k × 3 days
+- contacts: factor − 1 copies of every contact, each with a new code, e-mail (a "+c<k>" tag
+  on the local part, so no copy collides with a real address), external id, phone (last two digits shifted) and created_at (k × 3 days
   earlier); names, companies, cities, stages and owners repeat, as in a real large CRM where
   many people share a name;
 - events: every event once more per contact copy (the copy's contact; anonymous visitors get
@@ -53,7 +53,8 @@ def main() -> None:
     ap.add_argument("--source", default="mos_seedbench")
     ap.add_argument("--target", default="mos_seed5m")
     ap.add_argument("--factor", type=int, default=5, help="contacts × factor")
-    ap.add_argument("--events", type=int, default=50_000_000, help="events in the end")
+    ap.add_argument("--events", type=int, default=50_000_000,
+                    help="events in the end (0: copy the contacts only, keep the events)")
     ap.add_argument("--slug", default="seedbench")
     args = ap.parse_args()
 
@@ -91,7 +92,8 @@ def main() -> None:
             SELECT c.id + k * %(off)s, gen_random_uuid(),
                 CASE WHEN c.external_id = '' THEN '' ELSE c.external_id || '-' || k END,
                 CASE WHEN c.email = '' THEN ''
-                     ELSE split_part(c.email, '@', 1) || k || '@' || split_part(c.email, '@', 2)
+                     ELSE split_part(c.email, '@', 1) || '+c' || k || '@'
+                          || split_part(c.email, '@', 2)
                 END,
                 CASE WHEN length(c.phone) < 4 OR right(c.phone, 2) !~ '^[0-9]{2}$' THEN c.phone
                      ELSE left(c.phone, length(c.phone) - 2)
@@ -106,6 +108,10 @@ def main() -> None:
             WHERE c.workspace_id = %(ws)s""", {"off": offset, "ks": copies, "ws": ws})
         t = step(f"contacts: +{cur.rowcount:,}", t)
 
+        if args.events <= 0:  # contacts only: the events stay the source's
+            copies_events = False
+        else:
+            copies_events = True
         event_cols = ("name, utm_source, utm_medium, utm_campaign, utm_term, utm_content, "
                       "received_at, properties, quality_issues, campaign_id, channel_id, "
                       "workspace_id")
@@ -118,14 +124,15 @@ def main() -> None:
                 '', e.contact_id + k * %(off)s, e.occurred_at, {', '.join(
                     'e.' + c.strip() for c in event_cols.split(','))}
             FROM crm_event e CROSS JOIN unnest(%(ks)s::int[]) AS k
-            WHERE e.workspace_id = %(ws)s""", {"off": offset, "ks": copies, "ws": ws})
+            WHERE e.workspace_id = %(ws)s AND %(copy)s""",
+                    {"off": offset, "ks": copies, "ws": ws, "copy": copies_events})
         t = step(f"events, one per contact copy: +{cur.rowcount:,}", t)
 
         have = base_events * args.factor
         cur.execute("SELECT max(id) FROM crm_event")
         max_id = cur.fetchone()[0]  # the shifted copies copy these rows, not each other
         shift = 1
-        while have < args.events:
+        while copies_events and have < args.events * 0.999:
             want = min(args.events - have, base_events * args.factor)
             share = want / (base_events * args.factor)
             cur.execute(f"""
