@@ -18,6 +18,8 @@ def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "", *,
     """One value per (key, dimension_value) over `months` from monthly rows
     (key, period, dimension, dimension_value, value). `aliases` name the keys a ratio's
     abstract input stands for (e.g. {"ltv": "ltv_subscription"})."""
+    if 0 < len(df) <= SMALL:  # a KPI's few rows: plain Python, the same rules
+        return _aggregate_rows(df, months, dimension, aliases or {})
     part = df[(df["dimension"] == dimension) & df["period"].isin(months)] if not df.empty else df
     if part.empty:
         return pd.DataFrame(columns=VALUE_FRAME)
@@ -57,6 +59,77 @@ def _recompute_ratios(out: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFram
     rows = [pd.DataFrame({"key": k, "dimension_value": v.index, "value": v.values}).dropna()
             for k, v in derived.items()]
     return pd.concat([out[~out["key"].isin(derived)], *rows], ignore_index=True)
+
+
+SMALL = 2_000  # rows: below this, pandas' fixed cost per call (≈ 10 ms) is the roll-up's cost
+
+
+def _aggregate_rows(df: pd.DataFrame, months: list[date], dimension: str,
+                    aliases: dict[str, str]) -> pd.DataFrame:
+    """aggregate() for a small frame, in plain Python with pandas' semantics: sums skip
+    missing values, the last value is the last non-missing one by period, a ratio is
+    recomputed where both inputs exist and the denominator is not 0 (ratios of plain inputs
+    first, then ratios of ratios), and missing ratios are dropped."""
+    wanted = set(months)
+    sums: dict[tuple, float] = {}
+    last: dict[tuple, tuple] = {}
+    for key, period, dim, dv, value in zip(df["key"], df["period"], df["dimension"],
+                                           df["dimension_value"], df["value"]):
+        if dim != dimension or period not in wanted:
+            continue
+        missing = value is None or value != value  # None or NaN
+        if is_additive(key):
+            sums[(key, dv)] = sums.get((key, dv), 0.0) + (0.0 if missing else value)
+        elif not missing and ((key, dv) not in last or last[(key, dv)][0] is None
+                              or period >= last[(key, dv)][0]):
+            last[(key, dv)] = (period, value)
+        elif missing:
+            last.setdefault((key, dv), (None, float("nan")))  # all missing: NaN, as pandas
+    values = {**sums, **{k: v for k, (_p, v) in last.items()}}
+    if len(months) != 1 and values:
+        values = _recompute_ratio_values(values, aliases)
+    if not values:
+        return pd.DataFrame(columns=VALUE_FRAME)
+    keys, dvs, vals = zip(*((k, dv, v) for (k, dv), v in values.items()))
+    return pd.DataFrame({"key": list(keys), "dimension_value": list(dvs),
+                         "value": list(vals)})
+
+
+def _recompute_ratio_values(values: dict, aliases: dict[str, str]) -> dict:
+    """_recompute_ratios over {(key, dimension value): value}."""
+    wide: dict[str, dict] = {}
+    for (key, dv), v in values.items():
+        wide.setdefault(key, {})[dv] = v
+    for alias, key in aliases.items():
+        if key in wide:
+            wide[alias] = dict(wide[key])
+    ratios = ratio_keys()
+    order = sorted(ratios, key=lambda k: (ratios[k].numerator in ratios
+                                          or ratios[k].denominator in ratios))
+    derived = {}
+    for key in order:
+        r = ratios[key]
+        if r.numerator not in wide or r.denominator not in wide:
+            continue
+        if r.when_positive and r.when_positive not in wide:
+            continue
+        num, den = wide[r.numerator], wide[r.denominator]
+        gate = wide.get(r.when_positive) if r.when_positive else None
+        v = {}
+        for dv, n in num.items():
+            d = den.get(dv)
+            if d is None or d != d or d == 0 or n != n:
+                continue
+            if gate is not None and not (gate.get(dv) is not None and gate[dv] > 0):
+                continue
+            v[dv] = n / d * r.scale
+        wide[key] = derived[key] = v
+    if not derived:
+        return values
+    out = {k: v for k, v in values.items() if k[0] not in derived}
+    for key, by_dv in derived.items():
+        out.update({(key, dv): v for dv, v in by_dv.items()})
+    return out
 
 
 def lookup(agg: pd.DataFrame | None) -> dict[tuple[str, str], float]:
