@@ -30,35 +30,17 @@ def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "", *,
     out = pd.concat([sums, last], ignore_index=True)
     if len(months) == 1:  # a stored month is already its own ratio
         return out
-    return _recompute_ratios(out, aliases or {})
+    values = dict(zip(zip(out["key"], out["dimension_value"]), out["value"]))
+    return _value_frame(_recompute_ratio_values(values, aliases or {}))
 
 
-def _recompute_ratios(out: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
-    wide = out.pivot(index="dimension_value", columns="key", values="value")
-    for alias, key in aliases.items():
-        if key in wide:
-            wide[alias] = wide[key]
-    ratios = ratio_keys()
-    # ratios of plain inputs first, then ratios of ratios (LTV:CAC reads the recomputed CAC)
-    order = sorted(ratios, key=lambda k: (ratios[k].numerator in ratios
-                                          or ratios[k].denominator in ratios))
-    derived = {}
-    for key in order:
-        r = ratios[key]
-        if r.numerator not in wide or r.denominator not in wide:
-            continue
-        den = wide[r.denominator]
-        v = wide[r.numerator] / den.where(den != 0) * r.scale
-        if r.when_positive:
-            if r.when_positive not in wide:
-                continue
-            v = v.where(wide[r.when_positive] > 0)
-        wide[key] = derived[key] = v
-    if not derived:
-        return out
-    rows = [pd.DataFrame({"key": k, "dimension_value": v.index, "value": v.values}).dropna()
-            for k, v in derived.items()]
-    return pd.concat([out[~out["key"].isin(derived)], *rows], ignore_index=True)
+def _value_frame(values: dict) -> pd.DataFrame:
+    """{(key, dimension value): value} as a VALUE_FRAME."""
+    if not values:
+        return pd.DataFrame(columns=VALUE_FRAME)
+    keys, dvs, vals = zip(*((k, dv, v) for (k, dv), v in values.items()))
+    return pd.DataFrame({"key": list(keys), "dimension_value": list(dvs),
+                         "value": list(vals)})
 
 
 SMALL = 2_000  # rows: below this, pandas' fixed cost per call (≈ 10 ms) is the roll-up's cost
@@ -88,15 +70,14 @@ def _aggregate_rows(df: pd.DataFrame, months: list[date], dimension: str,
     values = {**sums, **{k: v for k, (_p, v) in last.items()}}
     if len(months) != 1 and values:
         values = _recompute_ratio_values(values, aliases)
-    if not values:
-        return pd.DataFrame(columns=VALUE_FRAME)
-    keys, dvs, vals = zip(*((k, dv, v) for (k, dv), v in values.items()))
-    return pd.DataFrame({"key": list(keys), "dimension_value": list(dvs),
-                         "value": list(vals)})
+    return _value_frame(values)
 
 
 def _recompute_ratio_values(values: dict, aliases: dict[str, str]) -> dict:
-    """_recompute_ratios over {(key, dimension value): value}."""
+    """Every ratio key recomputed from its declared inputs over {(key, dimension value):
+    value}: where both inputs exist and the denominator is not 0 (and the gate input, if
+    any, is positive); ratios of plain inputs first, then ratios of ratios (LTV:CAC reads the
+    recomputed CAC). A derived key's stored values are replaced, its missing ones dropped."""
     wide: dict[str, dict] = {}
     for (key, dv), v in values.items():
         wide.setdefault(key, {})[dv] = v
