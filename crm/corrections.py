@@ -33,13 +33,16 @@ CORRECTION_ACTIONS = ("order.update", "order.delete", "event.update", "event.del
                       "spend.update", "spend.delete")
 
 
+def _audited_since(workspace, actions, at):
+    """The workspace's audit entries of `actions` after `at` (None: ever)."""
+    qs = AuditEntry.objects.filter(workspace=workspace, action__in=actions)
+    return qs if at is None else qs.filter(at__gt=at)
+
+
 def corrected_since(workspace, at) -> bool:
     """True if an order, event or spend row was corrected or deleted after `at` (None: ever):
     the metrics computed before then no longer match the data."""
-    qs = AuditEntry.objects.filter(workspace=workspace, action__in=CORRECTION_ACTIONS)
-    if at is not None:
-        qs = qs.filter(at__gt=at)
-    return qs.exists()
+    return _audited_since(workspace, CORRECTION_ACTIONS, at).exists()
 
 
 # the audit actions of the bulk API (and the CSV imports that reuse it) that write rows the
@@ -52,10 +55,7 @@ BULK_WRITE_ACTIONS = ("order.bulk_upsert", "event.bulk_ingest", "spend.bulk_upse
 
 def bulk_written_since(workspace, at) -> bool:
     """True if a bulk write (API or import) stored rows after `at` (None: ever)."""
-    qs = AuditEntry.objects.filter(workspace=workspace, action__in=BULK_WRITE_ACTIONS)
-    if at is not None:
-        qs = qs.filter(at__gt=at)
-    return qs.exists()
+    return _audited_since(workspace, BULK_WRITE_ACTIONS, at).exists()
 
 
 # the customer-service family (NPS, CSAT, complaint handling) reads complaints and answers
@@ -68,11 +68,10 @@ def service_written_since(workspace, at) -> bool:
     come from the public page and are not audited, so they are looked up themselves."""
     from crm.models import SurveyAnswer
 
-    logged = AuditEntry.objects.filter(workspace=workspace, action__in=SERVICE_WRITE_ACTIONS)
     answers = SurveyAnswer.objects.filter(workspace=workspace)
     if at is not None:
-        logged, answers = logged.filter(at__gt=at), answers.filter(answered_at__gt=at)
-    return logged.exists() or answers.exists()
+        answers = answers.filter(answered_at__gt=at)
+    return _audited_since(workspace, SERVICE_WRITE_ACTIONS, at).exists() or answers.exists()
 
 
 # --- events -------------------------------------------------------------------------------------
