@@ -34,20 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_seed import fresh_database  # noqa: E402 (one database-reset for the benchmarks)
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mos_fanout_bench"
 PREFIX = "fan"
 
-
-def fresh_database(url: str) -> None:
-    import psycopg2
-
-    name = url.rsplit("/", 1)[1]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def build(args) -> None:

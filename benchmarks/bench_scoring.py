@@ -27,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_seed import fresh_database  # noqa: E402 (one database-reset for the benchmarks)
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mos_work15a"
 
 ANCHOR_SQL = """
@@ -63,17 +65,6 @@ INSERT INTO crm_contactscore (contact_id, workspace_id, score, computed_at)
 ON CONFLICT (contact_id) DO UPDATE SET score = excluded.score, computed_at = excluded.computed_at
 """
 
-
-def fresh_database(url: str) -> None:
-    import psycopg2
-
-    name = url.rsplit("/", 1)[1]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def build(ws, n: int, per: int) -> None:
