@@ -108,25 +108,22 @@ def main() -> None:
             WHERE c.workspace_id = %(ws)s""", {"off": offset, "ks": copies, "ws": ws})
         t = step(f"contacts: +{cur.rowcount:,}", t)
 
-        if args.events <= 0:  # contacts only: the events stay the source's
-            copies_events = False
-        else:
-            copies_events = True
+        copies_events = args.events > 0  # 0: contacts only, the events stay the source's
         event_cols = ("name, utm_source, utm_medium, utm_campaign, utm_term, utm_content, "
                       "received_at, properties, quality_issues, campaign_id, channel_id, "
                       "workspace_id")
-        cur.execute(f"""
-            INSERT INTO crm_event (code, anonymous_id, idempotency_id, contact_id, occurred_at,
-                                   {event_cols})
-            SELECT gen_random_uuid(),
-                CASE WHEN e.contact_id IS NULL THEN e.anonymous_id || '-' || k
-                     ELSE e.anonymous_id END,
-                '', e.contact_id + k * %(off)s, e.occurred_at, {', '.join(
-                    'e.' + c.strip() for c in event_cols.split(','))}
-            FROM crm_event e CROSS JOIN unnest(%(ks)s::int[]) AS k
-            WHERE e.workspace_id = %(ws)s AND %(copy)s""",
-                    {"off": offset, "ks": copies, "ws": ws, "copy": copies_events})
-        t = step(f"events, one per contact copy: +{cur.rowcount:,}", t)
+        e_cols = ", ".join("e." + c.strip() for c in event_cols.split(","))
+        if copies_events:
+            cur.execute(f"""
+                INSERT INTO crm_event (code, anonymous_id, idempotency_id, contact_id,
+                                       occurred_at, {event_cols})
+                SELECT gen_random_uuid(),
+                    CASE WHEN e.contact_id IS NULL THEN e.anonymous_id || '-' || k
+                         ELSE e.anonymous_id END,
+                    '', e.contact_id + k * %(off)s, e.occurred_at, {e_cols}
+                FROM crm_event e CROSS JOIN unnest(%(ks)s::int[]) AS k
+                WHERE e.workspace_id = %(ws)s""", {"off": offset, "ks": copies, "ws": ws})
+            t = step(f"events, one per contact copy: +{cur.rowcount:,}", t)
 
         have = base_events * args.factor
         cur.execute("SELECT max(id) FROM crm_event")
@@ -139,8 +136,7 @@ def main() -> None:
                 INSERT INTO crm_event (code, anonymous_id, idempotency_id, contact_id,
                                        occurred_at, {event_cols})
                 SELECT gen_random_uuid(), e.anonymous_id, '', e.contact_id,
-                       e.occurred_at - %(shift)s * interval '35 days', {', '.join(
-                           'e.' + c.strip() for c in event_cols.split(','))}
+                       e.occurred_at - %(shift)s * interval '35 days', {e_cols}
                 FROM crm_event e
                 WHERE e.workspace_id = %(ws)s AND e.id <= %(max_id)s
                   AND (%(share)s >= 1 OR random() < %(share)s)""",
