@@ -87,10 +87,13 @@ REASONS = {"email": _("Same e-mail"), "phone": _("Same phone number"),
 _SQL_FUNCTIONS = {"mos_dup_email_key": email_key, "mos_dup_phone_key": phone_key,
                   "mos_dup_name_key": name_key}
 _GROUPS_SQL = """
-WITH k AS (
-  SELECT id, mos_dup_email_key(email) AS e, mos_dup_phone_key(phone) AS p,
-         mos_dup_name_key(name) AS n
-  FROM crm_contact WHERE workspace_id = %(ws)s
+WITH c AS MATERIALIZED (
+  SELECT id, name, email, phone FROM crm_contact WHERE workspace_id = %(ws)s
+), names AS (  -- the name key is the costly one: computed once per distinct spelling
+  SELECT name, mos_dup_name_key(name) AS n FROM (SELECT DISTINCT name FROM c) d
+), k AS MATERIALIZED (
+  SELECT c.id, mos_dup_email_key(c.email) AS e, mos_dup_phone_key(c.phone) AS p, names.n
+  FROM c JOIN names ON names.name = c.name
 )
 SELECT 0 AS r, e AS key, MAX(id) AS top, {agg} AS ids FROM k WHERE e <> ''
   GROUP BY e HAVING COUNT(*) BETWEEN 2 AND 20
