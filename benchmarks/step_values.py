@@ -56,6 +56,7 @@ def canonical(parts: dict) -> pd.DataFrame:
 def compare(a: dict, b: dict) -> int:
     bad = 0
     va, vb = a["values"], b["values"]
+    va = va[va["step"].isin(set(vb["step"]))]  # --only: the steps run in both
     ids = ["step", "key", "grain", "period", "dimension", "dimension_value"]
     m = va.merge(vb, on=ids, how="outer", suffixes=("_a", "_b"), indicator=True)
     only = m[m["_merge"] != "both"]

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
+from .blas import one_blas_thread
 from .registry import VALUE_COLUMNS
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -160,10 +161,14 @@ def fit_bgnbd(frequency, recency, T, weights=None) -> BGNBDParams:
 
 
 def _minimize(objective, start):
-    # L-BFGS-B with analytic gradients in log-parameter space (positivity for free).
-    result = minimize(objective, start, jac=True, method="L-BFGS-B",
-                      bounds=[(-15, 15)] * len(start),
-                      options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-10})
+    # L-BFGS-B with analytic gradients in log-parameter space (positivity for free). Its
+    # iterations call BLAS on vectors of 3–4 numbers: with OpenBLAS' default threads each call
+    # wakes a thread pool, which cost ~4 ms a call on a busy 2-core machine (1.4 s of a 100k
+    # recompute); one thread gives the same iterates, 5× faster.
+    with one_blas_thread():
+        result = minimize(objective, start, jac=True, method="L-BFGS-B",
+                          bounds=[(-15, 15)] * len(start),
+                          options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-10})
     if not np.isfinite(result.fun):
         raise ValueError(f"maximum-likelihood fit failed: {result.message}")
     return result.x
