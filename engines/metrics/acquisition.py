@@ -140,18 +140,32 @@ def empty_values() -> pd.DataFrame:
 
 def to_values(values: pd.Series, key: str, grain: str, dimension: str = "") -> pd.DataFrame:
     """VALUE_COLUMNS rows from a Series indexed by period (or by period, dimension value)."""
-    s = pd.to_numeric(values, errors="coerce").astype("float64")
-    s = s[np.isfinite(s.to_numpy())]
-    if s.empty:
-        return empty_values()
-    if isinstance(s.index, pd.MultiIndex):
-        period = s.index.get_level_values(0)
-        dim_value = [str(v) for v in s.index.get_level_values(1)]
+    v = values.to_numpy()
+    if v.dtype != np.float64:
+        v = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    if isinstance(values.index, pd.MultiIndex):
+        period = values.index.get_level_values(0)
+        dim_value = values.index.get_level_values(1)
     else:
-        period, dim_value = s.index, ""
+        period, dim_value = values.index, None
+    return keyed_values(key, period, dim_value, v, grain, dimension)
+
+
+def keyed_values(key, period, dim_value, value: np.ndarray, grain: str,
+                 dimension: str = "") -> pd.DataFrame:
+    """VALUE_COLUMNS rows from aligned arrays (key a string or one per row; dim_value None for
+    none); rows whose value is not finite are left out."""
+    keep = np.isfinite(value)
+    if not keep.any():
+        return empty_values()
+    everything = bool(keep.all())
+    pick = (lambda a: a) if everything else (lambda a: a[keep])
+    dims = "" if dim_value is None else [
+        str(v) for v in pick(np.asarray(dim_value, dtype=object))]
     return pd.DataFrame({
-        "key": key, "grain": grain, "period": pd.DatetimeIndex(period).date,
-        "dimension": dimension, "dimension_value": dim_value, "value": s.to_numpy(),
+        "key": key if isinstance(key, str) else pick(np.asarray(key, dtype=object)),
+        "grain": grain, "period": pd.DatetimeIndex(pick(pd.Index(period))).date,
+        "dimension": dimension, "dimension_value": dims, "value": pick(value),
     })
 
 
