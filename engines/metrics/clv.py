@@ -239,8 +239,17 @@ def conditional_expected_purchases(params: BGNBDParams, t, frequency, recency, T
     r, alpha, a, b = params
     x, t_x, t_cal = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     t = np.asarray(t, dtype=float)
-    z = t / (alpha + t_cal + t)
-    numerator = (a + b + x - 1) / (a - 1) * _one_minus_scaled_hyp(r + x, b + x, a, z)
+    if t.ndim == 0 and x.ndim == 1 and t_cal.shape == x.shape and len(x) > 1000:
+        # the hypergeometric part depends on (x, T) only: evaluated once per distinct pair
+        # (customers share a few thousand) and gathered; elementwise, so the same numbers
+        pair = np.empty(len(x), dtype=np.complex128)
+        pair.real, pair.imag = x, t_cal
+        upair, back = np.unique(pair, return_inverse=True)
+        ux, uT = upair.real.copy(), upair.imag.copy()
+        hyp = _one_minus_scaled_hyp(r + ux, b + ux, a, t / (alpha + uT + t))[back]
+    else:
+        hyp = _one_minus_scaled_hyp(r + x, b + x, a, t / (alpha + t_cal + t))
+    numerator = (a + b + x - 1) / (a - 1) * hyp
     return numerator / (1 + _dropout_odds(params, x, t_x, t_cal))
 
 
