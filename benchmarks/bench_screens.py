@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_screens.py [--requests 200] [--warmup 5]
         [--database-url postgres://postgres@127.0.0.1:5432/mos_seedbench] [--slug seedbench]
         [--recompute] [--budget 120] [--no-explain] [--no-analyze] [--profile]
+        [--only dashboard] [--repeat 1]
 
 Needs the workspace benchmarks/bench_seed.py leaves behind (run that first; this script never
 creates, migrates or drops anything). Tables the seed's COPY left without planner statistics
@@ -18,7 +19,9 @@ one), and for every scenario with p95 over 200 ms the EXPLAIN (ANALYZE, BUFFERS)
 query. DEBUG is switched off while timing (no query log, no template debug), as in production.
 
 --budget caps the seconds spent timing one scenario (the printed count is then below N);
---profile adds a cProfile of one request of each slow scenario.
+--profile adds a cProfile of one request of each slow scenario. --only times one screen's
+scenarios (contacts, search or dashboard; repeatable); --repeat N times the scenarios N times
+over and prints each scenario's median p95 of the N runs.
 """
 
 from __future__ import annotations
@@ -71,6 +74,10 @@ def main() -> None:
                     help="do not ANALYZE tables that have no planner statistics yet")
     ap.add_argument("--profile", action="store_true",
                     help="also cProfile one request of each slow scenario (top functions)")
+    ap.add_argument("--only", action="append", choices=["contacts", "search", "dashboard"],
+                    help="time only this screen's scenarios (repeatable)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="time every scenario this many times; report the median p95")
     args = ap.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -319,29 +326,46 @@ def main() -> None:
     print(f"timing: {args.warmup} warm-up + {args.requests} timed requests per scenario"
           + (f", at most {args.budget:.0f} s each" if args.budget else "") + "\n", flush=True)
 
+    if args.only:  # the contacts first page stays as the anchor the ratios are taken to
+        scenarios = [s for i, s in enumerate(scenarios) if i == 0 or s[0] in args.only]
     results = []
     w = max(len(s[1]) for s in scenarios) + 2
     header = f"{'screen':<10}{'scenario':<{w}}{'count':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
-    print(header)
-    print("-" * len(header))
-    for group, label, url, headers in scenarios:
-        for _ in range(args.warmup):
-            get(url, headers)
-        times = []
-        started = time.perf_counter()
-        for _ in range(args.requests):
-            t0 = time.perf_counter()
-            get(url, headers)
-            times.append((time.perf_counter() - t0) * 1000)
-            if args.budget and time.perf_counter() - started > args.budget:
-                break
-        times.sort()
-        p50, p95, mx = percentile(times, 50), percentile(times, 95), times[-1]
-        results.append(dict(group=group, label=label, url=url, headers=headers, n=len(times),
-                            p50=p50, p95=p95, max=mx))
-        flag = "  SLOW" if p95 > SLOW_MS else ""
-        print(f"{group:<10}{label:<{w}}{len(times):>6}{p50:>9.1f}{p95:>9.1f}{mx:>9.1f}{flag}",
-              flush=True)
+    runs: dict[int, list[float]] = {}  # scenario index -> p95 of each run
+    for rep in range(max(1, args.repeat)):
+        if args.repeat > 1:
+            print(f"run {rep + 1} of {args.repeat} (load average {os.getloadavg()[0]:.2f})")
+        print(header)
+        print("-" * len(header))
+        for i, (group, label, url, headers) in enumerate(scenarios):
+            for _ in range(args.warmup):
+                get(url, headers)
+            times = []
+            started = time.perf_counter()
+            for _ in range(args.requests):
+                t0 = time.perf_counter()
+                get(url, headers)
+                times.append((time.perf_counter() - t0) * 1000)
+                if args.budget and time.perf_counter() - started > args.budget:
+                    break
+            times.sort()
+            p50, p95, mx = percentile(times, 50), percentile(times, 95), times[-1]
+            runs.setdefault(i, []).append(p95)
+            if rep == 0:
+                results.append(dict(group=group, label=label, url=url, headers=headers,
+                                    n=len(times), p50=p50, p95=p95, max=mx))
+            flag = "  SLOW" if p95 > SLOW_MS else ""
+            print(f"{group:<10}{label:<{w}}{len(times):>6}{p50:>9.1f}{p95:>9.1f}{mx:>9.1f}{flag}",
+                  flush=True)
+    if args.repeat > 1:
+        for i, r in enumerate(results):
+            r["p95"] = sorted(runs[i])[len(runs[i]) // 2]
+        print(f"\nmedian p95 of {args.repeat} runs, and its ratio to the anchor (contacts first "
+              f"page) in the same runs (load average now {os.getloadavg()[0]:.2f}):")
+        for r in results:
+            print(f"{r['group']:<10}{r['label']:<{w}}{r['p95']:>9.1f} ms  "
+                  f"{r['p95'] / results[0]['p95']:>6.2f}×  (runs: "
+                  + ", ".join(f"{p:.1f}" for p in runs[results.index(r)]) + ")")
 
     # --- one profiled request per scenario -----------------------------------------------
     print(f"\nSQL of one request per scenario (CaptureQueriesContext)")
