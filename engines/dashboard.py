@@ -22,7 +22,7 @@ from crm.models import Channel
 from mos.periods import workspace_today
 
 from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY, is_additive, ltv_key
-from .metrics.rollup import aggregate, lookup, ratio_of
+from .metrics.rollup import aggregate, lookup, ratio_of, roll_up  # noqa: F401
 from .models import MetricRun, MetricValue
 
 PERIOD_KINDS = ("month", "quarter", "custom")
@@ -162,6 +162,19 @@ def _load(workspace: Workspace, start: date, end: date) -> pd.DataFrame:
     return df
 
 
+# the dimensions the dashboard reads: workspace totals, the channel table, the funnel
+DASHBOARD_DIMENSIONS = ("", "channel", "stage")
+
+
+def _rows(workspace: Workspace, start: date, end: date, dimensions) -> list[tuple]:
+    """The workspace's monthly values from `start` to `end` in `dimensions`, as plain tuples
+    (key, period, dimension, dimension_value, value) for roll_up: no frame to build."""
+    return list(MetricValue.objects.filter(
+        workspace=workspace, grain="month", period__gte=start, period__lte=end,
+        dimension__in=dimensions).values_list("key", "period", "dimension", "dimension_value",
+                                              "value"))
+
+
 # shown only when the workspace measures them (customer-service surveys, seed 003)
 HEADLINE_IF_MEASURED = {"nps"}
 
@@ -202,17 +215,18 @@ def _prev_share(period: Period) -> float:
     return (n - 1 + period.elapsed_share) / n
 
 
-def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str,
+def channel_table(workspace: Workspace, cur: dict, model: str, sort: str,
                   ltv: float | None) -> list[dict]:
-    """Per channel: spend, leads, customers, CAC, ROAS, LTV:CAC, lead quality — under `model`.
-    `ltv` is the workspace's: a channel's LTV:CAC reads its CAC against it."""
+    """Per channel: spend, leads, customers, CAC, ROAS, LTV:CAC, lead quality — under `model`,
+    from the period's rolled-up channel values ({(key, channel key): value}). `ltv` is the
+    workspace's: a channel's LTV:CAC reads its CAC against it."""
     names = dict(Channel.objects.filter(workspace=workspace).values_list("key", "name"))
-    chan = cur if not cur.empty else pd.DataFrame(columns=["key", "dimension_value", "value"])
-    wide = chan.pivot_table(index="dimension_value", columns="key", values="value",
-                            aggfunc="first") if not chan.empty else pd.DataFrame()
+    by_channel: dict[str, dict[str, float]] = {}
+    for (key, ch), v in sorted(cur.items()):
+        if v is not None and v == v:  # a missing value is no input
+            by_channel.setdefault(ch, {})[key] = float(v)
     rows = []
-    for ch in wide.index:
-        values = {k: float(v) for k, v in wide.loc[ch].items() if pd.notna(v)}
+    for ch, values in sorted(by_channel.items()):
         # CAC, ROAS and LTV:CAC as the registry declares them, from the period's sums
         cac = ratio_of(f"cac.{model}", values)
         rows.append({
@@ -253,14 +267,14 @@ def channel_totals(rows: list[dict], model: str, ltv: float | None) -> dict | No
             "ltv_cac": ratio_of("ltv_cac", {"ltv": ltv, "cac": cac})}
 
 
-def funnel(cur: pd.DataFrame) -> list[dict]:
+def funnel(values: dict) -> list[dict]:
     """Each funnel stage over the period: entries, entries as a share of the previous stage's
     entries (what the chart's bars show, so chart and table read the same number), and the
     share of the stage's own entrants who reached the next stage (a cohort rate: a customer
-    who became an advocate this period but entered before it is not in it)."""
+    who became an advocate this period but entered before it is not in it). `values` are the
+    period's rolled-up stage values ({(key, stage): value})."""
     from crm.models import FUNNEL_STAGES, Stage
 
-    values = lookup(cur)
     out = []
     before = None
     for s in FUNNEL_STAGES:
@@ -363,11 +377,11 @@ def dashboard_data(workspace: Workspace, params) -> dict:
     model = params.get("model") or workspace.attribution_model
     if model not in ATTRIBUTION_MODELS:
         model = workspace.attribution_model
-    df = _load(workspace, prev.start, period.end)
-    aliases = {"ltv": ltv_key(workspace)}
-    totals = lookup(aggregate(df, period.months, aliases=aliases))
-    prev_totals = lookup(aggregate(df, prev.months, aliases=aliases))
-    cur_channel = aggregate(df, period.months, "channel")
+    rows = _rows(workspace, prev.start, period.end, DASHBOARD_DIMENSIONS)
+    # one pass over the rows: both periods, every dimension the page shows
+    rolled = roll_up(rows, {"cur": period.months, "prev": prev.months}, DASHBOARD_DIMENSIONS,
+                     {"": {"ltv": ltv_key(workspace)}})
+    totals, prev_totals = rolled[("cur", "")], rolled[("prev", "")]
     query = {"period": period.kind, "model": model}
     if period.kind == "month":
         query["month"] = period.label
@@ -376,18 +390,19 @@ def dashboard_data(workspace: Workspace, params) -> dict:
     else:
         query.update({"from": f"{period.start:%Y-%m}", "to": f"{period.end:%Y-%m}"})
     ltv = totals.get((ltv_key(workspace), ""))
-    channels = channel_table(workspace, cur_channel, model, params.get("sort", ""), ltv)
+    channels = channel_table(workspace, rolled[("cur", "channel")], model,
+                             params.get("sort", ""), ltv)
     return {
         "base_query": urlencode(query), "channel_columns": CHANNEL_COLUMNS,
         "period": period, "previous": prev, "errors": errors, "model": model,
         "models": list(ATTRIBUTION_MODELS.items()),
-        "has_data": MetricValue.objects.filter(workspace=workspace).exists(),
+        "has_data": bool(rows) or MetricValue.objects.filter(workspace=workspace).exists(),
         "headline": headline(workspace, totals, prev_totals,
                              _prev_share(period) if period.to_date else 1.0),
         "orders_count": totals.get(("orders", "")),
         "channels": channels, "channel_total": channel_totals(channels, model, ltv),
         "sort": params.get("sort", "spend:desc"),
-        "funnel": funnel(aggregate(df, period.months, "stage")),
+        "funnel": funnel(rolled[("cur", "stage")]),
         "freshness": freshness(workspace),
         "month_choices": recent_months(12, workspace_today(workspace)),
         "today": (date_format(period.as_of, "DATE_FORMAT") if period.as_of else ""),

@@ -82,10 +82,8 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
     the dashboard's Period): actual value, target (the period's KPITarget, else the KPI's),
     attainment, good/bad in the KPI's direction, guardrail breach, and the trend of the last 8
     periods as [(period start, value or None)]. Four queries whatever the number of KPIs."""
-    import pandas as pd
-
     from .metrics.registry import REGISTRY
-    from .metrics.rollup import aggregate, lookup
+    from .metrics.rollup import roll_up
     from .models import MetricValue
 
     last_day = period if isinstance(period, date) else month_end(period.end)
@@ -97,39 +95,38 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
     keys = set()
     for k in kpis:  # a ratio KPI over several months is divided from its inputs' sums
         keys |= {k.metric_key, *_ratio_inputs(k.metric_key)}
+    dims = {_kpi_dimension(k)[0] for k in kpis}  # no other dimension's rows are read
     rows = MetricValue.objects.filter(
-        workspace=workspace, key__in=keys, grain__in=["week", "month"],
+        workspace=workspace, key__in=keys, grain__in=["week", "month"], dimension__in=dims,
         period__gte=first, period__lte=last_day).values_list(
         "key", "grain", "period", "dimension", "dimension_value", "value")
     records = list(rows)
     # One dict lookup per (KPI, period): week and month values are stored as they are shown.
     stored = {(k, g, p, d, dv): v for k, g, p, d, dv, v in records}
-    parts = {}  # quarter KPIs only: the KPI's monthly rows as a frame, built once
-
-    def value_of(kpi, start) -> float | None:
-        dim, dim_value = "", ""
-        if kpi.scope == kpi.Scope.CHANNEL:
-            dim, dim_value = "channel", kpi.channel.key if kpi.channel_id else ""
-        elif kpi.scope == kpi.Scope.SEGMENT:
-            dim, dim_value = "segment", str(kpi.segment.code) if kpi.segment_id else ""
-        if kpi.grain in ("week", "month"):
-            v = stored.get((kpi.metric_key, kpi.grain, start, dim, dim_value))
-            return None if v is None else float(v)
-        if kpi.pk not in parts:
-            parts[kpi.pk] = pd.DataFrame.from_records(
-                [(k, p, d, dv, v) for k, g, p, d, dv, v in records
-                 if k == kpi.metric_key and g == "month" and d == dim],
-                columns=["key", "period", "dimension", "dimension_value", "value"])
-        months = [add_months(start, i) for i in range(3)]
-        return lookup(aggregate(parts[kpi.pk], months, dim)).get((kpi.metric_key, dim_value))
 
     whole = hasattr(period, "months")  # the dashboard's Period: every KPI over its months
     extra = [m for m in (period.months if whole else []) if m < first]
     if extra:  # a long custom range reaches before the trend's first period
         records += list(MetricValue.objects.filter(
-            workspace=workspace, key__in=keys, grain="month",
+            workspace=workspace, key__in=keys, grain="month", dimension__in=dims,
             period__gte=extra[0], period__lt=first).values_list(
             "key", "grain", "period", "dimension", "dimension_value", "value"))
+    # the monthly rows by (key, dimension), as roll_up reads them: a KPI's few rows each
+    monthly: dict[tuple[str, str], list[tuple]] = {}
+    for k, g, p, d, dv, v in records:
+        if g == "month":
+            monthly.setdefault((k, d), []).append((k, p, d, dv, v))
+
+    def value_of(kpi, start) -> float | None:
+        dim, dim_value = _kpi_dimension(kpi)
+        if kpi.grain in ("week", "month"):
+            v = stored.get((kpi.metric_key, kpi.grain, start, dim, dim_value))
+            return None if v is None else float(v)
+        months = [add_months(start, i) for i in range(3)]  # a quarter, from the KPI's own rows
+        values = roll_up(monthly.get((kpi.metric_key, dim), []), {0: months}, [dim])[(0, dim)]
+        v = values.get((kpi.metric_key, dim_value))
+        return None if v is None else float(v)
+
     out = []
     for kpi in kpis:  # a handful of KPIs, over frames already in memory
         starts = plans[kpi.pk]
@@ -141,7 +138,7 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
         target = targets.get(current_start, kpi.target)
         target = float(target) if target is not None else None
         if whole and kpi.grain in ("month", "quarter"):
-            actual, target = _kpi_over_period(kpi, period, records, targets,
+            actual, target = _kpi_over_period(kpi, period, monthly, targets,
                                               bool(d and d.additive))
         if unit == "count" and target is not None:
             target = float(round(target))  # a count target is a whole number (22, not 22.05)
@@ -219,28 +216,30 @@ def _ratio_inputs(key: str) -> set[str]:
     return {k for k in (d.ratio.numerator, d.ratio.denominator, d.ratio.when_positive) if k}
 
 
-def _kpi_over_period(kpi, period, records, targets: dict, additive: bool):
+def _kpi_dimension(kpi) -> tuple[str, str]:
+    """The (dimension, dimension value) a KPI's values are stored under."""
+    if kpi.scope == kpi.Scope.CHANNEL:
+        return "channel", kpi.channel.key if kpi.channel_id else ""
+    if kpi.scope == kpi.Scope.SEGMENT:
+        return "segment", str(kpi.segment.code) if kpi.segment_id else ""
+    return "", ""
+
+
+def _kpi_over_period(kpi, period, monthly: dict, targets: dict, additive: bool):
     """(actual, target) of a month- or quarter-grain KPI over the dashboard period's months:
-    the actual rolled up as the registry declares it (sums, recomputed ratios, last value);
+    the actual rolled up as the registry declares it (sums, recomputed ratios, last value)
+    from the KPI's key and its ratio's inputs (`monthly`: monthly rows by (key, dimension));
     the target from each month's share — monthly targets summed for a sum and averaged
     otherwise, a quarter's target split in three for a sum — and for a period still running
     the last month's share of a sum pro-rated by the days passed."""
-    import pandas as pd
+    from .metrics.rollup import roll_up
 
-    from .metrics.rollup import aggregate, lookup
-
-    dim, dim_value = "", ""
-    if kpi.scope == kpi.Scope.CHANNEL:
-        dim, dim_value = "channel", kpi.channel.key if kpi.channel_id else ""
-    elif kpi.scope == kpi.Scope.SEGMENT:
-        dim, dim_value = "segment", str(kpi.segment.code) if kpi.segment_id else ""
+    dim, dim_value = _kpi_dimension(kpi)
     months = period.months
-    wanted = {kpi.metric_key, *_ratio_inputs(kpi.metric_key)}
-    frame = pd.DataFrame.from_records(
-        [(k, p, dm, dv, v) for k, g, p, dm, dv, v in records
-         if k in wanted and g == "month" and dm == dim and p in set(months)],
-        columns=["key", "period", "dimension", "dimension_value", "value"])
-    actual = lookup(aggregate(frame, months, dim)).get((kpi.metric_key, dim_value))
+    rows = [r for key in sorted({kpi.metric_key, *_ratio_inputs(kpi.metric_key)})
+            for r in monthly.get((key, dim), [])]
+    actual = roll_up(rows, {0: months}, [dim])[(0, dim)].get((kpi.metric_key, dim_value))
+    actual = None if actual is None else float(actual)
     shares = []
     for m in months:
         if kpi.grain == "quarter":
