@@ -23,7 +23,9 @@ logger = logging.getLogger(__name__)
 @workspace_view()
 def home(request):
     """/w/<slug>/: the dashboard; a sales rep (no metrics) goes to their leads."""
-    request.session["workspace"] = request.workspace.slug
+    if request.session.get("workspace") != request.workspace.slug:
+        # written only when it changes: a session save is an UPDATE and a COMMIT per view
+        request.session["workspace"] = request.workspace.slug
     if not request.actor.can("metrics.view"):
         return redirect("my_leads", slug=request.workspace.slug)
     ws = request.workspace
