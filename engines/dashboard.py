@@ -19,11 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from mos.models import Workspace
 
 from crm.models import Channel
-from mos.periods import workspace_today
+from mos.periods import add_months, month_starts, workspace_today
 
 from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY, is_additive, ltv_key
 from .metrics.rollup import aggregate, lookup, ratio_of, roll_up  # noqa: F401
 from .models import MetricRun, MetricValue
+from .selectors import cached_read, values_version
 
 PERIOD_KINDS = ("month", "quarter", "custom")
 # (field, header, unit, the metric whose definition the header links to)
@@ -61,7 +62,7 @@ class Period:
 
     @property
     def months(self) -> list[date]:
-        return [d.date() for d in pd.date_range(self.start, self.end, freq="MS")]
+        return month_starts(self.start, self.end)
 
     @property
     def last_day(self) -> date:
@@ -69,8 +70,7 @@ class Period:
 
     def previous(self) -> "Period":
         n = len(self.months)
-        start = (pd.Timestamp(self.start) - pd.DateOffset(months=n)).date()
-        end = (pd.Timestamp(self.start) - pd.DateOffset(months=1)).date()
+        start, end = add_months(self.start, -n), add_months(self.start, -1)
         return Period(self.kind, start, end, "")
 
     def with_today(self, today: date) -> "Period":
@@ -103,7 +103,7 @@ def parse_period(params, today: date) -> tuple[Period, list[str]]:
 def _parse_period(params, today: date) -> tuple[Period, list[str]]:
     errors = []
     this_month = today.replace(day=1)
-    last_month = (pd.Timestamp(this_month) - pd.DateOffset(months=1)).date()
+    last_month = add_months(this_month, -1)
     kind = params.get("period") or "month"
     if kind not in PERIOD_KINDS:
         errors.append(_("Unknown period; showing last month."))
@@ -116,13 +116,13 @@ def _parse_period(params, today: date) -> tuple[Period, list[str]]:
             if params.get("quarter"):
                 errors.append(_("Quarter must look like 2026-Q3."))
             this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-            start = (pd.Timestamp(this_quarter) - pd.DateOffset(months=3)).date()
-        end = (pd.Timestamp(start) + pd.DateOffset(months=2)).date()
+            start = add_months(this_quarter, -3)
+        end = add_months(start, 2)
         q = (start.month - 1) // 3 + 1
         return Period("quarter", start, end, f"{start.year}-Q{q}"), errors
     if kind == "custom":
         start, end = _month(params.get("from", "")), _month(params.get("to", ""))
-        if start and end and start <= end and len(pd.date_range(start, end, freq="MS")) <= 36:
+        if start and end and start <= end and len(month_starts(start, end)) <= 36:
             return Period("custom", start, end, f"{start:%Y-%m} → {end:%Y-%m}"), errors
         errors.append(_("Choose a custom range as two months, from ≤ to, at most 36 months."))
     month = _month(params.get("month", "")) or last_month
@@ -143,9 +143,9 @@ def recent_months(n: int, today: date) -> list[dict]:
 
     this_month = today.replace(day=1)
     out = []
-    for d in pd.date_range(end=this_month, periods=n, freq="MS")[::-1]:
-        label = date_format(d.date(), "F Y")
-        if d.date() == this_month:
+    for d in (add_months(this_month, -i) for i in range(n)):
+        label = date_format(d, "F Y")
+        if d == this_month:
             label = _("%(month)s (to date)") % {"month": label}
         out.append({"value": d.strftime("%Y-%m"), "label": label})
     return out
@@ -306,10 +306,17 @@ def cohort_matrix(workspace: Workspace, end: date, months: int = 12) -> pd.DataF
     return df.pivot(index="cohort", columns="age", values="value").sort_index()
 
 
-def cohort_rows(workspace: Workspace, end: date, months: int = 12) -> dict:
+def cohort_rows(workspace: Workspace, end: date, months: int = 12,
+                version: tuple | None = None) -> dict:
     """The cohort heat map as table rows: each first-purchase month with its size (customers)
     and its retention shares by months since, each with a shade 0–5 (darker = more customers
-    still buying)."""
+    still buying). With the values' `version` (selectors.values_version) they are read once
+    per run."""
+    return cached_read(workspace, version, "cohort-rows", (end, months),
+                       lambda: _cohort_rows(workspace, end, months))
+
+
+def _cohort_rows(workspace: Workspace, end: date, months: int) -> dict:
     matrix = cohort_matrix(workspace, end, months)
     if matrix is None or matrix.empty:
         return {"ages": [], "rows": []}
@@ -329,8 +336,15 @@ def cohort_rows(workspace: Workspace, end: date, months: int = 12) -> dict:
     return {"ages": ages, "rows": rows}
 
 
-def trend(workspace: Workspace, keys: list[str], end: date, months: int = 12) -> pd.DataFrame:
-    """Monthly workspace-level values of `keys` for the `months` up to `end`."""
+def trend(workspace: Workspace, keys: list[str], end: date, months: int = 12,
+          version: tuple | None = None) -> pd.DataFrame:
+    """Monthly workspace-level values of `keys` for the `months` up to `end` (read once per run
+    with the values' `version`, as cohort_rows)."""
+    return cached_read(workspace, version, "trend", (tuple(keys), end, months),
+                       lambda: _trend(workspace, keys, end, months))
+
+
+def _trend(workspace: Workspace, keys: list[str], end: date, months: int) -> pd.DataFrame:
     start = (pd.Timestamp(end) - pd.DateOffset(months=months - 1)).date()
     rows = MetricValue.objects.filter(workspace=workspace, grain="month", key__in=keys,
                                       dimension="", period__gte=start,
@@ -377,10 +391,18 @@ def dashboard_data(workspace: Workspace, params) -> dict:
     model = params.get("model") or workspace.attribution_model
     if model not in ATTRIBUTION_MODELS:
         model = workspace.attribution_model
-    rows = _rows(workspace, prev.start, period.end, DASHBOARD_DIMENSIONS)
-    # one pass over the rows: both periods, every dimension the page shows
-    rolled = roll_up(rows, {"cur": period.months, "prev": prev.months}, DASHBOARD_DIMENSIONS,
-                     {"": {"ltv": ltv_key(workspace)}})
+    fresh = freshness(workspace)
+    version = values_version(fresh["recent"])
+
+    def read() -> tuple[bool, dict]:
+        rows = _rows(workspace, prev.start, period.end, DASHBOARD_DIMENSIONS)
+        # one pass over the rows: both periods, every dimension the page shows
+        return bool(rows), roll_up(rows, {"cur": period.months, "prev": prev.months},
+                                   DASHBOARD_DIMENSIONS, {"": {"ltv": ltv_key(workspace)}})
+
+    any_rows, rolled = cached_read(workspace, version, "dashboard",
+                                   (prev.start, period.start, period.end, ltv_key(workspace)),
+                                   read)
     totals, prev_totals = rolled[("cur", "")], rolled[("prev", "")]
     query = {"period": period.kind, "model": model}
     if period.kind == "month":
@@ -396,14 +418,14 @@ def dashboard_data(workspace: Workspace, params) -> dict:
         "base_query": urlencode(query), "channel_columns": CHANNEL_COLUMNS,
         "period": period, "previous": prev, "errors": errors, "model": model,
         "models": list(ATTRIBUTION_MODELS.items()),
-        "has_data": bool(rows) or MetricValue.objects.filter(workspace=workspace).exists(),
+        "has_data": any_rows or MetricValue.objects.filter(workspace=workspace).exists(),
         "headline": headline(workspace, totals, prev_totals,
                              _prev_share(period) if period.to_date else 1.0),
         "orders_count": totals.get(("orders", "")),
         "channels": channels, "channel_total": channel_totals(channels, model, ltv),
         "sort": params.get("sort", "spend:desc"),
         "funnel": funnel(rolled[("cur", "stage")]),
-        "freshness": freshness(workspace),
+        "freshness": fresh, "values_version": version,
         "month_choices": recent_months(12, workspace_today(workspace)),
         "today": (date_format(period.as_of, "DATE_FORMAT") if period.as_of else ""),
     }

@@ -44,6 +44,46 @@ def latest_run(workspace: Workspace):
     return metric_run_list(workspace).order_by("-created_at", "-id").first()
 
 
+def values_version(runs: list) -> tuple | None:
+    """What the workspace's metric values are a state of, from its most recent runs (newest
+    first, as freshness() reads them): the newest run's code, status and end. Values are
+    written only by runs, so values read under one version stay true until the next run ends.
+    None (read afresh, cache nothing) while a run is pending or running, or before any run."""
+    from .models import MetricRun
+
+    if not runs or any(r.status in (MetricRun.Status.PENDING, MetricRun.Status.RUNNING)
+                       for r in runs):
+        return None
+    last = runs[0]
+    return (str(last.code), last.status, last.finished_at.isoformat() if last.finished_at
+            else "")
+
+
+READS_CACHE_SECONDS = 24 * 3600  # a new run changes the version, hence the key, before this
+
+
+def cached_read(workspace: Workspace, version: tuple | None, name: str, args: tuple,
+                compute):
+    """compute() — the reads of metric values `name` with `args` — kept in the shared cache
+    under the values' version (values_version), so the dashboard reads and rolls up a run's
+    values once, not on every view. Without a version it is simply compute(); a cache that
+    cannot be reached is skipped (the database answers)."""
+    import hashlib
+
+    from mos.services import _cache_call
+
+    if version is None:
+        return compute()
+    key = "metric-reads:" + hashlib.sha1(repr((str(workspace.code), version, name, args))
+                                         .encode()).hexdigest()
+    hit = _cache_call("get", key)
+    if hit is not None:
+        return hit
+    value = compute()
+    _cache_call("set", key, value, READS_CACHE_SECONDS)
+    return value
+
+
 def get_metric_run(workspace: Workspace, code):
     from .models import MetricRun
 
@@ -77,11 +117,12 @@ def _kpi_periods(grain: str, last_day, n: int) -> list:
     return [add_months(end, -step * i) for i in range(n - 1, -1, -1)]
 
 
-def kpi_status(workspace: Workspace, period) -> list[dict]:
+def kpi_status(workspace: Workspace, period, version: tuple | None = None) -> list[dict]:
     """Each KPI of the workspace for `period` (a date, or anything with .start/.end months as
     the dashboard's Period): actual value, target (the period's KPITarget, else the KPI's),
     attainment, good/bad in the KPI's direction, guardrail breach, and the trend of the last 8
-    periods as [(period start, value or None)]. Four queries whatever the number of KPIs."""
+    periods as [(period start, value or None)]. Four queries whatever the number of KPIs;
+    with the values' `version` (values_version) the values read are cached under it."""
     from .metrics.registry import REGISTRY
     from .metrics.rollup import roll_up
     from .models import MetricValue
@@ -96,21 +137,25 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
     for k in kpis:  # a ratio KPI over several months is divided from its inputs' sums
         keys |= {k.metric_key, *_ratio_inputs(k.metric_key)}
     dims = {_kpi_dimension(k)[0] for k in kpis}  # no other dimension's rows are read
-    rows = MetricValue.objects.filter(
-        workspace=workspace, key__in=keys, grain__in=["week", "month"], dimension__in=dims,
-        period__gte=first, period__lte=last_day).values_list(
-        "key", "grain", "period", "dimension", "dimension_value", "value")
-    records = list(rows)
-    # One dict lookup per (KPI, period): week and month values are stored as they are shown.
-    stored = {(k, g, p, d, dv): v for k, g, p, d, dv, v in records}
-
     whole = hasattr(period, "months")  # the dashboard's Period: every KPI over its months
     extra = [m for m in (period.months if whole else []) if m < first]
-    if extra:  # a long custom range reaches before the trend's first period
-        records += list(MetricValue.objects.filter(
-            workspace=workspace, key__in=keys, grain="month", dimension__in=dims,
-            period__gte=extra[0], period__lt=first).values_list(
+
+    def read() -> list[tuple]:
+        records = list(MetricValue.objects.filter(
+            workspace=workspace, key__in=keys, grain__in=["week", "month"],
+            dimension__in=dims, period__gte=first, period__lte=last_day).values_list(
             "key", "grain", "period", "dimension", "dimension_value", "value"))
+        if extra:  # a long custom range reaches before the trend's first period
+            records += list(MetricValue.objects.filter(
+                workspace=workspace, key__in=keys, grain="month", dimension__in=dims,
+                period__gte=extra[0], period__lt=first).values_list(
+                "key", "grain", "period", "dimension", "dimension_value", "value"))
+        return records
+
+    records = cached_read(workspace, version, "kpi-values",
+                          (sorted(keys), sorted(dims), first, last_day, extra[:1]), read)
+    # One dict lookup per (KPI, period): week and month values are stored as they are shown.
+    stored = {(k, g, p, d, dv): v for k, g, p, d, dv, v in records if p >= first}
     # the monthly rows by (key, dimension), as roll_up reads them: a KPI's few rows each
     monthly: dict[tuple[str, str], list[tuple]] = {}
     for k, g, p, d, dv, v in records:

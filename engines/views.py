@@ -33,15 +33,16 @@ def home(request):
     if request.htmx and request.htmx.target == "channel-table":  # sort / attribution switch
         return render(request, "engines/partials/channel_table.html", data)
     end = data["period"].end
-    data["kpis"] = selectors.kpi_status(ws, data["period"])
+    version = data["values_version"]  # the reads below are cached per metric run
+    data["kpis"] = selectors.kpi_status(ws, data["period"], version)
     for i, k in enumerate(data["kpis"]):
         k["spark"] = charts.sparkline([v for _p, v in k.get("trend", [])])
         k["spark_id"] = f"spark-{i}"
     data["fig_funnel"] = charts.funnel_figure(data["funnel"])
     data["fig_trend"] = charts.trend_figure(
-        dashboard.trend(ws, ["revenue", "new_customers"], end),
+        dashboard.trend(ws, ["revenue", "new_customers"], end, version=version),
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
-    data["cohorts"] = dashboard.cohort_rows(ws, end)
+    data["cohorts"] = dashboard.cohort_rows(ws, end, version=version)
     data.update(views_revenue.mrr_section(ws, end))
     return render(request, "engines/dashboard.html", data)
 
