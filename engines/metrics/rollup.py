@@ -20,6 +20,12 @@ def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "", *,
     abstract input stands for (e.g. {"ltv": "ltv_subscription"})."""
     if 0 < len(df) <= SMALL:  # a KPI's few rows: plain Python, the same rules
         return _aggregate_rows(df, months, dimension, aliases or {})
+    return _aggregate_pandas(df, months, dimension, aliases or {})
+
+
+def _aggregate_pandas(df: pd.DataFrame, months: list[date], dimension: str,
+                      aliases: dict[str, str]) -> pd.DataFrame:
+    """aggregate() for a large frame, in pandas."""
     part = df[(df["dimension"] == dimension) & df["period"].isin(months)] if not df.empty else df
     if part.empty:
         return pd.DataFrame(columns=VALUE_FRAME)
@@ -31,7 +37,7 @@ def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "", *,
     if len(months) == 1:  # a stored month is already its own ratio
         return out
     values = dict(zip(zip(out["key"], out["dimension_value"]), out["value"]))
-    return _value_frame(_recompute_ratio_values(values, aliases or {}))
+    return _value_frame(_recompute_ratio_values(values, aliases))
 
 
 def _value_frame(values: dict) -> pd.DataFrame:
