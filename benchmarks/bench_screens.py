@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_screens.py [--requests 200] [--warmup 5]
         [--database-url postgres://postgres@127.0.0.1:5432/mos_seedbench] [--slug seedbench]
         [--recompute] [--budget 120] [--no-explain] [--no-analyze] [--profile]
-        [--only dashboard] [--repeat 1]
+        [--only dashboard] [--repeat 1] [--no-read-cache]
 
 Needs the workspace benchmarks/bench_seed.py leaves behind (run that first; this script never
 creates, migrates or drops anything). Tables the seed's COPY left without planner statistics
@@ -21,7 +21,9 @@ query. DEBUG is switched off while timing (no query log, no template debug), as 
 --budget caps the seconds spent timing one scenario (the printed count is then below N);
 --profile adds a cProfile of one request of each slow scenario. --only times one screen's
 scenarios (contacts, search or dashboard; repeatable); --repeat N times the scenarios N times
-over and prints each scenario's median p95 of the N runs.
+over and prints each scenario's median p95 of the N runs. --no-read-cache makes the dashboard
+read and roll up its metric values on every request (as the first view after a run does)
+instead of once per run from the shared cache.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ def main() -> None:
                     help="time only this screen's scenarios (repeatable)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="time every scenario this many times; report the median p95")
+    ap.add_argument("--no-read-cache", action="store_true",
+                    help="the dashboard reads its metric values on every request")
     args = ap.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -102,6 +106,10 @@ def main() -> None:
     from mos.roles import Role
 
     settings.DEBUG = False  # as in production: no connection.queries log, no template debug
+    if args.no_read_cache:  # no values version: every view reads and rolls up afresh
+        from engines import dashboard as dashboard_reads
+
+        dashboard_reads.values_version = lambda runs: None
     if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 

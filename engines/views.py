@@ -7,6 +7,9 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,7 +45,12 @@ def home(request):
     data["fig_trend"] = charts.trend_figure(
         dashboard.trend(ws, ["revenue", "new_customers"], end, version=version),
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
-    data["cohorts"] = dashboard.cohort_rows(ws, end, version=version)
+    # the cohort table is the page's largest fragment (a cell per cohort and month): rendered
+    # once per run and language
+    data["cohorts_html"] = mark_safe(selectors.cached_read(
+        ws, version, "cohorts-html", (end, get_language()),
+        lambda: render_to_string("engines/partials/cohorts.html",
+                                 {"cohorts": dashboard.cohort_rows(ws, end, version=version)})))
     data.update(views_revenue.mrr_section(ws, end))
     return render(request, "engines/dashboard.html", data)
 
