@@ -70,18 +70,31 @@ def cached_read(workspace: Workspace, version: tuple | None, name: str, args: tu
     cannot be reached is skipped (the database answers)."""
     import hashlib
 
-    from mos.services import _cache_call
-
     if version is None:
         return compute()
     key = "metric-reads:" + hashlib.sha1(repr((str(workspace.code), version, name, args))
                                          .encode()).hexdigest()
-    hit = _cache_call("get", key)
+    hit = _cache("get", key)
     if hit is not None:
         return hit
     value = compute()
-    _cache_call("set", key, value, READS_CACHE_SECONDS)
+    _cache("set", key, value, READS_CACHE_SECONDS)
     return value
+
+
+def _cache(method: str, *args):
+    """One call to the shared cache, None when it cannot be reached (a speed-up, never a
+    dependency: a selector does not import mos.services' twin of this)."""
+    import logging
+
+    from django.core.cache import cache
+
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as e:  # noqa: BLE001 — redis' ConnectionError/TimeoutError and kin
+        logging.getLogger(__name__).warning("cache unavailable (%s on %s), reading afresh: %s",
+                                            e.__class__.__name__, method, e)
+        return None
 
 
 def get_metric_run(workspace: Workspace, code):

@@ -149,3 +149,19 @@ def test_values_without_any_run_are_read_every_time(workspace):
     _mv(workspace, "revenue", M[6], 25)
     data, reads = _value_reads(lambda: dashboard.dashboard_data(workspace, params))
     assert reads == 1 and {h["key"]: h["value"] for h in data["headline"]}["revenue"] == 25
+
+
+@pytest.mark.django_db
+def test_a_cache_that_cannot_be_reached_is_read_around(workspace, monkeypatch):
+    """Redis down: the dashboard reads the values itself instead of answering 500."""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    _mv(workspace, "revenue", M[6], 40)
+    _run(workspace)
+    data, reads = _value_reads(lambda: dashboard.dashboard_data(workspace, {"month": "2026-06"}))
+    assert reads == 1 and {h["key"]: h["value"] for h in data["headline"]}["revenue"] == 40
