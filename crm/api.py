@@ -204,7 +204,9 @@ class ContactViewSet(ServiceModelViewSet):
             return qs
         params = ContactFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        return selectors.contact_filter(qs, self.request.workspace, **params.validated_data)
+        qs = selectors.contact_filter(qs, self.request.workspace, **params.validated_data)
+        # a search's matches are found through its own index first (see narrow_to_matches)
+        return selectors.narrow_to_matches(qs) if params.validated_data.get("q") else qs
 
     @extend_schema(tags=["contacts"], parameters=CONTACT_FILTER_PARAMS,
                    examples=_examples("Contact", response=CONTACT_OUT, many=True))

@@ -2,6 +2,8 @@
 prefix, a number to the phone prefix, anything else to names and companies (and the start of
 an address); on PostgreSQL the e-mail and phone kinds are B-tree range scans."""
 
+import re
+
 import pytest
 from django.db import connection, transaction
 
@@ -88,3 +90,84 @@ def test_a_search_counts_its_matches_up_to_the_search_cap(owner_client, workspac
                             HTTP_HX_REQUEST="true").content.decode()
     assert "of 7" in body and "+" not in body.split("of 7")[1][:1]  # no search: all counted
 
+
+
+@pytest.fixture
+def wrights(workspace):
+    """Seven contacts called Wright (a few of them customers), created one day apart, and
+    noise that matches nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    rows = [Contact(workspace=workspace, name=f"Wright {i}", email=f"w{i}@example.com",
+                    stage="customer" if i % 3 == 0 else "lead",
+                    created_at=now - timedelta(days=i)) for i in range(7)]
+    rows += [Contact(workspace=workspace, name=f"Other {i}", email=f"o{i}@example.com",
+                     created_at=now - timedelta(hours=i)) for i in range(20)]
+    Contact.objects.bulk_create(rows)
+
+
+def _names(body: str) -> list[str]:
+    import re
+
+    return re.findall(r"Wright \d", body)
+
+
+@pytest.mark.parametrize("id_cap", [10_000, 7, 6])  # all matches fit / exactly / one too many
+def test_a_search_pages_its_matches_newest_first_however_it_finds_them(
+        owner_client, workspace, wrights, monkeypatch, id_cap):
+    from mos import pagination
+
+    monkeypatch.setattr(selectors, "SEARCH_ID_CAP", id_cap)
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 3)
+    url = f"/w/{workspace.slug}/contacts/"
+    seen, params = [], {"q": "wright"}
+    for _page in range(4):
+        resp = owner_client.get(url, params, HTTP_HX_REQUEST="true")
+        body = resp.content.decode()
+        seen += list(dict.fromkeys(_names(body)))
+        after = re.search(r'rel="next" href="[^"]*after=([\w-]+)', body)
+        if not after:
+            break
+        params = {"q": "wright", "after": after.group(1)}
+    assert seen == [f"Wright {i}" for i in range(7)]  # newest first, each once, none missing
+    assert "of 7" in body
+    body = owner_client.get(url, {"q": "wright", "stage": "customer", "sort": "name"},
+                            HTTP_HX_REQUEST="true").content.decode()
+    assert list(dict.fromkeys(_names(body))) == ["Wright 0", "Wright 3", "Wright 6"]
+
+
+def test_narrowing_keeps_exactly_the_lists_rows(workspace, wrights, monkeypatch):
+    qs = selectors.contact_list(workspace, q="wright", sort="-created_at")
+    assert list(selectors.narrow_to_matches(qs)) == list(qs)
+    monkeypatch.setattr(selectors, "SEARCH_ID_CAP", 3)  # more matches than the cap: unchanged
+    assert selectors.narrow_to_matches(qs) is qs
+    other = selectors.contact_list(workspace, q="nobody-at-all")
+    assert list(selectors.narrow_to_matches(other)) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+def test_a_searchs_matches_are_fetched_in_a_fenced_step_then_sorted_by_id(
+        owner_client, workspace, wrights):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        owner_client.get(f"/w/{workspace.slug}/contacts/", {"q": "wright"},
+                         HTTP_HX_REQUEST="true")
+    sqls = [q["sql"] for q in ctx.captured_queries if "crm_contact" in q["sql"]]
+    fenced = [s for s in sqls if "AS MATERIALIZED" in s]
+    assert len(fenced) == 1 and "ORDER BY" not in fenced[0]  # every match, unsorted, capped
+    page = [s for s in sqls if "ORDER BY" in s and '"crm_contact"."created_at" DESC' in s]
+    assert page and '"crm_contact"."id" IN (' in page[0]  # the page sorts only those ids
+
+
+def test_the_api_search_returns_the_same_matches(api, workspace, wrights, monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_ID_CAP", 3)
+    dense = api.get("/api/v1/contacts/", {"q": "wright"}).json()
+    monkeypatch.setattr(selectors, "SEARCH_ID_CAP", 10_000)
+    narrow = api.get("/api/v1/contacts/", {"q": "wright"}).json()
+    names = [c["name"] for c in narrow["results"]]
+    assert names == [f"Wright {i}" for i in range(7)]
+    assert [c["name"] for c in dense["results"]] == names
