@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
 
 from django.utils.translation import gettext_lazy as _
 
@@ -81,33 +80,75 @@ REASONS = {"email": _("Same e-mail"), "phone": _("Same phone number"),
            "name": _("Same name (Arabic or Latin)")}
 
 
+# The keys are computed and grouped by the database: on PostgreSQL by the SQL twins of the
+# functions above (crm migration 0024), on SQLite by these Python functions registered on the
+# connection under the same names. One scan of the workspace's contacts feeds all three
+# groupings; only the first `fetch` groups (newest member first) leave the database.
+_SQL_FUNCTIONS = {"mos_dup_email_key": email_key, "mos_dup_phone_key": phone_key,
+                  "mos_dup_name_key": name_key}
+_GROUPS_SQL = """
+WITH c AS MATERIALIZED (
+  SELECT id, name, email, phone FROM crm_contact WHERE workspace_id = %(ws)s
+), names AS (  -- the name key is the costly one: computed once per distinct spelling
+  SELECT name, mos_dup_name_key(name) AS n FROM (SELECT DISTINCT name FROM c) d
+), k AS MATERIALIZED (
+  SELECT c.id, mos_dup_email_key(c.email) AS e, mos_dup_phone_key(c.phone) AS p, names.n
+  FROM c JOIN names ON names.name = c.name
+)
+SELECT 0 AS r, e AS key, MAX(id) AS top, {agg} AS ids FROM k WHERE e <> ''
+  GROUP BY e HAVING COUNT(*) BETWEEN 2 AND 20
+UNION ALL
+SELECT 1, p, MAX(id), {agg} FROM k WHERE p <> '' GROUP BY p HAVING COUNT(*) BETWEEN 2 AND 20
+UNION ALL
+SELECT 2, n, MAX(id), {agg} FROM k WHERE n <> '' GROUP BY n HAVING COUNT(*) BETWEEN 2 AND 20
+ORDER BY top DESC, r
+LIMIT %(fetch)s
+"""
+_REASON_ORDER = ("email", "phone", "name")
+
+
+def _sqlite_functions(connection) -> None:
+    connection.ensure_connection()
+    for fname, func in _SQL_FUNCTIONS.items():
+        connection.connection.create_function(fname, 1, func, deterministic=True)
+
+
+def _group_rows(workspace, fetch: int) -> list[tuple]:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        _sqlite_functions(connection)
+        agg = "GROUP_CONCAT(id)"
+    else:
+        agg = "STRING_AGG(id::text, ',')"
+    with connection.cursor() as cur:
+        cur.execute(_GROUPS_SQL.format(agg=agg), {"ws": workspace.pk, "fetch": fetch})
+        return cur.fetchall()
+
+
 def duplicate_groups(workspace, *, limit: int = 200) -> list[dict]:
     """Groups of contacts that look like one person, most recently created first: each
     {"reason": email|phone|name, "key": …, "contacts": [Contact, …]} (a pair can show under
-    several reasons; the strongest — e-mail, then phone, then name — is kept)."""
-    rows = (Contact.objects.filter(workspace=workspace).order_by()
-            .values_list("id", "name", "email", "phone"))
-    buckets: dict[tuple, list[int]] = defaultdict(list)
-    for pk, name, email, phone in rows.iterator(chunk_size=5000):
-        if k := email_key(email):
-            buckets[("email", k)].append(pk)
-        if k := phone_key(phone):
-            buckets[("phone", k)].append(pk)
-        if k := name_key(name):
-            buckets[("name", k)].append(pk)
-    seen_pairs: set[frozenset] = set()
-    groups = []
-    order = {"email": 0, "phone": 1, "name": 2}
-    for (reason, key), ids in sorted(buckets.items(), key=lambda kv: (order[kv[0][0]],
-                                                                      -max(kv[1]))):
-        if len(ids) < 2 or len(ids) > 20:  # 20+ sharing a key is a placeholder, not a person
-            continue
-        pair = frozenset(ids)
-        if pair in seen_pairs:
-            continue
-        seen_pairs.add(pair)
-        groups.append({"reason": reason, "key": key, "ids": sorted(ids)})
-    groups.sort(key=lambda g: -max(g["ids"]))
+    several reasons; the strongest — e-mail, then phone, then name — is kept). A key shared by
+    more than 20 contacts is a placeholder, not a person, and proposes nothing."""
+    # Rows come newest member first and, for one newest member, strongest reason first; a
+    # group whose members are exactly those of a stronger one has the same newest member, so
+    # it comes right after it and is dropped here. Were so many dropped that fewer than
+    # `limit` are left from a full fetch, fetch more.
+    fetch = limit * 2 + 10
+    while True:
+        rows = _group_rows(workspace, fetch)
+        seen: set[tuple] = set()
+        groups = []
+        for r, key, _top, ids in rows:
+            members = tuple(sorted(int(i) for i in str(ids).split(",")))
+            if members in seen:
+                continue
+            seen.add(members)
+            groups.append({"reason": _REASON_ORDER[r], "key": key, "ids": list(members)})
+        if len(groups) >= limit or len(rows) < fetch:
+            break
+        fetch *= 4
     groups = groups[:limit]
     contacts = Contact.objects.filter(workspace=workspace).select_related(
         "account", "owner").in_bulk([i for g in groups for i in g["ids"]])

@@ -33,3 +33,17 @@ class EnginesConfig(AppConfig):
         from . import alerts
 
         alerts.register()
+
+        from django.db.models.signals import post_delete
+
+        from mos.models import Workspace
+
+        post_delete.connect(_forget_change_log, sender=Workspace,
+                            dispatch_uid="engines_forget_change_log")
+
+
+def _forget_change_log(sender, instance, **kwargs):
+    """A deleted workspace's change-log rows go with it (engines.metrics.changes)."""
+    from .metrics import changes
+
+    changes.forget_workspace(instance.pk)

@@ -186,8 +186,9 @@ def diagnostic_hints(workspace: Workspace, sit: dict) -> dict:
 
     from crm.models import LifecycleStage
     from experiments.models import Experiment
+    from mos import diagnostics
 
-    hints = {}
+    hints = diagnostics.answers(workspace)  # e.g. the monthly report, known to reports
     defined = LifecycleStage.objects.filter(workspace=workspace, key__in=["lead", "mql", "sql"]
                                             ).exclude(definition="").count()
     hints["lead_definition"] = _("%(n)d of 3 stage definitions (lead, MQL, SQL) written.") % {

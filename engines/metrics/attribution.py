@@ -190,16 +190,30 @@ def credit_paths(paths: pd.DataFrame, model: str, half_life_days: float = 7.0,
     if model == "markov" and removal is None:
         removal = markov_removal_effects(paths)
     weights = _touch_weights(conv, model, half_life_days, removal)
-    frame = pd.DataFrame({"path_id": conv["path_id"].to_numpy(),
-                          "channel": conv["channel"].to_numpy(), "credit": weights})
-    credit = frame.groupby(["path_id", "channel"], sort=True, as_index=False)["credit"].sum()
+    pid = conv["path_id"].to_numpy()
+    # group on (path, the channel's rank among the channel names): integers factorise far
+    # faster than the names, and give the same groups in the same (path, channel) order
+    codes, names = pd.factorize(conv["channel"])
+    by_name = np.argsort(names.to_numpy(dtype=object), kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[by_name] = np.arange(len(names))
+    frame = pd.DataFrame({"path_id": pid, "rank": rank[codes] if len(codes) else codes,
+                          "credit": weights})
+    if (codes < 0).any():  # a missing channel is no group (as grouping on the names)
+        frame = frame[codes >= 0]
+    credit = frame.groupby(["path_id", "rank"], sort=True, as_index=False)["credit"].sum()
     credit = credit[credit["credit"] > 0]
-    info = conv.drop_duplicates("path_id").set_index("path_id")
-    credit["contact_id"] = info["contact_id"].reindex(credit["path_id"]).to_numpy()
-    credit["converted_at"] = info["converted_at"].reindex(credit["path_id"]).to_numpy()
-    credit["revenue_credit"] = (credit["credit"].to_numpy()
-                                * info["revenue"].reindex(credit["path_id"]).to_numpy())
-    return credit[CREDIT_COLUMNS].reset_index(drop=True)
+    channel = names.to_numpy(dtype=object)[by_name][credit["rank"].to_numpy()]
+    # each path's first row (the rows are sorted by path) holds its contact, time and revenue
+    first = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]]) if len(pid) else pid
+    row = first[np.searchsorted(pid[first], credit["path_id"].to_numpy())]
+    return pd.DataFrame({
+        "contact_id": conv["contact_id"].to_numpy()[row],
+        "converted_at": conv["converted_at"].to_numpy()[row],
+        "channel": channel,
+        "credit": credit["credit"].to_numpy(),
+        "revenue_credit": credit["credit"].to_numpy() * conv["revenue"].to_numpy()[row],
+    })[CREDIT_COLUMNS]
 
 
 def attribute(touchpoints: pd.DataFrame, conversions: pd.DataFrame, *, model: str,

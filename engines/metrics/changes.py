@@ -71,3 +71,25 @@ def prune(workspace_id: int, snapshot: str) -> int:
             f"AND at < now() - interval '{int(KEEP_DAYS)} days' "
             "AND pg_visible_in_snapshot(xid, %s::pg_snapshot)", [workspace_id, snapshot])
         return cur.rowcount
+
+
+# A deleted workspace's rows (its deletion's own cascade logs one per table) are never seen
+# by a run again: they are dropped with the workspace (engines.apps, post_delete), and once a
+# night any left over from a deletion that sent no signal (compute_all_workspaces).
+def forget_workspace(workspace_id: int) -> int:
+    """Drop every log row of a workspace that no longer exists (or is being deleted)."""
+    if not available():
+        return 0
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {LOG_TABLE} WHERE workspace_id = %s", [workspace_id])
+        return cur.rowcount
+
+
+def forget_deleted_workspaces() -> int:
+    """Drop the log rows of every workspace that no longer exists."""
+    if not available():
+        return 0
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {LOG_TABLE} d WHERE d.workspace_id IS NOT NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM mos_workspace w WHERE w.id = d.workspace_id)")
+        return cur.rowcount

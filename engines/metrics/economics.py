@@ -8,11 +8,12 @@ LTV:CAC and payback are monthly quantities: they are emitted only when grain="mo
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .acquisition import (
-    check_grain, combine, cutoff, first_reached, frame_or_empty, period_start, ratio, reused,
-    to_values,
+    check_grain, combine, cutoff, first_reached, frame_or_empty, keyed_values, period_start,
+    ratio, reused, to_values,
 )
 from .retention import (
     check_business, first_purchase, month_index, month_start, monthly_churn, signed_amount,
@@ -103,14 +104,29 @@ def per_model_values(spend: pd.DataFrame, attributed: pd.DataFrame, *, grain: st
     channel_spend = spend_per_period(spend, grain=grain, as_of=as_of, by_channel=True)
     channel_spend = channel_spend[channel_spend > 0]
     credited = attributed_by_channel(attributed, grain=grain, as_of=as_of)
-    parts = []
-    for model in credited.index.get_level_values("model").unique():
-        c = credited.xs(model, level="model")
-        # spend that bought nothing shows as ROAS 0 (a Stop candidate), but has no finite CAC
-        revenue = c["revenue_credit"].reindex(channel_spend.index, fill_value=0.0)
-        parts += [to_values(ratio(channel_spend, c["credit"]), f"cac.{model}", grain, "channel"),
-                  to_values(ratio(revenue, channel_spend), f"roas.{model}", grain, "channel")]
-    return combine(parts)
+    models = credited.index.get_level_values("model").unique()
+    if not len(models) or channel_spend.empty:
+        return combine([])
+    # every model at once: its credit on each (period, channel) that had spend. A credited
+    # pair without spend, or spend without credit, has no finite CAC (NaN, dropped); spend
+    # that bought nothing shows as ROAS 0 (a Stop candidate)
+    n = len(channel_spend)
+    grid = pd.MultiIndex.from_arrays([
+        np.repeat(models.to_numpy(dtype=object), n),
+        np.tile(channel_spend.index.get_level_values(0).to_numpy(), len(models)),
+        np.tile(channel_spend.index.get_level_values(1).to_numpy(dtype=object), len(models))],
+        names=["model", "period", "channel"])
+    cost = np.tile(channel_spend.to_numpy(dtype="float64"), len(models))
+    credit = credited["credit"].reindex(grid).to_numpy(dtype="float64")
+    revenue = credited["revenue_credit"].reindex(grid, fill_value=0.0).to_numpy(dtype="float64")
+    model = grid.get_level_values("model").to_numpy(dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cac, roas = cost / credit, revenue / cost
+    return combine([
+        keyed_values("cac." + model, grid.get_level_values("period"),
+                     grid.get_level_values("channel"), cac, grain, "channel"),
+        keyed_values("roas." + model, grid.get_level_values("period"),
+                     grid.get_level_values("channel"), roas, grain, "channel")])
 
 
 def cohort_ltv_12m(orders: pd.DataFrame, *, as_of,

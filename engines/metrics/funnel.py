@@ -50,24 +50,36 @@ def stage_entries(stage_changes: pd.DataFrame, *, as_of) -> pd.DataFrame:
 
 def funnel_steps(entries: pd.DataFrame, *, grain: str) -> pd.DataFrame:
     """One row per contact and stage entered: entry period, stage, days to next stage (or NaN)."""
-    parts = []
-    for k, stage in enumerate(STAGES):
-        entered = entries[stage].dropna()
+    at = entries[list(STAGES)].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    nat = np.iinfo(np.int64).min
+    periods, codes, days = [], [], []
+    for k in range(len(STAGES)):
+        entered = at[:, k] != nat
+        t = at[entered, k]
         if k + 1 < len(STAGES):
-            days = (entries[STAGES[k + 1]].reindex(entered.index) - entered).dt.total_seconds()
-            days = days / 86400
+            nxt = at[entered, k + 1]
+            # as Series.dt.total_seconds() / 86400: integer nanoseconds / 1e9, NaT → NaN
+            d = np.where(nxt != nat, (nxt - t) / 1_000_000_000, np.nan) / 86400
         else:
-            days = pd.Series(float("nan"), index=entered.index)
-        parts.append(pd.DataFrame({"period": period_start(entered, grain), "stage": stage,
-                                   "days": days.to_numpy(dtype="float64")}))
-    return pd.concat(parts, ignore_index=True)
+            d = np.full(len(t), np.nan)
+        periods.append(period_start(pd.Series(t.view("datetime64[ns]")), grain).to_numpy())
+        codes.append(np.full(len(t), k, dtype=np.int64))
+        days.append(d)
+    return pd.DataFrame({
+        "period": np.concatenate(periods) if periods else np.array([], "datetime64[ns]"),
+        "stage": pd.Categorical.from_codes(np.concatenate(codes), categories=list(STAGES)),
+        "days": np.concatenate(days).astype("float64")})
 
 
 def funnel_table(stage_changes: pd.DataFrame, *, grain: str, as_of) -> pd.DataFrame:
     """Per (period, stage): entries, converted (next stage by as_of), conversion, median days."""
     steps = funnel_steps(stage_entries(stage_changes, as_of=as_of), grain=grain)
-    g = steps.groupby(["period", "stage"])["days"]
+    # grouped on the stage's code (cheap), only the stages entered in a period kept
+    g = steps.groupby(["period", "stage"], observed=True)["days"]
     table = pd.DataFrame({"entries": g.size(), "converted": g.count(), "median_days": g.median()})
+    table.index = pd.MultiIndex.from_arrays(
+        [table.index.get_level_values(0),
+         table.index.get_level_values(1).astype(object).astype(str)], names=["period", "stage"])
     table["conversion"] = ratio(table["converted"], table["entries"])
     # the last stage has no next step
     table.loc[table.index.get_level_values("stage") == STAGES[-1], "conversion"] = float("nan")

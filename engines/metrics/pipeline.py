@@ -87,16 +87,19 @@ def step_attribution(ctx: RunContext, grain: str) -> pd.DataFrame:
     credit = ctx.shared["attributed"]
     if credit.empty:
         return acquisition.empty_values()
-    period = attribution.period_start(credit["converted_at"], grain)
+    # grouped on midnight timestamps (far cheaper to factorise than date objects), the
+    # period level turned into dates once per group
+    period = acquisition.period_start(credit["converted_at"], grain)
     sums = credit.groupby([credit["model"], period, credit["channel"]])[
         ["credit", "revenue_credit"]].sum()
+    days = pd.DatetimeIndex(sums.index.get_level_values(1)).date
     parts = []
     for base, column in (("attributed_conversions", "credit"),
                          ("attributed_revenue", "revenue_credit")):
         s = sums[column]
         parts.append(pd.DataFrame({
             "key": base + "." + s.index.get_level_values(0).astype(str),
-            "grain": grain, "period": s.index.get_level_values(1),
+            "grain": grain, "period": days,
             "dimension": "channel", "dimension_value": s.index.get_level_values(2).astype(str),
             "value": s.to_numpy(dtype=float)}))
     return pd.concat(parts, ignore_index=True)[VALUE_COLUMNS]

@@ -22,6 +22,9 @@ def compute_all_workspaces() -> int:
     """Fan out: one nightly run per workspace, computed in parallel as a Celery group."""
     from engines.services import metric_runs_start_nightly
 
+    from . import changes
+
+    changes.forget_deleted_workspaces()  # log rows of workspaces deleted without a signal
     run_ids = metric_runs_start_nightly()
     if run_ids:
         group(compute_workspace_task.s(run_id) for run_id in run_ids).apply_async()

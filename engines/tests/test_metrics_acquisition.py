@@ -172,3 +172,37 @@ def test_shared_results_computes_once_and_hands_out_independent_copies():
         assert len(calls) == 2
     counted(sc, as_of=AS_OF)
     assert len(calls) == 3
+
+
+def test_period_start_buckets_by_hand():
+    """Day, Monday-week and month starts, before 1970 too, across a year end; NaT stays NaT."""
+    import pandas as pd
+
+    times = pd.Series(pd.to_datetime([
+        "2026-01-04 23:59:59.999999999",  # a Sunday: its week began Monday 2025-12-29
+        "2026-03-02 00:00:00.000000000",  # a Monday at midnight: its own week
+        "1969-12-31 13:00:00.000000000",  # a Wednesday before the epoch
+        None,
+    ]), name="at", index=[10, 11, 12, 13])
+    day = acq.period_start(times, "day")
+    week = acq.period_start(times, "week")
+    month = acq.period_start(times, "month")
+    assert list(day[:3].dt.strftime("%Y-%m-%d %H:%M")) == [
+        "2026-01-04 00:00", "2026-03-02 00:00", "1969-12-31 00:00"]
+    assert list(week[:3].dt.strftime("%Y-%m-%d")) == ["2025-12-29", "2026-03-02", "1969-12-29"]
+    assert list(month[:3].dt.strftime("%Y-%m-%d")) == ["2026-01-01", "2026-03-01", "1969-12-01"]
+    for s in (day, week, month):
+        assert pd.isna(s.iloc[3]) and list(s.index) == [10, 11, 12, 13] and s.name == "at"
+        assert s.dtype == "datetime64[ns]"
+
+
+def test_to_values_leaves_out_missing_and_infinite():
+    import numpy as np
+    import pandas as pd
+
+    idx = pd.MultiIndex.from_arrays([pd.to_datetime(["2026-01-01"] * 3), ["a", "b", "c"]])
+    out = acq.to_values(pd.Series([2.5, np.inf, np.nan], index=idx), "spend", "month",
+                        "channel")
+    assert out.to_dict("records") == [{"key": "spend", "grain": "month",
+                                       "period": date(2026, 1, 1), "dimension": "channel",
+                                       "dimension_value": "a", "value": 2.5}]
