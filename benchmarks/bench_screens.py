@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_screens.py [--requests 200] [--warmup 5]
         [--database-url postgres://postgres@127.0.0.1:5432/mos_seedbench] [--slug seedbench]
         [--recompute] [--budget 120] [--no-explain] [--no-analyze] [--profile]
+        [--only dashboard] [--repeat 1] [--no-read-cache]
 
 Needs the workspace benchmarks/bench_seed.py leaves behind (run that first; this script never
 creates, migrates or drops anything). Tables the seed's COPY left without planner statistics
@@ -18,7 +19,11 @@ one), and for every scenario with p95 over 200 ms the EXPLAIN (ANALYZE, BUFFERS)
 query. DEBUG is switched off while timing (no query log, no template debug), as in production.
 
 --budget caps the seconds spent timing one scenario (the printed count is then below N);
---profile adds a cProfile of one request of each slow scenario.
+--profile adds a cProfile of one request of each slow scenario. --only times one screen's
+scenarios (contacts, search or dashboard; repeatable); --repeat N times the scenarios N times
+over and prints each scenario's median p95 of the N runs. --no-read-cache makes the dashboard
+read and roll up its metric values on every request (as the first view after a run does)
+instead of once per run from the shared cache.
 """
 
 from __future__ import annotations
@@ -72,12 +77,17 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true",
                     help="also cProfile one request of each slow scenario (top functions)")
     ap.add_argument("--only", choices=["contacts", "search", "dashboard"], action="append",
-                    help="time only these screens (repeatable; default: all)")
+                    help="time only these screens (repeatable; default: all); the contacts "
+                         "first page stays as the anchor ratios are taken to")
     ap.add_argument("--compare-direct", action="store_true",
                     help="time every search twice, alternating request by request: as the page "
                          "runs it (a bounded walk, then the matches by id: crm.selectors.SearchNarrower) and "
                          "directly (one sorted query, the plan PostgreSQL picks), and print both "
                          "with their ratio")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="time every scenario this many times; report the median p95")
+    ap.add_argument("--no-read-cache", action="store_true",
+                    help="the dashboard reads its metric values on every request")
     args = ap.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -102,6 +112,10 @@ def main() -> None:
     from mos.roles import Role
 
     settings.DEBUG = False  # as in production: no connection.queries log, no template debug
+    if args.no_read_cache:  # no values version: every view reads and rolls up afresh
+        from engines import dashboard as dashboard_reads
+
+        dashboard_reads.values_version = lambda runs: None
     if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
@@ -299,7 +313,8 @@ def main() -> None:
     ]
 
     if args.only:
-        scenarios = [sc for sc in scenarios if sc[0] in args.only or sc[2] is None]
+        scenarios = [sc for sc in scenarios
+                     if sc[0] in args.only or sc[2] is None or sc[2] == contacts_url]
     client = Client()
     client.force_login(user)
 
@@ -332,8 +347,6 @@ def main() -> None:
     results = []
     w = max(len(s[1]) for s in scenarios) + 2
     header = f"{'screen':<10}{'scenario':<{w}}{'count':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
-    print(header)
-    print("-" * len(header))
     narrow = crm_selectors.SearchNarrower
 
     class Direct:  # the search as one sorted query: no bounded walk, no matches by id
@@ -353,36 +366,54 @@ def main() -> None:
             crm_selectors.SearchNarrower = narrow
 
     compared = []
-    for group, label, url, headers in scenarios:
-        both = args.compare_direct and group == "search"
-        for _ in range(args.warmup):
-            timed(url, headers)
-            if both:
-                timed(url, headers, fenced=False)
-        times, times_direct = [], []
-        started = time.perf_counter()
-        for _ in range(args.requests):
-            times.append(timed(url, headers))
-            if both:  # alternating, so both see the same machine
-                times_direct.append(timed(url, headers, fenced=False))
-            if args.budget and time.perf_counter() - started > args.budget * (1 + both):
-                break
-        for kind, ts in [("", times)] + ([(" [direct]", times_direct)] if both else []):
-            ts.sort()
-            p50, p95, mx = percentile(ts, 50), percentile(ts, 95), ts[-1]
-            if not kind:
-                results.append(dict(group=group, label=label, url=url, headers=headers,
-                                    n=len(ts), p50=p50, p95=p95, max=mx))
-            else:
-                compared.append((label, results[-1]["p95"], p95))
-            flag = "  SLOW" if p95 > SLOW_MS else ""
-            print(f"{group:<10}{(label + kind):<{w}}{len(ts):>6}{p50:>9.1f}{p95:>9.1f}"
-                  f"{mx:>9.1f}{flag}", flush=True)
+    runs: dict[int, list[float]] = {}  # scenario index -> p95 of each run
+    for rep in range(max(1, args.repeat)):
+        if args.repeat > 1:
+            print(f"run {rep + 1} of {args.repeat} (load average {os.getloadavg()[0]:.2f})")
+        print(header)
+        print("-" * len(header))
+        for i, (group, label, url, headers) in enumerate(scenarios):
+            both = args.compare_direct and group == "search"
+            for _ in range(args.warmup):
+                timed(url, headers)
+                if both:
+                    timed(url, headers, fenced=False)
+            times, times_direct = [], []
+            started = time.perf_counter()
+            for _ in range(args.requests):
+                times.append(timed(url, headers))
+                if both:  # alternating, so both see the same machine
+                    times_direct.append(timed(url, headers, fenced=False))
+                if args.budget and time.perf_counter() - started > args.budget * (1 + both):
+                    break
+            for kind, ts in [("", times)] + ([(" [direct]", times_direct)] if both else []):
+                ts.sort()
+                p50, p95, mx = percentile(ts, 50), percentile(ts, 95), ts[-1]
+                if not kind:
+                    runs.setdefault(i, []).append(p95)
+                    if rep == 0:
+                        results.append(dict(group=group, label=label, url=url,
+                                            headers=headers, n=len(ts), p50=p50, p95=p95,
+                                            max=mx))
+                elif rep == 0:
+                    compared.append((label, results[i]["p95"], p95))
+                flag = "  SLOW" if p95 > SLOW_MS else ""
+                print(f"{group:<10}{(label + kind):<{w}}{len(ts):>6}{p50:>9.1f}{p95:>9.1f}"
+                      f"{mx:>9.1f}{flag}", flush=True)
     if compared:
         print("\nsearch p95, as the page runs it vs one direct sorted query (same run, alternating):")
         for label, fenced, plain in compared:
             print(f"  {label:<{w}}{fenced:>9.1f} ms vs {plain:>9.1f} ms  "
                   f"{fenced / plain:>6.2f}×")
+    if args.repeat > 1:
+        for i, r in enumerate(results):
+            r["p95"] = sorted(runs[i])[len(runs[i]) // 2]
+        print(f"\nmedian p95 of {args.repeat} runs, and its ratio to the anchor (contacts first "
+              f"page) in the same runs (load average now {os.getloadavg()[0]:.2f}):")
+        for i, r in enumerate(results):
+            print(f"{r['group']:<10}{r['label']:<{w}}{r['p95']:>9.1f} ms  "
+                  f"{r['p95'] / results[0]['p95']:>6.2f}×  (runs: "
+                  + ", ".join(f"{p:.1f}" for p in runs[i]) + ")")
 
     # --- one profiled request per scenario -----------------------------------------------
     print(f"\nSQL of one request per scenario (CaptureQueriesContext)")

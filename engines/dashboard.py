@@ -19,11 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from mos.models import Workspace
 
 from crm.models import Channel
-from mos.periods import workspace_today
+from mos.periods import add_months, month_starts, workspace_today
 
 from .metrics.registry import ATTRIBUTION_MODELS, REGISTRY, is_additive, ltv_key
-from .metrics.rollup import aggregate, lookup, ratio_of
+from .metrics.rollup import aggregate, lookup, ratio_of, roll_up  # noqa: F401
 from .models import MetricRun, MetricValue
+from .selectors import cached_read, values_version
 
 PERIOD_KINDS = ("month", "quarter", "custom")
 # (field, header, unit, the metric whose definition the header links to)
@@ -61,7 +62,7 @@ class Period:
 
     @property
     def months(self) -> list[date]:
-        return [d.date() for d in pd.date_range(self.start, self.end, freq="MS")]
+        return month_starts(self.start, self.end)
 
     @property
     def last_day(self) -> date:
@@ -69,8 +70,7 @@ class Period:
 
     def previous(self) -> "Period":
         n = len(self.months)
-        start = (pd.Timestamp(self.start) - pd.DateOffset(months=n)).date()
-        end = (pd.Timestamp(self.start) - pd.DateOffset(months=1)).date()
+        start, end = add_months(self.start, -n), add_months(self.start, -1)
         return Period(self.kind, start, end, "")
 
     def with_today(self, today: date) -> "Period":
@@ -103,7 +103,7 @@ def parse_period(params, today: date) -> tuple[Period, list[str]]:
 def _parse_period(params, today: date) -> tuple[Period, list[str]]:
     errors = []
     this_month = today.replace(day=1)
-    last_month = (pd.Timestamp(this_month) - pd.DateOffset(months=1)).date()
+    last_month = add_months(this_month, -1)
     kind = params.get("period") or "month"
     if kind not in PERIOD_KINDS:
         errors.append(_("Unknown period; showing last month."))
@@ -116,13 +116,13 @@ def _parse_period(params, today: date) -> tuple[Period, list[str]]:
             if params.get("quarter"):
                 errors.append(_("Quarter must look like 2026-Q3."))
             this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-            start = (pd.Timestamp(this_quarter) - pd.DateOffset(months=3)).date()
-        end = (pd.Timestamp(start) + pd.DateOffset(months=2)).date()
+            start = add_months(this_quarter, -3)
+        end = add_months(start, 2)
         q = (start.month - 1) // 3 + 1
         return Period("quarter", start, end, f"{start.year}-Q{q}"), errors
     if kind == "custom":
         start, end = _month(params.get("from", "")), _month(params.get("to", ""))
-        if start and end and start <= end and len(pd.date_range(start, end, freq="MS")) <= 36:
+        if start and end and start <= end and len(month_starts(start, end)) <= 36:
             return Period("custom", start, end, f"{start:%Y-%m} → {end:%Y-%m}"), errors
         errors.append(_("Choose a custom range as two months, from ≤ to, at most 36 months."))
     month = _month(params.get("month", "")) or last_month
@@ -143,9 +143,9 @@ def recent_months(n: int, today: date) -> list[dict]:
 
     this_month = today.replace(day=1)
     out = []
-    for d in pd.date_range(end=this_month, periods=n, freq="MS")[::-1]:
-        label = date_format(d.date(), "F Y")
-        if d.date() == this_month:
+    for d in (add_months(this_month, -i) for i in range(n)):
+        label = date_format(d, "F Y")
+        if d == this_month:
             label = _("%(month)s (to date)") % {"month": label}
         out.append({"value": d.strftime("%Y-%m"), "label": label})
     return out
@@ -160,6 +160,19 @@ def _load(workspace: Workspace, start: date, end: date) -> pd.DataFrame:
     if not df.empty:
         df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
+
+
+# the dimensions the dashboard reads: workspace totals, the channel table, the funnel
+DASHBOARD_DIMENSIONS = ("", "channel", "stage")
+
+
+def _rows(workspace: Workspace, start: date, end: date, dimensions) -> list[tuple]:
+    """The workspace's monthly values from `start` to `end` in `dimensions`, as plain tuples
+    (key, period, dimension, dimension_value, value) for roll_up: no frame to build."""
+    return list(MetricValue.objects.filter(
+        workspace=workspace, grain="month", period__gte=start, period__lte=end,
+        dimension__in=dimensions).values_list("key", "period", "dimension", "dimension_value",
+                                              "value"))
 
 
 # shown only when the workspace measures them (customer-service surveys, seed 003)
@@ -202,17 +215,18 @@ def _prev_share(period: Period) -> float:
     return (n - 1 + period.elapsed_share) / n
 
 
-def channel_table(workspace: Workspace, cur: pd.DataFrame, model: str, sort: str,
+def channel_table(workspace: Workspace, cur: dict, model: str, sort: str,
                   ltv: float | None) -> list[dict]:
-    """Per channel: spend, leads, customers, CAC, ROAS, LTV:CAC, lead quality — under `model`.
-    `ltv` is the workspace's: a channel's LTV:CAC reads its CAC against it."""
+    """Per channel: spend, leads, customers, CAC, ROAS, LTV:CAC, lead quality — under `model`,
+    from the period's rolled-up channel values ({(key, channel key): value}). `ltv` is the
+    workspace's: a channel's LTV:CAC reads its CAC against it."""
     names = dict(Channel.objects.filter(workspace=workspace).values_list("key", "name"))
-    chan = cur if not cur.empty else pd.DataFrame(columns=["key", "dimension_value", "value"])
-    wide = chan.pivot_table(index="dimension_value", columns="key", values="value",
-                            aggfunc="first") if not chan.empty else pd.DataFrame()
+    by_channel: dict[str, dict[str, float]] = {}
+    for (key, ch), v in sorted(cur.items()):
+        if v is not None and v == v:  # a missing value is no input
+            by_channel.setdefault(ch, {})[key] = float(v)
     rows = []
-    for ch in wide.index:
-        values = {k: float(v) for k, v in wide.loc[ch].items() if pd.notna(v)}
+    for ch, values in sorted(by_channel.items()):
         # CAC, ROAS and LTV:CAC as the registry declares them, from the period's sums
         cac = ratio_of(f"cac.{model}", values)
         rows.append({
@@ -253,14 +267,14 @@ def channel_totals(rows: list[dict], model: str, ltv: float | None) -> dict | No
             "ltv_cac": ratio_of("ltv_cac", {"ltv": ltv, "cac": cac})}
 
 
-def funnel(cur: pd.DataFrame) -> list[dict]:
+def funnel(values: dict) -> list[dict]:
     """Each funnel stage over the period: entries, entries as a share of the previous stage's
     entries (what the chart's bars show, so chart and table read the same number), and the
     share of the stage's own entrants who reached the next stage (a cohort rate: a customer
-    who became an advocate this period but entered before it is not in it)."""
+    who became an advocate this period but entered before it is not in it). `values` are the
+    period's rolled-up stage values ({(key, stage): value})."""
     from crm.models import FUNNEL_STAGES, Stage
 
-    values = lookup(cur)
     out = []
     before = None
     for s in FUNNEL_STAGES:
@@ -292,10 +306,17 @@ def cohort_matrix(workspace: Workspace, end: date, months: int = 12) -> pd.DataF
     return df.pivot(index="cohort", columns="age", values="value").sort_index()
 
 
-def cohort_rows(workspace: Workspace, end: date, months: int = 12) -> dict:
+def cohort_rows(workspace: Workspace, end: date, months: int = 12,
+                version: tuple | None = None) -> dict:
     """The cohort heat map as table rows: each first-purchase month with its size (customers)
     and its retention shares by months since, each with a shade 0–5 (darker = more customers
-    still buying)."""
+    still buying). With the values' `version` (selectors.values_version) they are read once
+    per run."""
+    return cached_read(workspace, version, "cohort-rows", (end, months),
+                       lambda: _cohort_rows(workspace, end, months))
+
+
+def _cohort_rows(workspace: Workspace, end: date, months: int) -> dict:
     matrix = cohort_matrix(workspace, end, months)
     if matrix is None or matrix.empty:
         return {"ages": [], "rows": []}
@@ -315,8 +336,15 @@ def cohort_rows(workspace: Workspace, end: date, months: int = 12) -> dict:
     return {"ages": ages, "rows": rows}
 
 
-def trend(workspace: Workspace, keys: list[str], end: date, months: int = 12) -> pd.DataFrame:
-    """Monthly workspace-level values of `keys` for the `months` up to `end`."""
+def trend(workspace: Workspace, keys: list[str], end: date, months: int = 12,
+          version: tuple | None = None) -> pd.DataFrame:
+    """Monthly workspace-level values of `keys` for the `months` up to `end` (read once per run
+    with the values' `version`, as cohort_rows)."""
+    return cached_read(workspace, version, "trend", (tuple(keys), end, months),
+                       lambda: _trend(workspace, keys, end, months))
+
+
+def _trend(workspace: Workspace, keys: list[str], end: date, months: int) -> pd.DataFrame:
     start = (pd.Timestamp(end) - pd.DateOffset(months=months - 1)).date()
     rows = MetricValue.objects.filter(workspace=workspace, grain="month", key__in=keys,
                                       dimension="", period__gte=start,
@@ -363,11 +391,19 @@ def dashboard_data(workspace: Workspace, params) -> dict:
     model = params.get("model") or workspace.attribution_model
     if model not in ATTRIBUTION_MODELS:
         model = workspace.attribution_model
-    df = _load(workspace, prev.start, period.end)
-    aliases = {"ltv": ltv_key(workspace)}
-    totals = lookup(aggregate(df, period.months, aliases=aliases))
-    prev_totals = lookup(aggregate(df, prev.months, aliases=aliases))
-    cur_channel = aggregate(df, period.months, "channel")
+    fresh = freshness(workspace)
+    version = values_version(fresh["recent"])
+
+    def read() -> tuple[bool, dict]:
+        rows = _rows(workspace, prev.start, period.end, DASHBOARD_DIMENSIONS)
+        # one pass over the rows: both periods, every dimension the page shows
+        return bool(rows), roll_up(rows, {"cur": period.months, "prev": prev.months},
+                                   DASHBOARD_DIMENSIONS, {"": {"ltv": ltv_key(workspace)}})
+
+    any_rows, rolled = cached_read(workspace, version, "dashboard",
+                                   (prev.start, period.start, period.end, ltv_key(workspace)),
+                                   read)
+    totals, prev_totals = rolled[("cur", "")], rolled[("prev", "")]
     query = {"period": period.kind, "model": model}
     if period.kind == "month":
         query["month"] = period.label
@@ -376,19 +412,20 @@ def dashboard_data(workspace: Workspace, params) -> dict:
     else:
         query.update({"from": f"{period.start:%Y-%m}", "to": f"{period.end:%Y-%m}"})
     ltv = totals.get((ltv_key(workspace), ""))
-    channels = channel_table(workspace, cur_channel, model, params.get("sort", ""), ltv)
+    channels = channel_table(workspace, rolled[("cur", "channel")], model,
+                             params.get("sort", ""), ltv)
     return {
         "base_query": urlencode(query), "channel_columns": CHANNEL_COLUMNS,
         "period": period, "previous": prev, "errors": errors, "model": model,
         "models": list(ATTRIBUTION_MODELS.items()),
-        "has_data": MetricValue.objects.filter(workspace=workspace).exists(),
+        "has_data": any_rows or MetricValue.objects.filter(workspace=workspace).exists(),
         "headline": headline(workspace, totals, prev_totals,
                              _prev_share(period) if period.to_date else 1.0),
         "orders_count": totals.get(("orders", "")),
         "channels": channels, "channel_total": channel_totals(channels, model, ltv),
         "sort": params.get("sort", "spend:desc"),
-        "funnel": funnel(aggregate(df, period.months, "stage")),
-        "freshness": freshness(workspace),
+        "funnel": funnel(rolled[("cur", "stage")]),
+        "freshness": fresh, "values_version": version,
         "month_choices": recent_months(12, workspace_today(workspace)),
         "today": (date_format(period.as_of, "DATE_FORMAT") if period.as_of else ""),
     }

@@ -44,6 +44,59 @@ def latest_run(workspace: Workspace):
     return metric_run_list(workspace).order_by("-created_at", "-id").first()
 
 
+def values_version(runs: list) -> tuple | None:
+    """What the workspace's metric values are a state of, from its most recent runs (newest
+    first, as freshness() reads them): the newest run's code, status and end. Values are
+    written only by runs, so values read under one version stay true until the next run ends.
+    None (read afresh, cache nothing) while a run is pending or running, or before any run."""
+    from .models import MetricRun
+
+    if not runs or any(r.status in (MetricRun.Status.PENDING, MetricRun.Status.RUNNING)
+                       for r in runs):
+        return None
+    last = runs[0]
+    return (str(last.code), last.status, last.finished_at.isoformat() if last.finished_at
+            else "")
+
+
+READS_CACHE_SECONDS = 24 * 3600  # a new run changes the version, hence the key, before this
+
+
+def cached_read(workspace: Workspace, version: tuple | None, name: str, args: tuple,
+                compute):
+    """compute() — the reads of metric values `name` with `args` — kept in the shared cache
+    under the values' version (values_version), so the dashboard reads and rolls up a run's
+    values once, not on every view. Without a version it is simply compute(); a cache that
+    cannot be reached is skipped (the database answers)."""
+    import hashlib
+
+    if version is None:
+        return compute()
+    key = "metric-reads:" + hashlib.sha1(repr((str(workspace.code), version, name, args))
+                                         .encode()).hexdigest()
+    hit = _cache("get", key)
+    if hit is not None:
+        return hit
+    value = compute()
+    _cache("set", key, value, READS_CACHE_SECONDS)
+    return value
+
+
+def _cache(method: str, *args):
+    """One call to the shared cache, None when it cannot be reached (a speed-up, never a
+    dependency: a selector does not import mos.services' twin of this)."""
+    import logging
+
+    from django.core.cache import cache
+
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as e:  # noqa: BLE001 — redis' ConnectionError/TimeoutError and kin
+        logging.getLogger(__name__).warning("cache unavailable (%s on %s), reading afresh: %s",
+                                            e.__class__.__name__, method, e)
+        return None
+
+
 def get_metric_run(workspace: Workspace, code):
     from .models import MetricRun
 
@@ -77,15 +130,14 @@ def _kpi_periods(grain: str, last_day, n: int) -> list:
     return [add_months(end, -step * i) for i in range(n - 1, -1, -1)]
 
 
-def kpi_status(workspace: Workspace, period) -> list[dict]:
+def kpi_status(workspace: Workspace, period, version: tuple | None = None) -> list[dict]:
     """Each KPI of the workspace for `period` (a date, or anything with .start/.end months as
     the dashboard's Period): actual value, target (the period's KPITarget, else the KPI's),
     attainment, good/bad in the KPI's direction, guardrail breach, and the trend of the last 8
-    periods as [(period start, value or None)]. Four queries whatever the number of KPIs."""
-    import pandas as pd
-
+    periods as [(period start, value or None)]. Four queries whatever the number of KPIs;
+    with the values' `version` (values_version) the values read are cached under it."""
     from .metrics.registry import REGISTRY
-    from .metrics.rollup import aggregate, lookup
+    from .metrics.rollup import roll_up
     from .models import MetricValue
 
     last_day = period if isinstance(period, date) else month_end(period.end)
@@ -97,39 +149,42 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
     keys = set()
     for k in kpis:  # a ratio KPI over several months is divided from its inputs' sums
         keys |= {k.metric_key, *_ratio_inputs(k.metric_key)}
-    rows = MetricValue.objects.filter(
-        workspace=workspace, key__in=keys, grain__in=["week", "month"],
-        period__gte=first, period__lte=last_day).values_list(
-        "key", "grain", "period", "dimension", "dimension_value", "value")
-    records = list(rows)
+    dims = {_kpi_dimension(k)[0] for k in kpis}  # no other dimension's rows are read
+    whole = hasattr(period, "months")  # the dashboard's Period: every KPI over its months
+    extra = [m for m in (period.months if whole else []) if m < first]
+
+    def read() -> list[tuple]:
+        records = list(MetricValue.objects.filter(
+            workspace=workspace, key__in=keys, grain__in=["week", "month"],
+            dimension__in=dims, period__gte=first, period__lte=last_day).values_list(
+            "key", "grain", "period", "dimension", "dimension_value", "value"))
+        if extra:  # a long custom range reaches before the trend's first period
+            records += list(MetricValue.objects.filter(
+                workspace=workspace, key__in=keys, grain="month", dimension__in=dims,
+                period__gte=extra[0], period__lt=first).values_list(
+                "key", "grain", "period", "dimension", "dimension_value", "value"))
+        return records
+
+    records = cached_read(workspace, version, "kpi-values",
+                          (sorted(keys), sorted(dims), first, last_day, extra[:1]), read)
     # One dict lookup per (KPI, period): week and month values are stored as they are shown.
-    stored = {(k, g, p, d, dv): v for k, g, p, d, dv, v in records}
-    parts = {}  # quarter KPIs only: the KPI's monthly rows as a frame, built once
+    stored = {(k, g, p, d, dv): v for k, g, p, d, dv, v in records if p >= first}
+    # the monthly rows by (key, dimension), as roll_up reads them: a KPI's few rows each
+    monthly: dict[tuple[str, str], list[tuple]] = {}
+    for k, g, p, d, dv, v in records:
+        if g == "month":
+            monthly.setdefault((k, d), []).append((k, p, d, dv, v))
 
     def value_of(kpi, start) -> float | None:
-        dim, dim_value = "", ""
-        if kpi.scope == kpi.Scope.CHANNEL:
-            dim, dim_value = "channel", kpi.channel.key if kpi.channel_id else ""
-        elif kpi.scope == kpi.Scope.SEGMENT:
-            dim, dim_value = "segment", str(kpi.segment.code) if kpi.segment_id else ""
+        dim, dim_value = _kpi_dimension(kpi)
         if kpi.grain in ("week", "month"):
             v = stored.get((kpi.metric_key, kpi.grain, start, dim, dim_value))
             return None if v is None else float(v)
-        if kpi.pk not in parts:
-            parts[kpi.pk] = pd.DataFrame.from_records(
-                [(k, p, d, dv, v) for k, g, p, d, dv, v in records
-                 if k == kpi.metric_key and g == "month" and d == dim],
-                columns=["key", "period", "dimension", "dimension_value", "value"])
-        months = [add_months(start, i) for i in range(3)]
-        return lookup(aggregate(parts[kpi.pk], months, dim)).get((kpi.metric_key, dim_value))
+        months = [add_months(start, i) for i in range(3)]  # a quarter, from the KPI's own rows
+        values = roll_up(monthly.get((kpi.metric_key, dim), []), {0: months}, [dim])[(0, dim)]
+        v = values.get((kpi.metric_key, dim_value))
+        return None if v is None else float(v)
 
-    whole = hasattr(period, "months")  # the dashboard's Period: every KPI over its months
-    extra = [m for m in (period.months if whole else []) if m < first]
-    if extra:  # a long custom range reaches before the trend's first period
-        records += list(MetricValue.objects.filter(
-            workspace=workspace, key__in=keys, grain="month",
-            period__gte=extra[0], period__lt=first).values_list(
-            "key", "grain", "period", "dimension", "dimension_value", "value"))
     out = []
     for kpi in kpis:  # a handful of KPIs, over frames already in memory
         starts = plans[kpi.pk]
@@ -141,7 +196,7 @@ def kpi_status(workspace: Workspace, period) -> list[dict]:
         target = targets.get(current_start, kpi.target)
         target = float(target) if target is not None else None
         if whole and kpi.grain in ("month", "quarter"):
-            actual, target = _kpi_over_period(kpi, period, records, targets,
+            actual, target = _kpi_over_period(kpi, period, monthly, targets,
                                               bool(d and d.additive))
         if unit == "count" and target is not None:
             target = float(round(target))  # a count target is a whole number (22, not 22.05)
@@ -219,28 +274,30 @@ def _ratio_inputs(key: str) -> set[str]:
     return {k for k in (d.ratio.numerator, d.ratio.denominator, d.ratio.when_positive) if k}
 
 
-def _kpi_over_period(kpi, period, records, targets: dict, additive: bool):
+def _kpi_dimension(kpi) -> tuple[str, str]:
+    """The (dimension, dimension value) a KPI's values are stored under."""
+    if kpi.scope == kpi.Scope.CHANNEL:
+        return "channel", kpi.channel.key if kpi.channel_id else ""
+    if kpi.scope == kpi.Scope.SEGMENT:
+        return "segment", str(kpi.segment.code) if kpi.segment_id else ""
+    return "", ""
+
+
+def _kpi_over_period(kpi, period, monthly: dict, targets: dict, additive: bool):
     """(actual, target) of a month- or quarter-grain KPI over the dashboard period's months:
-    the actual rolled up as the registry declares it (sums, recomputed ratios, last value);
+    the actual rolled up as the registry declares it (sums, recomputed ratios, last value)
+    from the KPI's key and its ratio's inputs (`monthly`: monthly rows by (key, dimension));
     the target from each month's share — monthly targets summed for a sum and averaged
     otherwise, a quarter's target split in three for a sum — and for a period still running
     the last month's share of a sum pro-rated by the days passed."""
-    import pandas as pd
+    from .metrics.rollup import roll_up
 
-    from .metrics.rollup import aggregate, lookup
-
-    dim, dim_value = "", ""
-    if kpi.scope == kpi.Scope.CHANNEL:
-        dim, dim_value = "channel", kpi.channel.key if kpi.channel_id else ""
-    elif kpi.scope == kpi.Scope.SEGMENT:
-        dim, dim_value = "segment", str(kpi.segment.code) if kpi.segment_id else ""
+    dim, dim_value = _kpi_dimension(kpi)
     months = period.months
-    wanted = {kpi.metric_key, *_ratio_inputs(kpi.metric_key)}
-    frame = pd.DataFrame.from_records(
-        [(k, p, dm, dv, v) for k, g, p, dm, dv, v in records
-         if k in wanted and g == "month" and dm == dim and p in set(months)],
-        columns=["key", "period", "dimension", "dimension_value", "value"])
-    actual = lookup(aggregate(frame, months, dim)).get((kpi.metric_key, dim_value))
+    rows = [r for key in sorted({kpi.metric_key, *_ratio_inputs(kpi.metric_key)})
+            for r in monthly.get((key, dim), [])]
+    actual = roll_up(rows, {0: months}, [dim])[(0, dim)].get((kpi.metric_key, dim_value))
+    actual = None if actual is None else float(actual)
     shares = []
     for m in months:
         if kpi.grain == "quarter":

@@ -7,6 +7,9 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,7 +26,9 @@ logger = logging.getLogger(__name__)
 @workspace_view()
 def home(request):
     """/w/<slug>/: the dashboard; a sales rep (no metrics) goes to their leads."""
-    request.session["workspace"] = request.workspace.slug
+    if request.session.get("workspace") != request.workspace.slug:
+        # written only when it changes: a session save is an UPDATE and a COMMIT per view
+        request.session["workspace"] = request.workspace.slug
     if not request.actor.can("metrics.view"):
         return redirect("my_leads", slug=request.workspace.slug)
     ws = request.workspace
@@ -31,15 +36,21 @@ def home(request):
     if request.htmx and request.htmx.target == "channel-table":  # sort / attribution switch
         return render(request, "engines/partials/channel_table.html", data)
     end = data["period"].end
-    data["kpis"] = selectors.kpi_status(ws, data["period"])
+    version = data["values_version"]  # the reads below are cached per metric run
+    data["kpis"] = selectors.kpi_status(ws, data["period"], version)
     for i, k in enumerate(data["kpis"]):
         k["spark"] = charts.sparkline([v for _p, v in k.get("trend", [])])
         k["spark_id"] = f"spark-{i}"
     data["fig_funnel"] = charts.funnel_figure(data["funnel"])
     data["fig_trend"] = charts.trend_figure(
-        dashboard.trend(ws, ["revenue", "new_customers"], end),
+        dashboard.trend(ws, ["revenue", "new_customers"], end, version=version),
         [("revenue", _("Revenue")), ("new_customers", _("New customers"))])
-    data["cohorts"] = dashboard.cohort_rows(ws, end)
+    # the cohort table is the page's largest fragment (a cell per cohort and month): rendered
+    # once per run and language
+    data["cohorts_html"] = mark_safe(selectors.cached_read(
+        ws, version, "cohorts-html", (end, get_language()),
+        lambda: render_to_string("engines/partials/cohorts.html",
+                                 {"cohorts": dashboard.cohort_rows(ws, end, version=version)})))
     data.update(views_revenue.mrr_section(ws, end))
     return render(request, "engines/dashboard.html", data)
 

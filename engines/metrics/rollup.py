@@ -20,6 +20,12 @@ def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "", *,
     abstract input stands for (e.g. {"ltv": "ltv_subscription"})."""
     if 0 < len(df) <= SMALL:  # a KPI's few rows: plain Python, the same rules
         return _aggregate_rows(df, months, dimension, aliases or {})
+    return _aggregate_pandas(df, months, dimension, aliases or {})
+
+
+def _aggregate_pandas(df: pd.DataFrame, months: list[date], dimension: str,
+                      aliases: dict[str, str]) -> pd.DataFrame:
+    """aggregate() for a large frame, in pandas."""
     part = df[(df["dimension"] == dimension) & df["period"].isin(months)] if not df.empty else df
     if part.empty:
         return pd.DataFrame(columns=VALUE_FRAME)
@@ -31,7 +37,7 @@ def aggregate(df: pd.DataFrame, months: list[date], dimension: str = "", *,
     if len(months) == 1:  # a stored month is already its own ratio
         return out
     values = dict(zip(zip(out["key"], out["dimension_value"]), out["value"]))
-    return _value_frame(_recompute_ratio_values(values, aliases or {}))
+    return _value_frame(_recompute_ratio_values(values, aliases))
 
 
 def _value_frame(values: dict) -> pd.DataFrame:
@@ -48,29 +54,56 @@ SMALL = 2_000  # rows: below this, pandas' fixed cost per call (≈ 10 ms) is th
 
 def _aggregate_rows(df: pd.DataFrame, months: list[date], dimension: str,
                     aliases: dict[str, str]) -> pd.DataFrame:
-    """aggregate() for a small frame, in plain Python with pandas' semantics: sums skip
-    missing values, the last value is the last non-missing one by period, a ratio is
-    recomputed where both inputs exist and the denominator is not 0 (ratios of plain inputs
-    first, then ratios of ratios), and missing ratios are dropped."""
-    wanted = set(months)
+    """aggregate() for a small frame: roll_up() over its rows."""
+    rows = zip(df["key"], df["period"], df["dimension"], df["dimension_value"], df["value"])
+    return _value_frame(roll_up(rows, {0: months}, [dimension],
+                                {dimension: aliases})[(0, dimension)])
+
+
+def roll_up(rows, periods: dict, dimensions, aliases: dict[str, dict[str, str]] | None = None
+            ) -> dict[tuple, dict[tuple[str, str], float]]:
+    """aggregate() for several periods and dimensions in one pass over monthly rows
+    (key, period, dimension, dimension_value, value), in plain Python with pandas' semantics:
+    {(period name, dimension): {(key, dimension value): value}} for `periods` ({name: its
+    months}). Sums skip missing values, the last value is the last non-missing one by period
+    (NaN when all are missing), a ratio is recomputed where both inputs exist and the
+    denominator is not 0 (ratios of plain inputs first, then ratios of ratios) over more than
+    one month, and missing ratios are dropped. `aliases` ({dimension: {abstract input: key}})
+    name the keys a ratio's abstract input stands for in that dimension."""
+    names_of: dict[date, list] = {}
+    for name, months in periods.items():
+        for m in set(months):
+            names_of.setdefault(m, []).append(name)
+    wanted = set(dimensions)
+    additive: dict[str, bool] = {}
     sums: dict[tuple, float] = {}
     last: dict[tuple, tuple] = {}
-    for key, period, dim, dv, value in zip(df["key"], df["period"], df["dimension"],
-                                           df["dimension_value"], df["value"]):
-        if dim != dimension or period not in wanted:
+    for key, period, dim, dv, value in rows:
+        if dim not in wanted or period not in names_of:
             continue
+        add = additive.get(key)
+        if add is None:
+            add = additive[key] = is_additive(key)
         missing = value is None or value != value  # None or NaN
-        if is_additive(key):
-            sums[(key, dv)] = sums.get((key, dv), 0.0) + (0.0 if missing else value)
-        elif not missing and ((key, dv) not in last or last[(key, dv)][0] is None
-                              or period >= last[(key, dv)][0]):
-            last[(key, dv)] = (period, value)
-        elif missing:
-            last.setdefault((key, dv), (None, float("nan")))  # all missing: NaN, as pandas
-    values = {**sums, **{k: v for k, (_p, v) in last.items()}}
-    if len(months) != 1 and values:
-        values = _recompute_ratio_values(values, aliases)
-    return _value_frame(values)
+        for name in names_of[period]:
+            slot = (name, dim, key, dv)
+            if add:
+                sums[slot] = sums.get(slot, 0.0) + (0.0 if missing else value)
+            elif not missing:
+                held = last.get(slot)
+                if held is None or held[0] is None or period >= held[0]:
+                    last[slot] = (period, value)
+            elif slot not in last:
+                last[slot] = (None, float("nan"))  # all missing: NaN, as pandas
+    out: dict[tuple, dict] = {(name, dim): {} for name in periods for dim in dimensions}
+    for (name, dim, key, dv), v in sums.items():
+        out[(name, dim)][(key, dv)] = v
+    for (name, dim, key, dv), (_p, v) in last.items():
+        out[(name, dim)][(key, dv)] = v
+    for (name, dim), values in out.items():
+        if len(periods[name]) != 1 and values:
+            out[(name, dim)] = _recompute_ratio_values(values, (aliases or {}).get(dim) or {})
+    return out
 
 
 def _recompute_ratio_values(values: dict, aliases: dict[str, str]) -> dict:
