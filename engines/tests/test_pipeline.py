@@ -617,8 +617,10 @@ def test_a_run_with_nothing_changed_reads_no_large_frame_and_any_change_is_seen(
     assert again.status == "succeeded" and again.rows_written == 0
     assert calls == []  # no large frame read
     assert set(again.timings) == {"load", "fingerprint"}
-    assert {k: v for k, v in again.fingerprint.items() if k != "_snapshot"} == {
-        k: v for k, v in first.fingerprint.items() if k != "_snapshot"}
+    meta = ("_snapshot", "_changed_from")
+    assert again.fingerprint["_changed_from"] is None  # nothing changed since the first run
+    assert {k: v for k, v in again.fingerprint.items() if k not in meta} == {
+        k: v for k, v in first.fingerprint.items() if k not in meta}
     third = run_for(tiny)  # the reused digests carry over to the next run
     assert calls == [] and third.rows_written == 0
 
@@ -750,3 +752,38 @@ def test_a_new_night_on_postgresql_gives_the_numbers_of_a_full_recompute(tiny):
     """The same outside a test transaction: the loaders read one exported snapshot on their
     own connections, runs record it and compare the change log with it."""
     _a_new_night_equals_a_full_recompute(tiny)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the change log: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_run_records_from_which_moment_the_data_changed(tiny):
+    """engines 0009: the change log keeps the earliest moment of data a statement touched (old
+    and new rows); a run records the earliest since the previous run ("_changed_from"), over
+    a moved window too: a new night's own rows start on the new day."""
+    from engines.metrics import changes
+
+    run_for(tiny)
+    a = Contact.objects.get(workspace=tiny, name="A")
+
+    def night():
+        run = pipeline.compute_workspace(
+            MetricRun.objects.create(workspace=tiny, trigger="nightly"), as_of=NOV)
+        assert run.status == "succeeded", run.error
+        return run.fingerprint["_changed_from"]
+
+    Event.objects.create(workspace=tiny, contact=a, name="page_view",
+                         occurred_at=datetime(2026, 11, 1, 8, tzinfo=dt_tz.utc))
+    Order.objects.create(workspace=tiny, contact=a, amount=Decimal("50"), currency="USD",
+                         occurred_at=datetime(2026, 11, 1, 9, tzinfo=dt_tz.utc))
+    assert night() == "2026-11-01T08:00:00+00:00"  # the earlier of the two new rows
+    assert night() is None  # nothing since
+    # an order moved from Oct 10 to Oct 12 touched Oct 10 (its old row)
+    Order.objects.filter(contact=a, occurred_at=at(10, 13)).update(occurred_at=at(12, 13))
+    assert night() == "2026-10-10T13:00:00+00:00"
+    StageChange.objects.filter(contact=a, to_stage="lead").delete()  # deleted rows count too
+    assert night() == "2026-10-03T12:00:00+00:00"
+    Contact.objects.filter(pk=a.pk).update(name="A.")  # no time column: any day
+    assert night() == "any"
+    snapshot = changes.current_snapshot()
+    changes.log_bulk_write(tiny.pk)  # a hand-logged bulk load: any day
+    assert changes.earliest_change(tiny.pk, snapshot) == changes.ANY_DAY
