@@ -197,14 +197,21 @@ class ContactViewSet(ServiceModelViewSet):
         return ContactSerializer
 
     def scope_queryset(self, qs):
-        qs = qs.select_related("persona", "owner", "source_channel", "source_campaign",
-                               "account")
-        qs = extensions.contact_queryset(qs)  # e.g. the predictions, in the same query
+        qs = self._rows(qs)
         if self.action != "list":
             return qs
         params = ContactFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        return selectors.contact_filter(qs, self.request.workspace, **params.validated_data)
+        found = selectors.contact_filter(qs, self.request.workspace, **params.validated_data)
+        if not params.validated_data.get("q"):
+            return found
+        # a search's matches are found through its own index first (see narrow_to_matches)
+        return selectors.narrow_to_matches(found, self._rows(Contact.objects.all()))
+
+    @staticmethod
+    def _rows(qs):
+        qs = qs.select_related(*selectors.CONTACT_ROW_RELATED)
+        return extensions.contact_queryset(qs)  # e.g. the predictions, in the same query
 
     @extend_schema(tags=["contacts"], parameters=CONTACT_FILTER_PARAMS,
                    examples=_examples("Contact", response=CONTACT_OUT, many=True))

@@ -48,8 +48,11 @@ def contacts(request):
     filters = form.filters() if form.is_bound else ContactFilterForm.filters_default()
     # a search counts its matches up to SEARCH_COUNT_CAP ("1–50 of 500+"): a common word
     # would otherwise visit ten thousand rows to print a number nobody pages through
+    # a search's page is found by a bounded walk or through its matches (SearchNarrower)
+    searched = bool((filters.get("q") or "").strip())
     page = KeysetPage(selectors.contact_list(ws, **filters), request.GET,
-                      cap=selectors.SEARCH_COUNT_CAP if (filters.get("q") or "").strip() else None)
+                      cap=selectors.SEARCH_COUNT_CAP if searched else None,
+                      narrow=selectors.SearchNarrower(ws, filters) if searched else None)
     ctx = {"form": form, "page": page, "filters": filters, "stage_names": stage_names,
            "sort": filters["sort"],
            "filtered": any(v for k, v in filters.items() if k != "sort"),
