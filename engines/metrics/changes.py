@@ -10,10 +10,16 @@ exactly the rows this one would read: their frames need neither loading nor dige
 previous run's digests stand. A transaction still running when either snapshot was taken is
 invisible to it, so it is caught by the next run, never lost; an aborted one changed nothing.
 
+Since engines 0009 each log row also holds `since`, the earliest moment of data the statement
+touched (NULL for tables without a time column): earliest_change tells from which day on the
+data changed, the first half of keeping closed periods on a new night (docs/scaling.md).
+
 SQLite has no log (available() is False): there the frames are always loaded and digested.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from django.db import connection
 
@@ -50,6 +56,28 @@ def changed_since(workspace_id: int, snapshot: str, tables=WATCHED) -> bool:
             "AND NOT pg_visible_in_snapshot(xid, %s::pg_snapshot))",
             [workspace_id, list(tables), snapshot, snapshot])
         return bool(cur.fetchone()[0])
+
+
+ANY_DAY = datetime.min.replace(tzinfo=timezone.utc)  # a change not tied to a day (see below)
+
+
+def earliest_change(workspace_id: int, snapshot: str, tables=WATCHED) -> datetime | None:
+    """The earliest moment of data that a change visible now but not in `snapshot` touched
+    (engines 0009: the minimum of the table's time column over the rows a statement wrote,
+    old and new), None if nothing changed, ANY_DAY if a change is not tied to a day (a
+    contact, channel or campaign edited, a TRUNCATE, a hand-logged bulk write). Every period
+    ending before it read the same rows of these tables then and now."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT COUNT(*), COUNT(*) FILTER (WHERE since IS NULL), MIN(since) "
+            f"FROM {LOG_TABLE} WHERE (workspace_id = %s OR workspace_id IS NULL) "
+            "AND tbl = ANY(%s) AND xid >= pg_snapshot_xmin(%s::pg_snapshot) "
+            "AND NOT pg_visible_in_snapshot(xid, %s::pg_snapshot)",
+            [workspace_id, list(tables), snapshot, snapshot])
+        n, untimed, since = cur.fetchone()
+    if not n:
+        return None
+    return ANY_DAY if untimed else since
 
 
 def log_bulk_write(workspace_id: int, tables=WATCHED) -> None:

@@ -536,6 +536,7 @@ def _compute_window(run, ws, window: Window, until, steps, token, *, chunk,
         _add_timing(run, "load", t0)
         if until is None:
             skip, meta = _unchanged(run, ctx, steps, last, meta, t0=time.perf_counter())
+            _record_changed_from(run, last)
         else:
             skip = set()
         todo = [s for s in steps if s.name not in skip]
@@ -597,6 +598,26 @@ def _unchanged(run, ctx: RunContext, steps, last, meta: dict, *, t0) -> tuple[se
         run.fingerprint["_snapshot"] = meta["snapshot"]
     _add_timing(run, "fingerprint", t0)
     return skip, meta
+
+
+def _record_changed_from(run: MetricRun, last: MetricRun | None) -> None:
+    """PostgreSQL: record in the run's fingerprint ("_changed_from") the earliest moment of
+    data changed since the previous successful run's snapshot, whatever its window — ISO
+    text, "any" (a change not tied to a day), or None (nothing changed) — for the next lever,
+    keeping the closed periods of a new night (docs/scaling.md). Asked after the load, so a
+    change committed meanwhile can only make it earlier, never hide one."""
+    from . import changes
+
+    if last is None:
+        last = (MetricRun.objects.filter(workspace_id=run.workspace_id,
+                                         status=MetricRun.Status.SUCCEEDED)
+                .exclude(pk=run.pk).order_by("-finished_at", "-pk").only("fingerprint").first())
+    snapshot = (last.fingerprint or {}).get("_snapshot") if last is not None else None
+    if not snapshot or not changes.available():
+        return
+    since = changes.earliest_change(run.workspace_id, snapshot)
+    run.fingerprint["_changed_from"] = (None if since is None else "any"
+                                        if since == changes.ANY_DAY else since.isoformat())
 
 
 def _add_timing(run, name, t0) -> None:

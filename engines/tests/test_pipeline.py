@@ -617,8 +617,10 @@ def test_a_run_with_nothing_changed_reads_no_large_frame_and_any_change_is_seen(
     assert again.status == "succeeded" and again.rows_written == 0
     assert calls == []  # no large frame read
     assert set(again.timings) == {"load", "fingerprint"}
-    assert {k: v for k, v in again.fingerprint.items() if k != "_snapshot"} == {
-        k: v for k, v in first.fingerprint.items() if k != "_snapshot"}
+    meta = ("_snapshot", "_changed_from")
+    assert again.fingerprint["_changed_from"] is None  # nothing changed since the first run
+    assert {k: v for k, v in again.fingerprint.items() if k not in meta} == {
+        k: v for k, v in first.fingerprint.items() if k not in meta}
     third = run_for(tiny)  # the reused digests carry over to the next run
     assert calls == [] and third.rows_written == 0
 
@@ -678,3 +680,110 @@ def test_a_load_with_the_triggers_off_is_logged_by_hand(tiny, monkeypatch):
     changes.log_bulk_write(tiny.pk)
     run = run_for(tiny)
     assert calls and run.rows_written > 0
+
+
+# --- a new night: the as-of day moves on by one ----------------------------------------------
+
+NOV = date(2026, 11, 1)
+
+
+def all_predictions(ws):
+    from engines.models import ContactPrediction
+
+    return sorted(ContactPrediction.objects.filter(workspace=ws).values_list(
+        "contact__name", "p_alive", "expected_purchases_12m", "predicted_clv"))
+
+
+def _a_new_night_equals_a_full_recompute(ws):
+    """As-of Oct 31, then Nov 1 with no new row, then Nov 1 again after a day's data: each
+    incremental night stores exactly what a forced full recompute of that night stores
+    (values and contact predictions), and the new day's numbers are the hand-computed ones."""
+    c = Contact.objects.get(workspace=ws, name="C")  # a repeat buyer: the CLV fit has data
+    Order.objects.create(workspace=ws, contact=c, amount=Decimal("60"), currency="USD",
+                         occurred_at=at(25, 13))
+    run_for(ws)
+    before = {k: value(ws, k) for k in ("revenue", "orders", "leads", "spend")}
+    night = pipeline.compute_workspace(MetricRun.objects.create(workspace=ws, trigger="nightly"),
+                                       as_of=NOV)
+    assert night.status == "succeeded", night.error
+    assert night.window_end == NOV and "funnel" in night.timings  # the window moved
+    incremental, predictions = all_values(ws), all_predictions(ws)
+    assert predictions  # A and C bought: both are predicted
+    forced = pipeline.compute_workspace(MetricRun.objects.create(workspace=ws, trigger="manual"),
+                                        as_of=NOV, force=True)
+    assert forced.rows_written == 0  # the new night left nothing for a full recompute to fix
+    assert all_values(ws) == incremental and all_predictions(ws) == predictions
+    # October is closed: its numbers did not move with the window
+    assert {k: value(ws, k) for k in before} == before
+    # a day's new data on Nov 1: A buys again (50), a new contact E becomes a lead, 20 spent
+    a = Contact.objects.get(workspace=ws, name="A")
+    g = Channel.objects.get(workspace=ws, key="google_ads")
+    Order.objects.create(workspace=ws, contact=a, amount=Decimal("50"), currency="USD",
+                         occurred_at=datetime(2026, 11, 1, 9, tzinfo=dt_tz.utc))
+    e = Contact.objects.create(workspace=ws, name="E", source_channel=g, stage="lead")
+    StageChange.objects.create(workspace=ws, contact=e, from_stage="", to_stage="lead",
+                               at=datetime(2026, 11, 1, 10, tzinfo=dt_tz.utc))
+    Event.objects.create(workspace=ws, contact=e, name="page_view", channel=g,
+                         occurred_at=datetime(2026, 11, 1, 8, tzinfo=dt_tz.utc))
+    Spend.objects.create(workspace=ws, date=NOV, channel=g, amount=Decimal("20"))
+    day = pipeline.compute_workspace(MetricRun.objects.create(workspace=ws, trigger="nightly"),
+                                     as_of=NOV)
+    assert day.status == "succeeded" and day.rows_written > 0
+    incremental, predictions = all_values(ws), all_predictions(ws)
+    assert [p[0] for p in predictions] == ["A", "C"]
+    forced = pipeline.compute_workspace(MetricRun.objects.create(workspace=ws, trigger="manual"),
+                                        as_of=NOV, force=True)
+    assert forced.rows_written == 0
+    assert all_values(ws) == incremental and all_predictions(ws) == predictions
+    assert value(ws, "revenue", period=NOV) == pytest.approx(50)
+    assert value(ws, "orders", period=NOV) == 1 and value(ws, "leads", period=NOV) == 1
+    assert value(ws, "spend", period=NOV) == pytest.approx(20)
+    assert value(ws, "cpl", period=NOV) == pytest.approx(20)  # 20 spent / 1 lead
+    assert {k: value(ws, k) for k in before} == before  # October still untouched
+
+
+def test_a_new_night_gives_the_numbers_of_a_full_recompute(tiny):
+    _a_new_night_equals_a_full_recompute(tiny)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the change log: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_new_night_on_postgresql_gives_the_numbers_of_a_full_recompute(tiny):
+    """The same outside a test transaction: the loaders read one exported snapshot on their
+    own connections, runs record it and compare the change log with it."""
+    _a_new_night_equals_a_full_recompute(tiny)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the change log: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_run_records_from_which_moment_the_data_changed(tiny):
+    """engines 0009: the change log keeps the earliest moment of data a statement touched (old
+    and new rows); a run records the earliest since the previous run ("_changed_from"), over
+    a moved window too: a new night's own rows start on the new day."""
+    from engines.metrics import changes
+
+    run_for(tiny)
+    a = Contact.objects.get(workspace=tiny, name="A")
+
+    def night():
+        run = pipeline.compute_workspace(
+            MetricRun.objects.create(workspace=tiny, trigger="nightly"), as_of=NOV)
+        assert run.status == "succeeded", run.error
+        return run.fingerprint["_changed_from"]
+
+    Event.objects.create(workspace=tiny, contact=a, name="page_view",
+                         occurred_at=datetime(2026, 11, 1, 8, tzinfo=dt_tz.utc))
+    Order.objects.create(workspace=tiny, contact=a, amount=Decimal("50"), currency="USD",
+                         occurred_at=datetime(2026, 11, 1, 9, tzinfo=dt_tz.utc))
+    assert night() == "2026-11-01T08:00:00+00:00"  # the earlier of the two new rows
+    assert night() is None  # nothing since
+    # an order moved from Oct 10 to Oct 12 touched Oct 10 (its old row)
+    Order.objects.filter(contact=a, occurred_at=at(10, 13)).update(occurred_at=at(12, 13))
+    assert night() == "2026-10-10T13:00:00+00:00"
+    StageChange.objects.filter(contact=a, to_stage="lead").delete()  # deleted rows count too
+    assert night() == "2026-10-03T12:00:00+00:00"
+    Contact.objects.filter(pk=a.pk).update(name="A.")  # no time column: any day
+    assert night() == "any"
+    snapshot = changes.current_snapshot()
+    changes.log_bulk_write(tiny.pk)  # a hand-logged bulk load: any day
+    assert changes.earliest_change(tiny.pk, snapshot) == changes.ANY_DAY
