@@ -170,7 +170,8 @@ SEARCH_ID_CAP = 10_000  # a search with at most this many matches is paged over 
 CONTACT_ROW_RELATED = ("persona", "owner", "source_channel", "source_campaign", "account")
 
 
-def narrow_to_matches(qs: QuerySet, rows: QuerySet | None = None) -> QuerySet:
+def narrow_to_matches(qs: QuerySet, rows: QuerySet | None = None,
+                      first: int | None = None) -> QuerySet:
     """A searched contact list `qs` for paging: its matches found first, through the search's
     own index, then only those sorted. `rows` is the unscoped queryset the page's rows come
     from (its joins and annotations; default: Contact with a list row's joins).
@@ -191,16 +192,34 @@ def narrow_to_matches(qs: QuerySet, rows: QuerySet | None = None) -> QuerySet:
     3. when there are more, the matches are dense, a walk finds a page quickly, and `qs` is
        returned as it was.
 
+    With `first` (a page's rows), step 1 also reads the matches' sort keys and returns the ids
+    of only the first `first` in order, so the matches are read once.
+
     SQLite has none of these indexes: the same steps, without the fence."""
-    inner = qs.order_by().values_list("pk", flat=True)
-    if connection.vendor == "postgresql":
+    order = [(f.lstrip("-"), f.startswith("-")) for f in qs.query.order_by
+             if isinstance(f, str) and f.lstrip("-") not in ("pk", "?")]
+    if connection.vendor == "postgresql" and first and all(
+            "__" not in name for name, _d in order):
+        inner = qs.order_by().values_list("pk", *(name for name, _d in order))
+        sql, params = inner.query.sql_with_params()
+        by = ", ".join(f"{i + 2}{' DESC' if desc else ''}" for i, (_n, desc) in enumerate(order))
+        with connection.cursor() as cur:
+            cur.execute(f"WITH m AS MATERIALIZED ({sql} LIMIT %s), n AS (SELECT count(*) "
+                        f"FROM m) SELECT m.*, n.count FROM m, n ORDER BY {by or 1} LIMIT %s",
+                        [*params, SEARCH_ID_CAP + 1, first])
+            found = cur.fetchall()
+        if found and found[0][-1] > SEARCH_ID_CAP:
+            return qs
+        ids = [row[0] for row in found]
+    elif connection.vendor == "postgresql":
+        inner = qs.order_by().values_list("pk", flat=True)
         sql, params = inner.query.sql_with_params()
         with connection.cursor() as cur:
             cur.execute(f"WITH m AS MATERIALIZED ({sql}) SELECT * FROM m LIMIT %s",
                         [*params, SEARCH_ID_CAP + 1])
             ids = [row[0] for row in cur.fetchall()]
     else:
-        ids = list(inner[:SEARCH_ID_CAP + 1])
+        ids = list(qs.order_by().values_list("pk", flat=True)[:SEARCH_ID_CAP + 1])
     if len(ids) > SEARCH_ID_CAP:
         return qs
     if rows is None:
@@ -248,7 +267,7 @@ class SearchNarrower:
             if len(ids) == n:
                 return Contact.objects.select_related(*CONTACT_ROW_RELATED).filter(
                     pk__in=ids).order_by(*order)
-        return narrow_to_matches(self.searched.filter(after))
+        return narrow_to_matches(self.searched.filter(after), first=n)
 
 
 def contact_filter(qs: QuerySet, workspace: Workspace, *, q: str = "", stage=None,

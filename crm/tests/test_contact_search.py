@@ -173,7 +173,10 @@ def test_a_search_page_walks_a_bounded_stretch_then_reads_its_matches_by_id(
     walk = [s for s in sqls if s.startswith("WITH w (id, hit) AS MATERIALIZED")]
     probe = [s for s in sqls if s.startswith("WITH m AS MATERIALIZED")]
     assert len(walk) == 1 and "LIMIT 2000" in walk[0] and "ORDER BY" in walk[0]
-    assert len(probe) == 1 and "ORDER BY" not in probe[0]  # every match, unsorted, capped
+    assert len(probe) == 1
+    fenced, _, outer = probe[0].partition(" LIMIT 10001)")
+    assert "ORDER BY" not in fenced  # every match, unsorted, capped
+    assert outer.endswith("ORDER BY 2 DESC, 3 DESC LIMIT 51")  # only a page's ids sorted
     page = [s for s in sqls if "ORDER BY" in s and not s.startswith("WITH")]
     assert page and '"crm_contact"."id" IN (' in page[0]  # the page sorts only those ids
     assert "LIKE" not in page[0]  # and does not search again
