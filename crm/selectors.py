@@ -171,7 +171,7 @@ CONTACT_ROW_RELATED = ("persona", "owner", "source_channel", "source_campaign", 
 
 
 def narrow_to_matches(qs: QuerySet, rows: QuerySet | None = None,
-                      first: int | None = None) -> QuerySet:
+                      first: int | None = None, on_count=None) -> QuerySet:
     """A searched contact list `qs` for paging: its matches found first, through the search's
     own index, then only those sorted. `rows` is the unscoped queryset the page's rows come
     from (its joins and annotations; default: Contact with a list row's joins).
@@ -193,7 +193,8 @@ def narrow_to_matches(qs: QuerySet, rows: QuerySet | None = None,
        returned as it was.
 
     With `first` (a page's rows), step 1 also reads the matches' sort keys and returns the ids
-    of only the first `first` in order, so the matches are read once.
+    of only the first `first` in order, so the matches are read once; it also counts them (up
+    to the cap + 1) and tells `on_count`.
 
     SQLite has none of these indexes: the same steps, without the fence."""
     order = [(f.lstrip("-"), f.startswith("-")) for f in qs.query.order_by
@@ -208,7 +209,10 @@ def narrow_to_matches(qs: QuerySet, rows: QuerySet | None = None,
                         f"FROM m) SELECT m.*, n.count FROM m, n ORDER BY {by or 1} LIMIT %s",
                         [*params, SEARCH_ID_CAP + 1, first])
             found = cur.fetchall()
-        if found and found[0][-1] > SEARCH_ID_CAP:
+        count = found[0][-1] if found else 0
+        if on_count is not None:
+            on_count(count)
+        if count > SEARCH_ID_CAP:
             return qs
         ids = [row[0] for row in found]
     elif connection.vendor == "postgresql":
@@ -246,6 +250,7 @@ class SearchNarrower:
     e-mail address or a phone number skips the walk: its B-tree range has few matches."""
 
     def __init__(self, workspace: Workspace, filters: dict):
+        self.total = None  # the matches, when step 2 counted them on a first page
         self.q = (filters.get("q") or "").strip()
         self.searched = contact_list(workspace, **filters)
         self.unsearched = contact_list(workspace, **{**filters, "q": ""})
@@ -267,7 +272,11 @@ class SearchNarrower:
             if len(ids) == n:
                 return Contact.objects.select_related(*CONTACT_ROW_RELATED).filter(
                     pk__in=ids).order_by(*order)
-        return narrow_to_matches(self.searched.filter(after), first=n)
+        def counted(count):
+            if not after:  # the first page: these are all the list's matches
+                self.total = count
+
+        return narrow_to_matches(self.searched.filter(after), first=n, on_count=counted)
 
 
 def contact_filter(qs: QuerySet, workspace: Workspace, *, q: str = "", stage=None,

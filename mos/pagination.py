@@ -102,7 +102,8 @@ class KeysetPage:
                  narrow=None):
         """`narrow(after, n)`, when given, returns a queryset whose first n rows are the first
         n rows of `qs` after the keyset condition `after` (a Q, empty on the first page),
-        found a cheaper way (see crm.selectors.SearchNarrower); the total still counts `qs`."""
+        found a cheaper way (see crm.selectors.SearchNarrower); the total counts `qs`, unless
+        the narrow step left a `total` of the first page's list."""
         self.size = size = size or PAGE_SIZE
         cap = cap or COUNT_CAP
         try:
@@ -134,8 +135,11 @@ class KeysetPage:
         self.has_previous = self.start > 1
         self.end = self.start + len(self.rows) - 1
         first_page = self.start == 1 and not (ordering and cursor is not None)
+        known = getattr(narrow, "total", None) if first_page else None
         if first_page and not self.has_next:  # one page holds them all: nothing to count
             self.total, self.total_capped = len(self.rows), False
+        elif known is not None:  # the narrow step counted the matches already
+            self.total, self.total_capped = min(known, cap), known > cap
         else:
             self.total, self.total_capped = capped_count(qs, cap)
         self.next_start = self.end + 1

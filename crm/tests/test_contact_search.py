@@ -221,3 +221,23 @@ def test_an_address_search_skips_the_walk(owner_client, workspace, wrights):
     assert not [s for s in sqls if s.startswith("WITH w (id, hit)")]
     assert [s for s in sqls if s.startswith("WITH m AS MATERIALIZED")]
     assert _names(body)[:1] == ["Wright 3"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+def test_a_first_search_page_reuses_the_count_of_its_matches(owner_client, workspace, wrights,
+                                                            monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from mos import pagination
+
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 3)
+    monkeypatch.setattr(selectors, "SEARCH_WALK_ROWS", 2)  # too short: the matches by id
+    with CaptureQueriesContext(connection) as ctx:
+        body = owner_client.get(f"/w/{workspace.slug}/contacts/", {"q": "wright"},
+                                HTTP_HX_REQUEST="true").content.decode()
+    assert "1–3 of 7" in body and "of 7+" not in body
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 5)
+    body = owner_client.get(f"/w/{workspace.slug}/contacts/", {"q": "wright"},
+                            HTTP_HX_REQUEST="true").content.decode()
+    assert "1–3 of 5+" in body
