@@ -15,8 +15,7 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -758,7 +757,7 @@ def _copy_values(run: MetricRun, values: pd.DataFrame) -> int:
 def save_models(run: MetricRun, fits: list[dict], preds: pd.DataFrame) -> None:
     """Store the run's model fits and replace the workspace's contact predictions (call inside
     the run's write transaction)."""
-    from engines.models import ContactPrediction, ModelFit
+    from engines.models import ModelFit
 
     ModelFit.objects.bulk_create([ModelFit(
         workspace_id=run.workspace_id, run=run, kind=f["kind"],
