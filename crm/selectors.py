@@ -157,6 +157,9 @@ def contact_list(workspace: Workspace, *, q: str = "", stage=None, persona=None,
                           owner=owner, segment=segment)
 
 
+CONTACT_ROW_RELATED = ("persona", "owner", "source_channel", "source_campaign", "account")
+
+
 def contact_base(workspace: Workspace, sort: str = "-created_at") -> QuerySet:
     """Every contact of the workspace, with what a list row shows, in the `sort` order."""
     return Contact.objects.filter(workspace=workspace).select_related(
@@ -165,9 +168,6 @@ def contact_base(workspace: Workspace, sort: str = "-created_at") -> QuerySet:
 
 
 SEARCH_ID_CAP = 10_000  # a search with at most this many matches is paged over their ids
-
-
-CONTACT_ROW_RELATED = ("persona", "owner", "source_channel", "source_campaign", "account")
 
 
 def narrow_to_matches(qs: QuerySet, rows: QuerySet | None = None,
@@ -226,9 +226,15 @@ def narrow_to_matches(qs: QuerySet, rows: QuerySet | None = None,
         ids = list(qs.order_by().values_list("pk", flat=True)[:SEARCH_ID_CAP + 1])
     if len(ids) > SEARCH_ID_CAP:
         return qs
+    return _rows_by_id(ids, qs.query.order_by, rows)
+
+
+def _rows_by_id(ids, order, rows: QuerySet | None = None) -> QuerySet:
+    """The list rows of these contact ids, in `order`, with no workspace condition (see
+    narrow_to_matches, step 2: the ids were read through a workspace-scoped query)."""
     if rows is None:
         rows = Contact.objects.select_related(*CONTACT_ROW_RELATED)
-    return rows.filter(pk__in=ids).order_by(*qs.query.order_by)
+    return rows.filter(pk__in=ids).order_by(*order)
 
 
 SEARCH_WALK_ROWS = 2_000  # a search page first walks this many rows of the list in order
@@ -270,8 +276,8 @@ class SearchNarrower:
                             f"SELECT id FROM w WHERE hit LIMIT %s", [*params, n])
                 ids = [row[0] for row in cur.fetchall()]
             if len(ids) == n:
-                return Contact.objects.select_related(*CONTACT_ROW_RELATED).filter(
-                    pk__in=ids).order_by(*order)
+                return _rows_by_id(ids, order)
+
         def counted(count):
             if not after:  # the first page: these are all the list's matches
                 self.total = count
